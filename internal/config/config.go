@@ -1,0 +1,325 @@
+// Package config turns the handler's app settings (environment variables)
+// into a typed, validated Config. Settings are read once at start; every
+// missing or malformed setting is reported by name, grouped by the functions
+// that need it, so the handler can start anyway and answer 503 from the
+// functions that cannot run.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Config is the handler's configuration.
+type Config struct {
+	// Port is FUNCTIONS_CUSTOMHANDLER_PORT, the loopback port to listen on.
+	Port int
+	// LogLevel is LOG_LEVEL.
+	LogLevel zerolog.Level
+	// Rotation holds the token-rotation settings.
+	Rotation Rotation
+	// Storage holds the host storage settings used for the rotation lease.
+	Storage Storage
+	// Jobs holds the AzureML job settings.
+	Jobs Jobs
+
+	problems []Problem
+}
+
+// Rotation holds the settings of the JFrog token rotation.
+type Rotation struct {
+	VaultURL       string        // from KEY_VAULT_URL or KEY_VAULT_NAME
+	ArtifactoryURL string        // ARTIFACTORY_URL without a trailing slash
+	ProviderName   string        // JFROG_OIDC_PROVIDER_NAME
+	Audience       string        // AZURE_AD_TOKEN_AUDIENCE
+	SecretName     string        // ARTIFACTORY_TOKEN_SECRET_NAME
+	TTL            time.Duration // SECRET_TTL
+	UAMIClientID   string        // UAMI_CLIENT_ID
+	Schedule       string        // ROTATION_SCHEDULE
+	RevokePrevious bool          // ROTATION_REVOKE_PREVIOUS
+	LockContainer  string        // ROTATION_LOCK_CONTAINER
+}
+
+// Storage holds the host storage settings. Exactly one way to reach it is
+// used: BlobServiceURL, then AccountName (both through managed identity),
+// then ConnectionString.
+type Storage struct {
+	BlobServiceURL   string
+	AccountName      string
+	ClientID         string
+	ConnectionString string
+}
+
+// Jobs holds the AzureML settings.
+type Jobs struct {
+	SubscriptionID  string
+	ResourceGroup   string
+	Workspace       string
+	Compute         string
+	ARMEndpoint     string
+	ArtifactoryHost string
+	DockerRepo      string
+	TrainerImage    string
+	TrainerTag      string
+	MLRepo          string
+	ModelName       string
+	Experiment      string
+	ConnectionName  string
+	ComputeClientID string
+}
+
+// Problem is one missing or malformed setting.
+type Problem struct {
+	Setting string `json:"setting"`
+	Group   string `json:"group"`
+	Message string `json:"message"`
+}
+
+// String returns "SETTING: message".
+func (p Problem) String() string { return p.Setting + ": " + p.Message }
+
+// FromEnv loads the configuration from the process environment.
+func FromEnv() *Config { return Load(os.Getenv) }
+
+// Load builds a Config from getenv. It never fails: problems are kept in
+// the Config and reported by Problems.
+func Load(getenv func(string) string) *Config {
+	l := loader{getenv: getenv}
+	c := &Config{}
+
+	if v := l.get(EnvPort); v == "" {
+		l.add(EnvPort, GroupRuntime, "missing: the Functions host sets it; run the handler under the host (or `devstack host`)")
+	} else if p, err := strconv.Atoi(v); err != nil || p < 1 || p > 65535 {
+		l.add(EnvPort, GroupRuntime, fmt.Sprintf("%q is not a TCP port (1-65535)", v))
+	} else {
+		c.Port = p
+	}
+	c.LogLevel = zerolog.InfoLevel
+	if v := l.get(EnvLogLevel); v != "" {
+		lvl, err := zerolog.ParseLevel(strings.ToLower(v))
+		if err != nil || lvl == zerolog.NoLevel {
+			l.add(EnvLogLevel, GroupRuntime, fmt.Sprintf("%q is not one of trace, debug, info, warn, error", v))
+		} else {
+			c.LogLevel = lvl
+		}
+	}
+
+	r := &c.Rotation
+	r.VaultURL = l.vaultURL()
+	r.ArtifactoryURL = l.httpsURL(EnvArtifactoryURL, GroupRotation, true)
+	r.ProviderName = l.pattern(EnvOIDCProvider, GroupRotation, namePattern, true, "")
+	r.Audience = l.required(EnvAudience, GroupRotation)
+	r.SecretName = l.pattern(EnvSecretName, GroupRotation, secretNamePattern, false, "artifactory-access-token-secret")
+	r.TTL = l.ttl()
+	r.UAMIClientID = l.pattern(EnvUAMIClientID, GroupRotation, guidPattern, false, "")
+	r.Schedule = l.get(EnvRotationSchedule)
+	r.RevokePrevious = l.boolean(EnvRevokePrevious, GroupRotation)
+	r.LockContainer = l.pattern(EnvLockContainer, GroupRotation, containerPattern, false, "frogbridge-locks")
+
+	s := &c.Storage
+	s.BlobServiceURL = l.httpsURL(EnvStorageBlobServiceURI, GroupStorage, false)
+	s.AccountName = l.pattern(EnvStorageAccountName, GroupStorage, accountPattern, false, "")
+	s.ClientID = l.pattern(EnvStorageClientID, GroupStorage, guidPattern, false, "")
+	s.ConnectionString = l.get(EnvStorageConnection)
+	if s.BlobServiceURL == "" && s.AccountName == "" && s.ConnectionString == "" && !l.has(EnvStorageBlobServiceURI) && !l.has(EnvStorageAccountName) {
+		l.add(EnvStorageAccountName, GroupStorage, "missing: set AzureWebJobsStorage__accountName (or __blobServiceUri, or the AzureWebJobsStorage connection string)")
+	}
+
+	j := &c.Jobs
+	j.SubscriptionID = l.pattern(EnvSubscriptionID, GroupJobs, guidPattern, true, "")
+	j.ResourceGroup = l.pattern(EnvResourceGroup, GroupJobs, resourceGroupPattern, true, "")
+	j.Workspace = l.pattern(EnvWorkspace, GroupJobs, namePattern, true, "")
+	j.Compute = l.pattern(EnvCompute, GroupJobs, namePattern, true, "")
+	j.ARMEndpoint = l.httpsURL(EnvARMEndpoint, GroupJobs, false)
+	if j.ARMEndpoint == "" && !l.has(EnvARMEndpoint) {
+		j.ARMEndpoint = "https://management.azure.com"
+	}
+	j.ArtifactoryHost = l.host(EnvArtifactoryHost, GroupJobs)
+	j.DockerRepo = l.pattern(EnvDockerRepo, GroupJobs, namePattern, true, "")
+	j.TrainerImage = l.pattern(EnvTrainerImage, GroupJobs, imagePattern, false, "azureml-training")
+	j.TrainerTag = l.pattern(EnvTrainerTag, GroupJobs, tagPattern, false, "latest")
+	j.MLRepo = l.pattern(EnvMLRepo, GroupJobs, namePattern, true, "")
+	j.ModelName = l.pattern(EnvModelName, GroupJobs, namePattern, false, "iris-classifier")
+	j.Experiment = l.pattern(EnvExperiment, GroupJobs, namePattern, false, "frogbridge")
+	j.ConnectionName = l.pattern(EnvConnectionName, GroupJobs, namePattern, false, "artifactory-registry")
+	j.ComputeClientID = l.pattern(EnvComputeClientID, GroupJobs, guidPattern, false, "")
+
+	c.problems = l.problems
+	return c
+}
+
+// Problems returns the problems of the given groups (all groups when none
+// is given), sorted by setting name.
+func (c *Config) Problems(groups ...string) []Problem {
+	var out []Problem
+	for _, p := range c.problems {
+		if len(groups) == 0 || contains(groups, p.Group) {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Setting < out[j].Setting })
+	return out
+}
+
+// Lookup returns the Setting named name.
+func Lookup(name string) (Setting, bool) {
+	for _, s := range Settings {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	namePattern          = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$`)
+	secretNamePattern    = regexp.MustCompile(`^[0-9A-Za-z-]{1,127}$`)
+	vaultNamePattern     = regexp.MustCompile(`^[A-Za-z][0-9A-Za-z-]{1,22}[0-9A-Za-z]$`)
+	guidPattern          = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	containerPattern     = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,62}$`)
+	accountPattern       = regexp.MustCompile(`^[a-z0-9]{3,24}$`)
+	resourceGroupPattern = regexp.MustCompile(`^[-\w._()]{1,90}$`)
+	imagePattern         = regexp.MustCompile(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`)
+	tagPattern           = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+)
+
+type loader struct {
+	getenv   func(string) string
+	problems []Problem
+}
+
+func (l *loader) get(name string) string { return strings.TrimSpace(l.getenv(name)) }
+func (l *loader) has(name string) bool   { return l.get(name) != "" }
+
+func (l *loader) add(name, group, msg string) {
+	l.problems = append(l.problems, Problem{Setting: name, Group: group, Message: msg})
+}
+
+func (l *loader) required(name, group string) string {
+	v := l.get(name)
+	if v == "" {
+		l.add(name, group, "missing")
+	}
+	return v
+}
+
+func (l *loader) pattern(name, group string, re *regexp.Regexp, required bool, def string) string {
+	v := l.get(name)
+	if v == "" {
+		if required {
+			l.add(name, group, "missing")
+		}
+		return def
+	}
+	if !re.MatchString(v) {
+		l.add(name, group, fmt.Sprintf("%q is malformed: must match %s", v, re.String()))
+		return ""
+	}
+	return v
+}
+
+func (l *loader) boolean(name, group string) bool {
+	v := l.get(name)
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		l.add(name, group, fmt.Sprintf("%q is not true or false", v))
+	}
+	return b
+}
+
+// httpsURL validates an absolute https URL and returns it without a
+// trailing slash.
+func (l *loader) httpsURL(name, group string, required bool) string {
+	v := l.get(name)
+	if v == "" {
+		if required {
+			l.add(name, group, "missing")
+		}
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		l.add(name, group, fmt.Sprintf("%q is not an https URL without credentials, query or fragment", v))
+		return ""
+	}
+	return strings.TrimRight(u.String(), "/")
+}
+
+func (l *loader) host(name, group string) string {
+	v := l.get(name)
+	if v == "" {
+		l.add(name, group, "missing")
+		return ""
+	}
+	if strings.Contains(v, "://") || strings.ContainsAny(v, "/?#@ ") {
+		l.add(name, group, fmt.Sprintf("%q must be a host name (optionally :port) without scheme or path", v))
+		return ""
+	}
+	h := v
+	if host, port, err := net.SplitHostPort(v); err == nil {
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			l.add(name, group, fmt.Sprintf("%q has a bad port", v))
+			return ""
+		}
+		h = host
+	}
+	if h == "" {
+		l.add(name, group, fmt.Sprintf("%q must be a host name (optionally :port)", v))
+		return ""
+	}
+	return v
+}
+
+func (l *loader) vaultURL() string {
+	if v := l.get(EnvKeyVaultURL); v != "" {
+		u := l.httpsURL(EnvKeyVaultURL, GroupRotation, false)
+		if u == "" {
+			return ""
+		}
+		return u + "/"
+	}
+	name := l.get(EnvKeyVaultName)
+	if name == "" {
+		l.add(EnvKeyVaultName, GroupRotation, "missing: set KEY_VAULT_NAME (or KEY_VAULT_URL)")
+		return ""
+	}
+	if !vaultNamePattern.MatchString(name) || strings.Contains(name, "--") {
+		l.add(EnvKeyVaultName, GroupRotation, fmt.Sprintf("%q is not a Key Vault name (3-24 letters, digits and dashes, starting with a letter)", name))
+		return ""
+	}
+	return "https://" + strings.ToLower(name) + ".vault.azure.net/"
+}
+
+func (l *loader) ttl() time.Duration {
+	v := l.get(EnvSecretTTL)
+	if v == "" {
+		return 14400 * time.Second
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 75 || n > 365*86400 {
+		l.add(EnvSecretTTL, GroupRotation, fmt.Sprintf("%q is not a whole number of seconds between 75 and 31536000", v))
+		return 0
+	}
+	return time.Duration(n) * time.Second
+}

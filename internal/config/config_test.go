@@ -1,0 +1,179 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func full() map[string]string {
+	return map[string]string{
+		EnvPort:               "7071",
+		EnvKeyVaultName:       "kv-frog1",
+		EnvArtifactoryURL:     "https://acme.jfrog.io/",
+		EnvOIDCProvider:       "azure-oidc",
+		EnvAudience:           "api://1b0c7c2e-0000-4000-8000-000000000001",
+		EnvStorageAccountName: "stfrog",
+		EnvSubscriptionID:     "00000000-0000-4000-8000-000000000000",
+		EnvResourceGroup:      "rg-ml",
+		EnvWorkspace:          "mlw",
+		EnvCompute:            "cpu-cluster",
+		EnvArtifactoryHost:    "acme.jfrog.io",
+		EnvDockerRepo:         "docker-local",
+		EnvMLRepo:             "ml-local",
+	}
+}
+
+func TestLoadComplete(t *testing.T) {
+	c := Load(env(full()))
+	if p := c.Problems(); len(p) != 0 {
+		t.Fatalf("problems = %v, want none", p)
+	}
+	if c.Port != 7071 {
+		t.Errorf("Port = %d", c.Port)
+	}
+	if got, want := c.Rotation.VaultURL, "https://kv-frog1.vault.azure.net/"; got != want {
+		t.Errorf("VaultURL = %q, want %q", got, want)
+	}
+	if got, want := c.Rotation.ArtifactoryURL, "https://acme.jfrog.io"; got != want {
+		t.Errorf("ArtifactoryURL = %q, want %q", got, want)
+	}
+	if c.Rotation.TTL != 4*time.Hour || c.Rotation.SecretName != "artifactory-access-token-secret" {
+		t.Errorf("defaults not applied: %+v", c.Rotation)
+	}
+	if c.Jobs.ARMEndpoint != "https://management.azure.com" || c.Jobs.TrainerImage != "azureml-training" {
+		t.Errorf("job defaults not applied: %+v", c.Jobs)
+	}
+	if c.LogLevel != zerolog.InfoLevel {
+		t.Errorf("LogLevel = %v", c.LogLevel)
+	}
+}
+
+func TestLoadProblems(t *testing.T) {
+	tests := []struct {
+		name    string
+		set     map[string]string
+		setting string
+		group   string
+		want    string
+	}{
+		{"port missing", map[string]string{EnvPort: ""}, EnvPort, GroupRuntime, "missing"},
+		{"port not a number", map[string]string{EnvPort: "http"}, EnvPort, GroupRuntime, "not a TCP port"},
+		{"port too large", map[string]string{EnvPort: "70000"}, EnvPort, GroupRuntime, "not a TCP port"},
+		{"vault missing", map[string]string{EnvKeyVaultName: ""}, EnvKeyVaultName, GroupRotation, "missing"},
+		{"vault name bad", map[string]string{EnvKeyVaultName: "kv_bad!"}, EnvKeyVaultName, GroupRotation, "not a Key Vault name"},
+		{"vault url http", map[string]string{EnvKeyVaultURL: "http://kv.example"}, EnvKeyVaultURL, GroupRotation, "https URL"},
+		{"artifactory http", map[string]string{EnvArtifactoryURL: "http://acme.jfrog.io"}, EnvArtifactoryURL, GroupRotation, "https URL"},
+		{"artifactory with credentials", map[string]string{EnvArtifactoryURL: "https://u:p@acme.jfrog.io"}, EnvArtifactoryURL, GroupRotation, "without credentials"},
+		{"provider missing", map[string]string{EnvOIDCProvider: ""}, EnvOIDCProvider, GroupRotation, "missing"},
+		{"audience missing", map[string]string{EnvAudience: ""}, EnvAudience, GroupRotation, "missing"},
+		{"ttl not a number", map[string]string{EnvSecretTTL: "4h"}, EnvSecretTTL, GroupRotation, "whole number"},
+		{"ttl too small", map[string]string{EnvSecretTTL: "10"}, EnvSecretTTL, GroupRotation, "between 75"},
+		{"uami not a guid", map[string]string{EnvUAMIClientID: "abc"}, EnvUAMIClientID, GroupRotation, "malformed"},
+		{"revoke not bool", map[string]string{EnvRevokePrevious: "maybe"}, EnvRevokePrevious, GroupRotation, "true or false"},
+		{"storage missing", map[string]string{EnvStorageAccountName: ""}, EnvStorageAccountName, GroupStorage, "missing"},
+		{"secret name bad", map[string]string{EnvSecretName: "a/b"}, EnvSecretName, GroupRotation, "malformed"},
+		{"log level bad", map[string]string{EnvLogLevel: "loud"}, EnvLogLevel, GroupRuntime, "not one of"},
+		{"subscription bad", map[string]string{EnvSubscriptionID: "sub"}, EnvSubscriptionID, GroupJobs, "malformed"},
+		{"artifactory host with scheme", map[string]string{EnvArtifactoryHost: "https://acme.jfrog.io"}, EnvArtifactoryHost, GroupJobs, "without scheme"},
+		{"arm endpoint http", map[string]string{EnvARMEndpoint: "http://arm"}, EnvARMEndpoint, GroupJobs, "https URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := full()
+			for k, v := range tt.set {
+				m[k] = v
+			}
+			ps := Load(env(m)).Problems()
+			if len(ps) != 1 {
+				t.Fatalf("problems = %v, want exactly one for %s", ps, tt.setting)
+			}
+			p := ps[0]
+			if p.Setting != tt.setting || p.Group != tt.group || !strings.Contains(p.Message, tt.want) {
+				t.Errorf("problem = %+v, want setting %s group %s message containing %q", p, tt.setting, tt.group, tt.want)
+			}
+		})
+	}
+}
+
+func TestProblemsByGroup(t *testing.T) {
+	c := Load(env(map[string]string{EnvPort: "1"}))
+	rot := c.Problems(GroupRotation)
+	if len(rot) == 0 {
+		t.Fatal("no rotation problems for an empty environment")
+	}
+	for _, p := range rot {
+		if p.Group != GroupRotation {
+			t.Errorf("Problems(rotation) returned %+v", p)
+		}
+	}
+	if n := len(c.Problems(GroupRuntime)); n != 0 {
+		t.Errorf("runtime problems = %d, want 0", n)
+	}
+	if len(c.Problems()) <= len(rot) {
+		t.Error("Problems() must include every group")
+	}
+}
+
+func TestVaultURLWins(t *testing.T) {
+	m := full()
+	m[EnvKeyVaultURL] = "https://127.0.0.1:8443"
+	c := Load(env(m))
+	if got := c.Rotation.VaultURL; got != "https://127.0.0.1:8443/" {
+		t.Errorf("VaultURL = %q", got)
+	}
+}
+
+func TestSettingsDocumented(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range Settings {
+		if s.Name == "" || s.Description == "" || s.Group == "" {
+			t.Errorf("incomplete setting %+v", s)
+		}
+		if seen[s.Name] {
+			t.Errorf("duplicate setting %s", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	// Every setting the loader reads, but the host-provided port, is listed.
+	read := map[string]bool{}
+	Load(func(k string) string { read[k] = true; return "" })
+	for k := range read {
+		if k == EnvPort {
+			continue
+		}
+		if !seen[k] {
+			t.Errorf("Load reads %s but Settings does not document it", k)
+		}
+	}
+	for k := range seen {
+		if !read[k] {
+			t.Errorf("Settings documents %s but Load never reads it", k)
+		}
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	f.Add("7071", "kv-frog1", "https://acme.jfrog.io", "14400", "true")
+	f.Add("", "", "", "", "")
+	f.Add("-1", "a--b", "https://x/?q", "1e9", "yes")
+	f.Fuzz(func(t *testing.T, port, vault, url, ttl, revoke string) {
+		m := full()
+		m[EnvPort], m[EnvKeyVaultName], m[EnvArtifactoryURL], m[EnvSecretTTL], m[EnvRevokePrevious] = port, vault, url, ttl, revoke
+		c := Load(env(m))
+		for _, p := range c.Problems() {
+			if p.Setting == "" || p.Message == "" {
+				t.Fatalf("empty problem %+v", p)
+			}
+		}
+		if c.Rotation.ArtifactoryURL != "" && !strings.HasPrefix(c.Rotation.ArtifactoryURL, "https://") {
+			t.Fatalf("accepted non-https URL %q", c.Rotation.ArtifactoryURL)
+		}
+	})
+}
