@@ -30,7 +30,9 @@ func TestRedactionOfEveryWayToLogASecret(t *testing.T) {
 		{"access_token json in field", func(l zerolog.Logger) {
 			l.Info().Str("body", `{"access_token":"opaque-`+funcKey+`","username":"bot"}`).Msg("x")
 		}, "opaque-" + funcKey},
-		{"code query", func(l zerolog.Logger) { l.Info().Str("url", "https://app/api/jobs/training?code="+funcKey+"&x=1").Msg("x") }, funcKey},
+		{"code query", func(l zerolog.Logger) {
+			l.Info().Str("url", "https://app/api/jobs/training?code="+funcKey+"&x=1").Msg("x")
+		}, funcKey},
 		{"code query in message", func(l zerolog.Logger) { l.Info().Msgf("POST /api/health?code=%s", funcKey) }, funcKey},
 		{"x-functions-key header", func(l zerolog.Logger) { l.Info().Msgf("x-functions-key: %s", funcKey) }, funcKey},
 		{"header map", func(l zerolog.Logger) {
