@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/frogbridge/frogbridge/internal/buildinfo"
+	"github.com/frogbridge/frogbridge/internal/config"
+	"github.com/frogbridge/frogbridge/internal/funcapp"
+	"github.com/frogbridge/frogbridge/internal/logging"
+)
+
+// serve reads the app settings, builds the functions and serves them until
+// ctx is canceled. A function whose settings are missing still gets a
+// route: it answers 503 naming them, so the host always sees the handler
+// ready.
+func serve(ctx context.Context, stdout, stderr io.Writer) int {
+	cfg := config.FromEnv()
+	log := logging.New(stdout, cfg.LogLevel)
+	if ps := cfg.Problems(config.GroupRuntime); len(ps) > 0 && cfg.Port == 0 {
+		fmt.Fprintf(stderr, "handler: cannot start: %s\n", joinProblems(ps))
+		return 2
+	}
+	for _, p := range cfg.Problems() {
+		log.Warn().Str("setting", p.Setting).Str("group", p.Group).Msg("app setting problem: " + p.Message)
+	}
+	app := newApp(ctx, cfg, log)
+	log.Info().Str("version", buildinfo.Version).Str("commit", buildinfo.Commit).
+		Strs("functions", app.Functions()).Msg("handler starting")
+	if err := funcapp.Serve(ctx, cfg.Port, app.Handler(), log); err != nil {
+		log.Error().Err(err).Msg("handler stopped")
+		return 1
+	}
+	return 0
+}
+
+// newApp registers every function of the app. Function names match the
+// folders under functions/.
+func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcapp.App {
+	app := funcapp.New(log)
+	h := &handlers{cfg: cfg, log: log}
+	app.HTTP("Health", "/api/health", []string{http.MethodGet}, http.HandlerFunc(h.health))
+	app.Timer("KeyVaultSecretRotation", h.rotationTimer)
+	app.HTTP("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP)))
+	app.HTTP("SubmitTrainingJob", "/api/jobs/training", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.submitTraining)))
+	app.HTTP("SubmitDeploymentJob", "/api/jobs/deployment", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.submitDeployment)))
+	app.HTTP("GetJob", "/api/jobs/{name}", []string{http.MethodGet}, h.needs(jobGroups, http.HandlerFunc(h.getJob)))
+	return app
+}
+
+// handlers holds what the functions share.
+type handlers struct {
+	cfg *config.Config
+	log zerolog.Logger
+}
+
+var (
+	rotationGroups = []string{config.GroupRotation, config.GroupStorage}
+	jobGroups      = []string{config.GroupJobs, config.GroupRotation}
+)
+
+// needs answers 503 naming every missing or malformed setting of groups
+// before next runs.
+func (h *handlers) needs(groups []string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ps := h.cfg.Problems(groups...); len(ps) > 0 {
+			funcapp.WriteError(w, http.StatusServiceUnavailable, "function not configured",
+				"fix these app settings: "+joinProblems(ps))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func joinProblems(ps []config.Problem) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, "; ")
+}
