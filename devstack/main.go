@@ -19,6 +19,8 @@ const usage = `usage: devstack <command> [flags]
 commands:
   up       start the local Entra ID, Key Vault, JFrog Platform, AzureML and Azurite
   host     run a packaged function app like the Azure Functions host does
+  package  lay out the function app (host.json, functions, handler) and zip it
+  demo     run the whole story on the local stack and print it step by step
   version  print the version
 
 Run "devstack <command> -h" for the flags of a command.
@@ -41,6 +43,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runUp(ctx, args[1:], stdout, stderr)
 	case "host":
 		return runHost(ctx, args[1:], stdout, stderr)
+	case "package":
+		return runPackage(args[1:], stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "devstack", buildinfo.String())
 		return 0

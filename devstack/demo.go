@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/frogbridge/frogbridge/internal/devstack/envfile"
+	"github.com/frogbridge/frogbridge/internal/devstack/funchost"
+	"github.com/frogbridge/frogbridge/internal/funcpkg"
+	"github.com/frogbridge/frogbridge/internal/logging"
+)
+
+// runDemo starts the local stack and the packaged app under the local
+// Functions host, then walks through the suite's main job, printing each
+// step.
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	appDir := fs.String("app", "dist/functionapp", "packaged function app folder (make package)")
+	data := fs.String("data", ".devstack", "folder for the local stack's state and logs")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	d := &demo{out: stdout, data: *data, app: *appDir}
+	if err := d.run(ctx); err != nil {
+		fmt.Fprintf(stderr, "\ndemo failed: %v\n(logs are in %s)\n", err, filepath.Join(*data, "logs"))
+		return 1
+	}
+	return 0
+}
+
+type demo struct {
+	out       io.Writer
+	data, app string
+	step      int
+	settings  map[string]string
+	hostURL   string
+	client    *http.Client
+}
+
+func (d *demo) say(format string, a ...any) {
+	d.step++
+	fmt.Fprintf(d.out, "\n[%d] %s\n", d.step, fmt.Sprintf(format, a...))
+}
+
+func (d *demo) run(ctx context.Context) error {
+	logs := filepath.Join(d.data, "logs")
+	if err := os.MkdirAll(logs, 0o700); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	d.say("Starting the local stack (Entra ID, Key Vault, JFrog Platform, Azurite) in %s", d.data)
+	stack, err := d.startStack(ctx, logs)
+	if err != nil {
+		return err
+	}
+	defer stack.stop()
+	if d.settings["ROTATION_SCHEDULE"] == "" {
+		d.settings["ROTATION_SCHEDULE"] = "0 0 */3 * * *"
+	}
+	d.settings["FUNCTIONS_MASTER_KEY"] = funchost.NewKey()
+	d.settings["FUNCTIONS_DEFAULT_KEY"] = funchost.NewKey()
+
+	d.say("Starting the function app %s under the local Functions host", d.app)
+	hostErr, err := d.startHost(ctx, logs)
+	if err != nil {
+		return err
+	}
+	d.client = &http.Client{Timeout: 2 * time.Minute}
+
+	d.say("GET %s/api/health", d.hostURL)
+	status, body, err := d.call(ctx, http.MethodGet, "/api/health", "", "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "HTTP %d\n%s\n", status, body)
+
+	if err := d.story(ctx); err != nil {
+		return err
+	}
+	cancel()
+	if err := <-hostErr; err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	fmt.Fprintln(d.out, "\ndone: the local stack and the host are stopped.")
+	return nil
+}
+
+// story runs the steps that follow Health; later features add to it.
+func (d *demo) story(ctx context.Context) error { return nil }
+
+type stackProc struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func (s *stackProc) stop() {
+	s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// startStack runs `devstack up` as a child process and waits for its env
+// file.
+func (d *demo) startStack(ctx context.Context, logs string) (*stackProc, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	envPath := filepath.Join(d.data, "devstack.env")
+	os.Remove(envPath)
+	logf, err := os.Create(filepath.Join(logs, "devstack-up.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, "up", "--data", filepath.Join(d.data, "stack"), "--env-file", envPath, "--port-base", "0")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start devstack up: %w", err)
+	}
+	s := &stackProc{cmd: cmd, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait(); logf.Close() }()
+	deadline := time.After(2 * time.Minute)
+	for {
+		if m, err := envfile.ReadFile(envPath); err == nil && len(m) > 0 {
+			d.settings = m
+			fmt.Fprintf(d.out, "local stack ready; settings in %s\n", envPath)
+			return s, nil
+		}
+		select {
+		case err := <-s.done:
+			return nil, fmt.Errorf("devstack up exited (%v); see %s", err, logf.Name())
+		case <-deadline:
+			s.stop()
+			return nil, errors.New("devstack up did not write its env file within 2 minutes")
+		case <-ctx.Done():
+			s.stop()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (d *demo) startHost(ctx context.Context, logs string) (<-chan error, error) {
+	app, err := funcpkg.Load(d.app)
+	if err != nil {
+		return nil, fmt.Errorf("%w (run make package)", err)
+	}
+	logf, err := os.Create(filepath.Join(logs, "host.log"))
+	if err != nil {
+		return nil, err
+	}
+	h, err := funchost.New(funchost.Options{
+		App: app, Addr: "127.0.0.1:0", Settings: d.settings,
+		MasterKey: d.settings["FUNCTIONS_MASTER_KEY"], FunctionKey: d.settings["FUNCTIONS_DEFAULT_KEY"],
+		Logger: logging.New(logf, zerolog.InfoLevel), Stdout: logf, Stderr: logf,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Listen(); err != nil {
+		return nil, err
+	}
+	d.hostURL = h.URL()
+	errc := make(chan error, 1)
+	go func() { errc <- h.Run(ctx) }()
+	// The host serves once the handler answers its readiness ping.
+	deadline := time.Now().Add(40 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(d.hostURL + "/api/health")
+		if err == nil {
+			resp.Body.Close()
+			fmt.Fprintf(d.out, "host listening on %s (handler logs in %s)\n", d.hostURL, logf.Name())
+			return errc, nil
+		}
+		select {
+		case err := <-errc:
+			return nil, fmt.Errorf("host stopped: %w", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil, errors.New("the host did not answer within 40 s")
+}
+
+// call sends a request to the host with the function key when key is
+// "function", the master key when "master".
+func (d *demo) call(ctx context.Context, method, path, body, key string) (int, string, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, d.hostURL+path, rd)
+	if err != nil {
+		return 0, "", err
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	switch key {
+	case "function":
+		req.Header.Set("x-functions-key", d.settings["FUNCTIONS_DEFAULT_KEY"])
+	case "master":
+		req.Header.Set("x-functions-key", d.settings["FUNCTIONS_MASTER_KEY"])
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, string(b), err
+}
