@@ -221,7 +221,6 @@ func (t *tailWriter) String() string {
 	return string(t.buf)
 }
 
-
 func executablePath(appDir, exe string) string {
 	p := filepath.Join(appDir, filepath.FromSlash(exe))
 	if _, err := os.Stat(p); err == nil {
