@@ -1,0 +1,273 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/frogbridge/frogbridge/internal/devstack/envfile"
+	"github.com/frogbridge/frogbridge/internal/funcpkg"
+	"github.com/frogbridge/frogbridge/internal/testbin"
+)
+
+// output collects a child's output for the leak scans.
+type output struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
+}
+
+// stack is a running `devstack up`.
+type stack struct {
+	env  map[string]string
+	dir  string
+	cmd  *exec.Cmd
+	out  *output
+	done chan error
+}
+
+// startStack runs `devstack up` on random loopback ports in a fresh data
+// folder (or dir, to reuse state) and waits for its env file.
+func startStack(t *testing.T, dir string, extra ...string) *stack {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	envPath := filepath.Join(dir, "devstack.env")
+	os.Remove(envPath)
+	s := &stack{dir: dir, out: &output{}, done: make(chan error, 1)}
+	args := append([]string{"up", "--data", filepath.Join(dir, "stack"), "--env-file", envPath, "--port-base", "0"}, extra...)
+	s.cmd = exec.Command(testbin.Path(t, "devstack"), args...)
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.done <- s.cmd.Wait() }()
+	t.Cleanup(s.stop)
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if m, err := envfile.ReadFile(envPath); err == nil && m["KEY_VAULT_URL"] != "" {
+			s.env = m
+			return s
+		}
+		select {
+		case err := <-s.done:
+			s.done <- err
+			t.Fatalf("devstack up exited: %v\n%s", err, s.out)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("devstack up wrote no env file within 90 s:\n%s", s.out)
+		}
+	}
+}
+
+// stop interrupts devstack up and waits for it.
+func (s *stack) stop() {
+	if s.cmd.Process == nil {
+		return
+	}
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGINT)
+	select {
+	case err := <-s.done:
+		s.done <- err
+	case <-time.After(20 * time.Second):
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// host is a running `devstack host` with the packaged app.
+type host struct {
+	url         string
+	masterKey   string
+	functionKey string
+	settings    map[string]string
+	cmd         *exec.Cmd
+	out         *output
+	done        chan error
+}
+
+// appDir packs the function app once per test binary.
+var (
+	appOnce sync.Once
+	appPath string
+	appErr  error
+)
+
+func packagedApp(t *testing.T) string {
+	t.Helper()
+	handler := testbin.Path(t, "handler")
+	appOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "frogbridge-e2e-app-")
+		if err != nil {
+			appErr = err
+			return
+		}
+		appPath = filepath.Join(dir, "functionapp")
+		_, appErr = funcpkg.Pack(funcpkg.PackOptions{SrcDir: testbin.RepoRoot(t), Handler: handler, OutDir: appPath})
+	})
+	if appErr != nil {
+		t.Fatal(appErr)
+	}
+	return appPath
+}
+
+// startHost runs the packaged app under `devstack host` with the stack's
+// settings plus overrides (an empty value removes a setting).
+func startHost(t *testing.T, s *stack, overrides map[string]string) *host {
+	t.Helper()
+	settings := map[string]string{}
+	for k, v := range s.env {
+		settings[k] = v
+	}
+	settings["ROTATION_SCHEDULE"] = "0 0 0 1 1 *"
+	settings["FUNCTIONS_MASTER_KEY"] = "e2e-master-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	settings["FUNCTIONS_DEFAULT_KEY"] = "e2e-function-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	for k, v := range overrides {
+		if v == "" {
+			delete(settings, k)
+		} else {
+			settings[k] = v
+		}
+	}
+	b, err := envfile.Encode(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	envPath := filepath.Join(t.TempDir(), "host.env")
+	if err := os.WriteFile(envPath, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	h := &host{
+		url:       "http://127.0.0.1:" + strconv.Itoa(port),
+		masterKey: settings["FUNCTIONS_MASTER_KEY"], functionKey: settings["FUNCTIONS_DEFAULT_KEY"],
+		settings: settings, out: &output{}, done: make(chan error, 1),
+	}
+	h.cmd = exec.Command(testbin.Path(t, "devstack"), "host", "--app", packagedApp(t), "--port", strconv.Itoa(port), "--env-file", envPath)
+	h.cmd.Stdout, h.cmd.Stderr = h.out, h.out
+	h.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := h.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { h.done <- h.cmd.Wait() }()
+	t.Cleanup(h.stop)
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		resp, err := http.Get(h.url + "/api/health")
+		if err == nil {
+			resp.Body.Close()
+			return h
+		}
+		select {
+		case err := <-h.done:
+			h.done <- err
+			t.Fatalf("devstack host exited: %v\n%s", err, h.out)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("devstack host did not serve within 40 s:\n%s", h.out)
+		}
+	}
+}
+
+func (h *host) stop() {
+	if h.cmd.Process == nil {
+		return
+	}
+	syscall.Kill(-h.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case err := <-h.done:
+		h.done <- err
+	case <-time.After(40 * time.Second):
+		syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// call sends a request; key is "", "function" or "master".
+func (h *host) call(t *testing.T, method, path, body, key string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, h.url+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	switch key {
+	case "function":
+		req.Header.Set("x-functions-key", h.functionKey)
+	case "master":
+		req.Header.Set("x-functions-key", h.masterKey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+func decode(t *testing.T, body string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		t.Fatalf("body is not the expected JSON: %v\n%s", err, body)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// waitUntil polls cond every 100 ms until it holds or limit passes.
+func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
