@@ -1,28 +1,51 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
 	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
+	"github.com/frogbridge/frogbridge/internal/rotation"
 )
+
+// healthTimeout bounds the Key Vault read of a health check.
+const healthTimeout = 10 * time.Second
 
 // healthReport is the body of GET /api/health.
 type healthReport struct {
 	Status    string           `json:"status"`
+	Reasons   []string         `json:"reasons"`
 	Version   string           `json:"version"`
 	Time      time.Time        `json:"time"`
 	Functions map[string]bool  `json:"functions_configured"`
 	Problems  []config.Problem `json:"config_problems"`
+	Token     *tokenReport     `json:"token,omitempty"`
 }
 
-// health reports whether each function has its settings. It answers 200
-// when every function can run and 503 otherwise.
+// tokenReport describes the stored JFrog token from the secret's
+// attributes, never its value.
+type tokenReport struct {
+	rotation.TokenStatus
+	AgeSeconds   int64      `json:"age_seconds"`
+	NextRotation *time.Time `json:"next_rotation,omitempty"`
+}
+
+// ncrontab parses the Functions host's six-field schedules.
+var ncrontab = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
+
+// health reports the configuration of each function and the stored token's
+// version, expiry and age. It answers 200 when the rotation can run and the
+// token outlives the next scheduled rotation, 503 otherwise. Settings of
+// the job functions are reported without failing the check.
 func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 	rep := healthReport{
 		Status:   "ok",
+		Reasons:  []string{},
 		Version:  buildinfo.Version,
 		Time:     time.Now().UTC(),
 		Problems: h.cfg.Problems(),
@@ -34,9 +57,36 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 	if rep.Problems == nil {
 		rep.Problems = []config.Problem{}
 	}
+	if ps := h.cfg.Problems(append(rotationGroups, config.GroupRuntime)...); len(ps) > 0 {
+		rep.Reasons = append(rep.Reasons, "rotation settings: "+joinProblems(ps))
+	}
+	switch {
+	case h.rotation != nil:
+		ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+		defer cancel()
+		st, err := h.rotation.Status(ctx)
+		if err != nil {
+			rep.Reasons = append(rep.Reasons, "stored token: "+rotation.Details(err))
+			break
+		}
+		tr := &tokenReport{TokenStatus: st, AgeSeconds: int64(st.Age.Seconds())}
+		rep.Token = tr
+		if sched, err := ncrontab.Parse(h.cfg.Rotation.Schedule); err == nil {
+			next := sched.Next(rep.Time)
+			tr.NextRotation = &next
+			if st.ExpiresBefore(next) && !st.Expired {
+				rep.Reasons = append(rep.Reasons, "stored token expires at "+st.ExpiresOn.Format(time.RFC3339)+", before the next scheduled rotation at "+next.Format(time.RFC3339)+": run POST /api/KeyVaultSecretRotation?force=true and check ROTATION_SCHEDULE against SECRET_TTL")
+			}
+		}
+		if st.Expired {
+			rep.Reasons = append(rep.Reasons, "stored token expired at "+st.ExpiresOn.Format(time.RFC3339)+": run POST /api/KeyVaultSecretRotation?force=true")
+		}
+	case h.rotationErr != nil:
+		rep.Reasons = append(rep.Reasons, "rotation unavailable: "+h.rotationErr.Error())
+	}
 	status := http.StatusOK
-	if len(rep.Problems) > 0 {
-		rep.Status = "degraded"
+	if len(rep.Reasons) > 0 {
+		rep.Status = "unhealthy"
 		status = http.StatusServiceUnavailable
 	}
 	funcapp.WriteJSON(w, status, rep)

@@ -2,28 +2,162 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/rs/zerolog"
 
 	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
+	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/lease"
+	"github.com/frogbridge/frogbridge/internal/logging"
+	"github.com/frogbridge/frogbridge/internal/rotation"
 )
 
-var errNotImplemented = errors.New("rotation is not available in this build")
+// Deadlines of one rotation. An HTTP caller must get an answer before the
+// platform's 230 s limit; the timer may take longer.
+const (
+	httpRotationTimeout  = 3 * time.Minute
+	timerRotationTimeout = 8 * time.Minute
+	lockBlobName         = "jfrog-token-rotation"
+)
 
-// rotationTimer runs the scheduled rotation.
+// rotator is what the functions need of the rotation service.
+type rotator interface {
+	Rotate(ctx context.Context, o rotation.RotateOptions) (rotation.Result, error)
+	Status(ctx context.Context) (rotation.TokenStatus, error)
+}
+
+// managedIdentity returns the function app's managed identity: the
+// user-assigned one when clientID is set, else the system-assigned one.
+func managedIdentity(clientID string) (azcore.TokenCredential, error) {
+	opts := &azidentity.ManagedIdentityCredentialOptions{}
+	if clientID != "" {
+		opts.ID = azidentity.ClientID(clientID)
+	}
+	cred, err := azidentity.NewManagedIdentityCredential(opts)
+	if err != nil {
+		return nil, fmt.Errorf("managed identity: %w", err)
+	}
+	return cred, nil
+}
+
+// newRotation builds the rotation service from the app settings. The
+// clients make no request until a rotation runs.
+func newRotation(cfg *config.Config, cred azcore.TokenCredential, log zerolog.Logger) (*rotation.Service, error) {
+	r := cfg.Rotation
+	store, err := keyvault.NewStore(r.VaultURL, cred, &keyvault.StoreOptions{SecretName: r.SecretName})
+	if err != nil {
+		return nil, fmt.Errorf("key vault (KEY_VAULT_NAME/KEY_VAULT_URL): %w", err)
+	}
+	jf, err := jfrog.NewClient(r.ArtifactoryURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("JFrog (ARTIFACTORY_URL): %w", err)
+	}
+	storageCred := cred
+	if cfg.Storage.ClientID != "" && cfg.Storage.ClientID != r.UAMIClientID {
+		if storageCred, err = managedIdentity(cfg.Storage.ClientID); err != nil {
+			return nil, err
+		}
+	}
+	locker, err := lease.NewLockerFromSettings(lease.Settings{
+		ConnectionString: cfg.Storage.ConnectionString,
+		BlobServiceURI:   cfg.Storage.BlobServiceURL,
+		AccountName:      cfg.Storage.AccountName,
+	}, storageCred, r.LockContainer, lockBlobName, nil)
+	if err != nil {
+		return nil, fmt.Errorf("host storage (AzureWebJobsStorage): %w", err)
+	}
+	logger := log.With().Str("component", "rotation").Logger()
+	return rotation.NewService(rotation.Config{
+		Audience:       r.Audience,
+		ProviderName:   r.ProviderName,
+		SecretTTL:      r.TTL,
+		RevokePrevious: r.RevokePrevious,
+	}, rotation.Dependencies{
+		Tokens: cred, Exchanger: jf, Verifier: jf, Revoker: jf, Store: store, Locker: locker, Logger: &logger,
+	})
+}
+
+// rotationResponse is the body of a successful POST /api/KeyVaultSecretRotation.
+type rotationResponse struct {
+	Status string `json:"status"`
+	rotation.Result
+}
+
+// rotationTimer runs the scheduled rotation; it skips while the stored
+// token is fresh.
 func (h *handlers) rotationTimer(ctx context.Context, log zerolog.Logger, info funcapp.TimerInfo) error {
 	if ps := h.cfg.Problems(rotationGroups...); len(ps) > 0 {
-		return errors.New("fix these app settings: " + joinProblems(ps))
+		return fmt.Errorf("fix these app settings: %s", joinProblems(ps))
 	}
-	return errNotImplemented
+	if h.rotation == nil {
+		return fmt.Errorf("rotation unavailable: %v", h.rotationErr)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timerRotationTimeout)
+	defer cancel()
+	res, err := h.rotation.Rotate(ctx, rotation.RotateOptions{Trigger: "timer"})
+	if err != nil {
+		return err
+	}
+	log.Info().Bool("rotated", res.Rotated).Str("reason", res.Reason).Str("secret_version", res.SecretVersion).
+		Bool("past_due", info.IsPastDue).Msg("rotation finished")
+	return nil
 }
 
-// rotationHTTP runs a rotation on request.
+// rotationHTTP runs a rotation on request; ?force=true rotates even when
+// the stored token is fresh.
 func (h *handlers) rotationHTTP(w http.ResponseWriter, r *http.Request) {
-	funcapp.WriteError(w, http.StatusNotImplemented, "not implemented", errNotImplemented.Error())
+	force := false
+	if v := r.URL.Query().Get("force"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			funcapp.WriteError(w, http.StatusBadRequest, "invalid query", "force must be true or false")
+			return
+		}
+		force = b
+	}
+	if h.rotation == nil {
+		funcapp.WriteError(w, http.StatusServiceUnavailable, "rotation unavailable", h.rotationErr.Error())
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), httpRotationTimeout)
+	defer cancel()
+	res, err := h.rotation.Rotate(ctx, rotation.RotateOptions{Force: force, Trigger: "http"})
+	if err != nil {
+		status := rotation.HTTPStatus(err)
+		log := logging.FromContext(r.Context())
+		log.Error().Err(err).Int("status", status).Msg("rotation failed")
+		funcapp.WriteError(w, status, "rotation failed", rotation.Details(err))
+		return
+	}
+	funcapp.WriteJSON(w, http.StatusOK, rotationResponse{Status: "ok", Result: res})
 }
 
-var _ = config.GroupRotation
+// warnSchedule logs when ROTATION_SCHEDULE lets the token expire before the
+// next run.
+func warnSchedule(cfg *config.Config, log zerolog.Logger) {
+	s := cfg.Rotation.Schedule
+	if s == "" {
+		if want, err := rotation.Schedule(cfg.Rotation.TTL); err == nil {
+			log.Warn().Str("setting", config.EnvRotationSchedule).Msgf("ROTATION_SCHEDULE is not set; for SECRET_TTL=%d the schedule is %q", int(cfg.Rotation.TTL.Seconds()), want)
+		}
+		return
+	}
+	gap, err := rotation.MaxGap(s)
+	if err != nil {
+		log.Warn().Str("setting", config.EnvRotationSchedule).Err(err).Msg("cannot check the rotation schedule")
+		return
+	}
+	if gap >= cfg.Rotation.TTL {
+		want, _ := rotation.Schedule(cfg.Rotation.TTL)
+		log.Warn().Str("setting", config.EnvRotationSchedule).Dur("max_gap", gap).Dur("ttl", cfg.Rotation.TTL).
+			Msgf("ROTATION_SCHEDULE %q can leave %s between runs, longer than SECRET_TTL: the token would expire before the next rotation; use %q", s, gap, want)
+	}
+}

@@ -44,6 +44,17 @@ func serve(ctx context.Context, stdout, stderr io.Writer) int {
 func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcapp.App {
 	app := funcapp.New(log)
 	h := &handlers{cfg: cfg, log: log}
+	if len(cfg.Problems(rotationGroups...)) == 0 {
+		warnSchedule(cfg, log)
+		cred, err := managedIdentity(cfg.Rotation.UAMIClientID)
+		if err == nil {
+			h.rotation, err = newRotation(cfg, cred, log)
+		}
+		if err != nil {
+			h.rotationErr = err
+			log.Error().Err(err).Msg("rotation unavailable")
+		}
+	}
 	app.HTTP("Health", "/api/health", []string{http.MethodGet}, http.HandlerFunc(h.health))
 	app.Timer("KeyVaultSecretRotation", h.rotationTimer)
 	app.HTTP("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP)))
@@ -57,6 +68,10 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 type handlers struct {
 	cfg *config.Config
 	log zerolog.Logger
+	// rotation is nil while its settings are incomplete; rotationErr then
+	// says why when the settings were complete but a client failed.
+	rotation    rotator
+	rotationErr error
 }
 
 var (

@@ -95,7 +95,7 @@ var Settings = []Setting{
 	{Name: EnvStorageClientID, Group: GroupStorage,
 		Description: "Client id of the user-assigned identity used for host storage, if any."},
 	{Name: EnvStorageConnection, Group: GroupStorage,
-		Description: "Host storage connection string; used when no identity-based setting is present."},
+		Description: "Host storage connection string; when set it wins over the identity-based settings, as in Azure Functions."},
 	{Name: EnvSubscriptionID, Group: GroupJobs,
 		Description: "Subscription of the AzureML workspace."},
 	{Name: EnvResourceGroup, Group: GroupJobs,
