@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -49,39 +50,78 @@ type stack struct {
 	done chan error
 }
 
-// startStack runs `devstack up` on random loopback ports in a fresh data
-// folder (or dir, to reuse state) and waits for its env file.
-func startStack(t *testing.T, dir string, extra ...string) *stack {
+// The tests share one stack: azidentity caches managed-identity tokens for
+// the whole process, so tokens signed by one stack would be offered to the
+// next.
+var (
+	sharedOnce sync.Once
+	shared     *stack
+	sharedErr  string
+)
+
+// sharedStack returns the package's stack, starting it on first use.
+// TestMain stops it.
+func sharedStack(t *testing.T) *stack {
 	t.Helper()
-	if dir == "" {
-		dir = t.TempDir()
+	sharedOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "frogbridge-e2e-stack-")
+		if err != nil {
+			sharedErr = err.Error()
+			return
+		}
+		shared, sharedErr = launchStack(dir)
+	})
+	if shared == nil {
+		t.Fatalf("local stack: %s", sharedErr)
 	}
+	return shared
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.stop()
+		os.RemoveAll(shared.dir)
+	}
+	if appPath != "" {
+		os.RemoveAll(filepath.Dir(appPath))
+	}
+	os.Exit(code)
+}
+
+// launchStack runs `devstack up` on random loopback ports with its state in
+// dir and waits for its env file.
+func launchStack(dir string, extra ...string) (*stack, string) {
 	envPath := filepath.Join(dir, "devstack.env")
 	os.Remove(envPath)
 	s := &stack{dir: dir, out: &output{}, done: make(chan error, 1)}
 	args := append([]string{"up", "--data", filepath.Join(dir, "stack"), "--env-file", envPath, "--port-base", "0"}, extra...)
-	s.cmd = exec.Command(testbin.Path(t, "devstack"), args...)
+	bin, err := testbin.Build("devstack")
+	if err != nil {
+		return nil, err.Error()
+	}
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err.Error()
 	}
 	go func() { s.done <- s.cmd.Wait() }()
-	t.Cleanup(s.stop)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		if m, err := envfile.ReadFile(envPath); err == nil && m["KEY_VAULT_URL"] != "" {
 			s.env = m
-			return s
+			return s, ""
 		}
 		select {
 		case err := <-s.done:
 			s.done <- err
-			t.Fatalf("devstack up exited: %v\n%s", err, s.out)
+			return nil, fmt.Sprintf("devstack up exited: %v\n%s", err, s.out)
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("devstack up wrote no env file within 90 s:\n%s", s.out)
+			s.stop()
+			return nil, fmt.Sprintf("devstack up wrote no env file within 90 s:\n%s", s.out)
 		}
 	}
 }
@@ -144,7 +184,7 @@ func startHost(t *testing.T, s *stack, overrides map[string]string) *host {
 	for k, v := range s.env {
 		settings[k] = v
 	}
-	settings["ROTATION_SCHEDULE"] = "0 0 0 1 1 *"
+	settings["ROTATION_SCHEDULE"] = "0 0 */3 * * *"
 	settings["FUNCTIONS_MASTER_KEY"] = "e2e-master-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	settings["FUNCTIONS_DEFAULT_KEY"] = "e2e-function-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	for k, v := range overrides {
@@ -270,4 +310,3 @@ func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool)
 		time.Sleep(100 * time.Millisecond)
 	}
 }
-

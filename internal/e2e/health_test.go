@@ -7,7 +7,7 @@ import (
 )
 
 func TestHealthOnTheLocalStack(t *testing.T) {
-	s := startStack(t, "")
+	s := sharedStack(t)
 	h := startHost(t, s, nil)
 
 	status, body := h.call(t, http.MethodGet, "/api/health", "", "")

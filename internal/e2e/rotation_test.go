@@ -1,8 +1,13 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // rotationReply is the body of POST /api/KeyVaultSecretRotation.
@@ -16,18 +21,288 @@ type rotationReply struct {
 	TokenID       string `json:"token_id"`
 }
 
-func TestRotationOverHTTP(t *testing.T) {
-	s := startStack(t, "")
-	h := startHost(t, s, nil)
+// healthReply is the part of GET /api/health the tests read.
+type healthReply struct {
+	Status  string   `json:"status"`
+	Reasons []string `json:"reasons"`
+	Token   *struct {
+		Version   string `json:"secret_version"`
+		ExpiresOn string `json:"expires_on"`
+		Expired   bool   `json:"expired"`
+	} `json:"token"`
+}
 
-	status, body := h.call(t, http.MethodPost, "/api/KeyVaultSecretRotation", "", "function")
-	if status != http.StatusOK {
-		t.Fatalf("first rotation = %d %s\nhost output:\n%s", status, body, h.out)
+func rotate(t *testing.T, h *host, query string) (int, rotationReply, string) {
+	t.Helper()
+	status, body := h.call(t, http.MethodPost, "/api/KeyVaultSecretRotation"+query, "", "function")
+	var r rotationReply
+	if status == http.StatusOK {
+		decode(t, body, &r)
 	}
-	var first rotationReply
-	decode(t, body, &first)
-	if !first.Rotated || first.SecretVersion == "" || first.Username == "" || first.ExpiresOn == "" {
-		t.Fatalf("first rotation = %+v", first)
+	return status, r, body
+}
+
+func TestRotation(t *testing.T) {
+	s := sharedStack(t)
+	h := startHost(t, s, nil)
+	kv := s.vault(t)
+
+	t.Run("health without a stored token", func(t *testing.T) {
+		other := startHost(t, s, map[string]string{"ARTIFACTORY_TOKEN_SECRET_NAME": "never-rotated"})
+		status, body := other.call(t, http.MethodGet, "/api/health", "", "")
+		if status != http.StatusServiceUnavailable || !strings.Contains(body, "never-rotated") {
+			t.Errorf("health with no stored token = %d %s, want 503 naming the secret", status, body)
+		}
+	})
+
+	status, first, body := rotate(t, h, "?force=true")
+	if status != http.StatusOK || !first.Rotated || first.Username != "frogbridge-rotation" || first.SecretVersion == "" {
+		t.Fatalf("first rotation = %d %s\n%s", status, body, h.out)
 	}
-	t.Logf("first: %s", body)
+	version, token, user := s.storedCredentials(t, kv)
+	if version != first.SecretVersion || user != first.Username {
+		t.Errorf("Key Vault holds version %s user %s, the reply said %s %s", version, user, first.SecretVersion, first.Username)
+	}
+	if code := s.jfrogMe(t, token); code != http.StatusOK {
+		t.Fatalf("stored token does not work at JFrog: tokens/me = %d", code)
+	}
+
+	t.Run("fresh token skips", func(t *testing.T) {
+		status, r, body := rotate(t, h, "")
+		if status != http.StatusOK || r.Rotated || r.Reason == "" {
+			t.Fatalf("second rotation = %d %s, want a skip with a reason", status, body)
+		}
+		if v, _, _ := s.storedCredentials(t, kv); v != version {
+			t.Errorf("a skipped rotation wrote version %s", v)
+		}
+	})
+	t.Run("force rotates", func(t *testing.T) {
+		status, r, body := rotate(t, h, "?force=true")
+		if status != http.StatusOK || !r.Rotated || r.SecretVersion == version {
+			t.Fatalf("forced rotation = %d %s", status, body)
+		}
+		v, tok, _ := s.storedCredentials(t, kv)
+		if v != r.SecretVersion || tok == token {
+			t.Errorf("forced rotation stored version %s (reply %s), same token: %v", v, r.SecretVersion, tok == token)
+		}
+		if code := s.jfrogMe(t, tok); code != http.StatusOK {
+			t.Errorf("new token: tokens/me = %d", code)
+		}
+		version, token = v, tok
+	})
+	t.Run("bad force value", func(t *testing.T) {
+		if status, _, _ := rotate(t, h, "?force=maybe"); status != http.StatusBadRequest {
+			t.Errorf("force=maybe = %d, want 400", status)
+		}
+	})
+	t.Run("health reports the token", func(t *testing.T) {
+		status, body := h.call(t, http.MethodGet, "/api/health", "", "")
+		var rep healthReply
+		decode(t, body, &rep)
+		if status != http.StatusOK || rep.Token == nil || rep.Token.Version != version || rep.Token.Expired {
+			t.Fatalf("health = %d %s", status, body)
+		}
+		if strings.Contains(body, token) {
+			t.Fatal("health shows the token")
+		}
+	})
+	t.Run("timer rotates through the admin API", func(t *testing.T) {
+		// A scheduled run skips a fresh token; with a TTL this long the
+		// stored token counts as due, so the timer rotates.
+		h2 := startHost(t, s, map[string]string{"SECRET_TTL": "86400"})
+		before := s.versions(t, kv)
+		status, _ := h2.call(t, http.MethodPost, "/admin/functions/KeyVaultSecretRotation", `{"input":""}`, "master")
+		if status != http.StatusAccepted {
+			t.Fatalf("admin invoke = %d, want 202", status)
+		}
+		waitUntil(t, 60*time.Second, "the timer to store a new version", func() bool { return s.versions(t, kv) == before+1 })
+		_, tok, _ := s.storedCredentials(t, kv)
+		if code := s.jfrogMe(t, tok); code != http.StatusOK {
+			t.Errorf("timer's token: tokens/me = %d", code)
+		}
+		waitUntil(t, 10*time.Second, "the host to log the timer's success", func() bool {
+			return strings.Contains(h2.out.String(), `"result":"Succeeded"`)
+		})
+	})
+	scanForLeaks(t, s, h, kv)
+}
+
+// TestConcurrentRotations: 50 HTTP callers and a timer run at once lead to
+// exactly one new token, and every caller gets the same result.
+func TestConcurrentRotations(t *testing.T) {
+	s := sharedStack(t)
+	h := startHost(t, s, nil)
+	kv := s.vault(t)
+	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
+		t.Fatalf("initial rotation: %s", body)
+	}
+	before := s.versions(t, kv)
+	const callers = 50
+	var wg sync.WaitGroup
+	replies := make([]rotationReply, callers)
+	statuses := make([]int, callers)
+	for i := 0; i < callers; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			statuses[i], replies[i], _ = rotate(t, h, "?force=true")
+		}(i)
+	}
+	if status, _ := h.call(t, http.MethodPost, "/admin/functions/KeyVaultSecretRotation", `{"input":""}`, "master"); status != http.StatusAccepted {
+		t.Errorf("timer invoke = %d", status)
+	}
+	wg.Wait()
+	for i := range replies {
+		if statuses[i] != http.StatusOK {
+			t.Fatalf("caller %d got %d", i, statuses[i])
+		}
+		if replies[i].SecretVersion != replies[0].SecretVersion || !replies[i].Rotated {
+			t.Fatalf("caller %d got %+v, caller 0 got %+v", i, replies[i], replies[0])
+		}
+	}
+	waitUntil(t, 30*time.Second, "the timer run to finish", func() bool {
+		return strings.Contains(h.out.String(), `"message":"Executed"`)
+	})
+	if got := s.versions(t, kv); got != before+1 {
+		t.Fatalf("versions after 50 concurrent rotations and a timer = %d, want %d (exactly one exchange)", got, before+1)
+	}
+}
+
+// TestRotationFaults arms one failure per dependency and checks the answer,
+// that the previous version stays the latest and still works, and that no
+// token leaks.
+func TestRotationFaults(t *testing.T) {
+	s := sharedStack(t)
+	h := startHost(t, s, nil)
+	kv := s.vault(t)
+	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
+		t.Fatalf("initial rotation: %s", body)
+	}
+	type dep struct {
+		name, service, method, path string
+		freshHost                   bool // token caches hide faults from a running handler
+	}
+	deps := []dep{
+		{"identity endpoint", "entra", "GET", "/msi/token", true},
+		{"token exchange", "jfrog", "POST", "/access/api/v1/oidc/token", false},
+		{"tokens/me", "jfrog", "GET", "/access/api/v1/tokens/me", false},
+		{"key vault write", "keyvault", "PUT", "/secrets/", false},
+	}
+	faults := []struct {
+		name    string
+		fault   map[string]any
+		wantOK  bool
+		wantAny []int
+	}{
+		{"429 once then ok", map[string]any{"action": "status", "status": 429, "retry_after": "1", "times": 1}, true, nil},
+		{"500", map[string]any{"action": "status", "status": 500}, false, []int{502, 401, 500}},
+		{"drop", map[string]any{"action": "drop"}, false, []int{502, 401, 500}},
+		{"malformed JSON", map[string]any{"action": "body", "status": 200, "body": "{not json"}, false, []int{502, 401, 500}},
+		{"401", map[string]any{"action": "body", "status": 401, "body": `{"errors":[{"status":401,"message":"bad credentials"}],"error":{"code":"Unauthorized","message":"no"}}`}, false, []int{401}},
+		{"403", map[string]any{"action": "body", "status": 403, "body": `{"errors":[{"status":403,"message":"forbidden"}],"error":{"code":"Forbidden","message":"no"}}`}, false, []int{403, 401}},
+	}
+	for _, d := range deps {
+		for _, f := range faults {
+			t.Run(d.name+"/"+f.name, func(t *testing.T) {
+				version, token, _ := s.storedCredentials(t, kv)
+				target := h
+				if d.freshHost {
+					target = startHost(t, s, nil)
+				}
+				fault := map[string]any{"service": d.service, "method": d.method, "path": d.path}
+				for k, v := range f.fault {
+					fault[k] = v
+				}
+				s.fault(t, fault)
+				status, r, body := rotate(t, target, "?force=true")
+				s.clearFaults(t)
+				if f.wantOK {
+					if status != http.StatusOK || !r.Rotated {
+						t.Fatalf("rotation = %d %s, want a retried success", status, body)
+					}
+					return
+				}
+				want := f.wantAny
+				if d.name == "tokens/me" {
+					// JFrog refusing the token it just minted is an upstream
+					// failure, not the caller's authentication.
+					want = []int{502}
+				}
+				if !contains(want, status) {
+					t.Errorf("rotation = %d %s, want one of %v", status, body, want)
+				}
+				var e struct{ Error, Details string }
+				decode(t, body, &e)
+				if e.Error == "" || e.Details == "" {
+					t.Errorf("error body lacks error/details: %s", body)
+				}
+				v, tok, _ := s.storedCredentials(t, kv)
+				if v != version || tok != token {
+					t.Fatalf("a failed rotation changed the latest version %s -> %s", version, v)
+				}
+				if code := s.jfrogMe(t, tok); code != http.StatusOK {
+					t.Fatalf("previous token no longer works after a failed rotation: %d", code)
+				}
+			})
+		}
+	}
+	scanForLeaks(t, s, h, kv)
+}
+
+// TestKillDuringRotation kills the handler while it writes to Key Vault;
+// the vault still holds a working token.
+func TestKillDuringRotation(t *testing.T) {
+	s := sharedStack(t)
+	h := startHost(t, s, nil)
+	kv := s.vault(t)
+	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
+		t.Fatalf("initial rotation: %s", body)
+	}
+	s.fault(t, map[string]any{"service": "keyvault", "method": "PUT", "path": "/secrets/", "action": "stall", "delay": "20s", "times": 1})
+	done := make(chan int, 1)
+	go func() {
+		status, _ := h.call(t, http.MethodPost, "/api/KeyVaultSecretRotation?force=true", "", "function")
+		done <- status
+	}()
+	pid := waitForHandlerPID(t, h)
+	time.Sleep(2 * time.Second) // the rotation is now stalled in the Key Vault write
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if status := <-done; status == http.StatusOK {
+		t.Fatal("a rotation killed mid-way reported success")
+	}
+	s.clearFaults(t)
+	_, tok, _ := s.storedCredentials(t, kv)
+	if code := s.jfrogMe(t, tok); code != http.StatusOK {
+		t.Fatalf("after kill -9 the stored token does not work: %d", code)
+	}
+	// The host restarts the handler and rotation works again.
+	waitUntil(t, 30*time.Second, "the handler to be back", func() bool {
+		status, _, _ := rotate(t, h, "?force=true")
+		return status == http.StatusOK
+	})
+}
+
+func waitForHandlerPID(t *testing.T, h *host) int {
+	t.Helper()
+	var pid int
+	waitUntil(t, 10*time.Second, "the handler's pid", func() bool {
+		for _, line := range strings.Split(h.out.String(), "\n") {
+			if strings.Contains(line, `"message":"custom handler ready"`) {
+				fmt.Sscanf(line[strings.Index(line, `"pid":`)+6:], "%d", &pid)
+			}
+		}
+		return pid != 0
+	})
+	return pid
+}
+
+func contains(list []int, v int) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

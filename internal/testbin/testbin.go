@@ -6,6 +6,7 @@
 package testbin
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,44 +26,52 @@ var (
 // cannot be had.
 func Path(t testing.TB, name string) string {
 	t.Helper()
+	p, err := Build(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Build is Path for code that runs outside a test, such as TestMain.
+func Build(name string) (string, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if p, ok := built[name]; ok {
-		return p
+		return p, nil
 	}
 	if d := os.Getenv("FROGBRIDGE_BIN_DIR"); d != "" {
 		p := filepath.Join(d, name)
 		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("FROGBRIDGE_BIN_DIR=%s has no %s (run make build): %v", d, name, err)
+			return "", fmt.Errorf("FROGBRIDGE_BIN_DIR=%s has no %s (run make build): %w", d, name, err)
 		}
 		abs, _ := filepath.Abs(p)
 		built[name] = abs
-		return abs
+		return abs, nil
 	}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "frogbridge-testbin-")
 		if err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 		dir = d
 	}
 	p := filepath.Join(dir, name)
 	cmd := exec.Command("go", "build", "-trimpath", "-o", p, "github.com/frogbridge/frogbridge/"+name)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	cmd.Dir = RepoRoot(t)
+	cmd.Dir = Root()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", name, err, out)
+		return "", fmt.Errorf("build %s: %v\n%s", name, err, out)
 	}
 	built[name] = p
-	return p
+	return p, nil
 }
 
 // RepoRoot returns the module's root folder.
-func RepoRoot(t testing.TB) string {
-	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the repository")
-	}
+func RepoRoot(t testing.TB) string { return Root() }
+
+// Root returns the module's root folder.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }

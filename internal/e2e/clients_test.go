@@ -1,0 +1,139 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+)
+
+// tlsClient trusts the stack's CA only. (Go caches the system pool per
+// process, so tests that start several stacks pass the CA explicitly.)
+func (s *stack) tlsClient(t *testing.T) *http.Client {
+	t.Helper()
+	pem, err := os.ReadFile(s.env["SSL_CERT_FILE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatal("no certificate in SSL_CERT_FILE")
+	}
+	return &http.Client{Timeout: time.Minute, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
+// vault returns an azsecrets client that reads as the compute identity
+// (Key Vault Secrets User), through its managed-identity endpoint.
+func (s *stack) vault(t *testing.T) *azsecrets.Client {
+	t.Helper()
+	t.Setenv("IDENTITY_ENDPOINT", "")
+	t.Setenv("IDENTITY_HEADER", "")
+	t.Setenv("MSI_ENDPOINT", s.env["DEVSTACK_COMPUTE_MSI_ENDPOINT"])
+	t.Setenv("MSI_SECRET", s.env["DEVSTACK_COMPUTE_MSI_SECRET"])
+	cred, err := azidentity.NewManagedIdentityCredential(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := azsecrets.NewClient(s.env["KEY_VAULT_URL"], cred, &azsecrets.ClientOptions{
+		ClientOptions: azcore.ClientOptions{Transport: s.tlsClient(t)},
+		// The vault's host is loopback, which no challenge resource matches.
+		DisableChallengeResourceVerification: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+const secretName = "artifactory-access-token-secret"
+
+// storedCredentials reads the latest secret version.
+func (s *stack) storedCredentials(t *testing.T, c *azsecrets.Client) (version string, token string, username string) {
+	t.Helper()
+	resp, err := c.GetSecret(context.Background(), secretName, "", nil)
+	if err != nil {
+		t.Fatalf("read %s: %v", secretName, err)
+	}
+	var v struct {
+		AccessToken string `json:"access_token"`
+		Username    string `json:"username"`
+	}
+	if err := json.Unmarshal([]byte(*resp.Value), &v); err != nil || v.AccessToken == "" || v.Username == "" {
+		t.Fatalf("stored secret is not {\"access_token\",\"username\"}: %v", err)
+	}
+	if resp.ContentType == nil || *resp.ContentType != "application/json" {
+		t.Errorf("content type = %v, want application/json", resp.ContentType)
+	}
+	if resp.Attributes == nil || resp.Attributes.Expires == nil {
+		t.Error("stored version has no expiry")
+	}
+	for k, tag := range resp.Tags {
+		if tag != nil && *tag == v.AccessToken {
+			t.Errorf("tag %s holds the token", k)
+		}
+	}
+	return resp.ID.Version(), v.AccessToken, v.Username
+}
+
+// versions counts the secret's versions.
+func (s *stack) versions(t *testing.T, c *azsecrets.Client) int {
+	t.Helper()
+	n := 0
+	pager := c.NewListSecretPropertiesVersionsPager(secretName, nil)
+	for pager.More() {
+		page, err := pager.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("list versions: %v", err)
+		}
+		n += len(page.Value)
+	}
+	return n
+}
+
+// jfrogMe asks JFrog who the token is and returns the status.
+func (s *stack) jfrogMe(t *testing.T, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.env["ARTIFACTORY_URL"]+"/access/api/v1/tokens/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := s.tlsClient(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// fault arms a fault through the stack's admin API.
+func (s *stack) fault(t *testing.T, f map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(f)
+	resp, err := http.Post(s.env["DEVSTACK_ADMIN_URL"]+"/faults", "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("arm fault %s: %d %s", b, resp.StatusCode, body)
+	}
+}
+
+func (s *stack) clearFaults(t *testing.T) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodDelete, s.env["DEVSTACK_ADMIN_URL"]+"/faults", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
