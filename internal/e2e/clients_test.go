@@ -19,7 +19,7 @@ import (
 
 // tlsClient trusts the stack's CA only. (Go caches the system pool per
 // process, so tests that start several stacks pass the CA explicitly.)
-func (s *stack) tlsClient(t *testing.T) *http.Client {
+func (s *stack) tlsClient(t testing.TB) *http.Client {
 	t.Helper()
 	pem, err := os.ReadFile(s.env["SSL_CERT_FILE"])
 	if err != nil {
@@ -34,7 +34,7 @@ func (s *stack) tlsClient(t *testing.T) *http.Client {
 
 // vault returns an azsecrets client that reads as the compute identity
 // (Key Vault Secrets User), through its managed-identity endpoint.
-func (s *stack) vault(t *testing.T) *azsecrets.Client {
+func (s *stack) vault(t testing.TB) *azsecrets.Client {
 	t.Helper()
 	t.Setenv("IDENTITY_ENDPOINT", "")
 	t.Setenv("IDENTITY_HEADER", "")
@@ -58,7 +58,7 @@ func (s *stack) vault(t *testing.T) *azsecrets.Client {
 const secretName = "artifactory-access-token-secret"
 
 // storedCredentials reads the latest secret version.
-func (s *stack) storedCredentials(t *testing.T, c *azsecrets.Client) (version string, token string, username string) {
+func (s *stack) storedCredentials(t testing.TB, c *azsecrets.Client) (version string, token string, username string) {
 	t.Helper()
 	resp, err := c.GetSecret(context.Background(), secretName, "", nil)
 	if err != nil {
@@ -86,7 +86,7 @@ func (s *stack) storedCredentials(t *testing.T, c *azsecrets.Client) (version st
 }
 
 // versions counts the secret's versions.
-func (s *stack) versions(t *testing.T, c *azsecrets.Client) int {
+func (s *stack) versions(t testing.TB, c *azsecrets.Client) int {
 	t.Helper()
 	n := 0
 	pager := c.NewListSecretPropertiesVersionsPager(secretName, nil)
@@ -101,7 +101,7 @@ func (s *stack) versions(t *testing.T, c *azsecrets.Client) int {
 }
 
 // jfrogMe asks JFrog who the token is and returns the status.
-func (s *stack) jfrogMe(t *testing.T, token string) int {
+func (s *stack) jfrogMe(t testing.TB, token string) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, s.env["ARTIFACTORY_URL"]+"/access/api/v1/tokens/me", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -114,7 +114,7 @@ func (s *stack) jfrogMe(t *testing.T, token string) int {
 }
 
 // fault arms a fault through the stack's admin API.
-func (s *stack) fault(t *testing.T, f map[string]any) {
+func (s *stack) fault(t testing.TB, f map[string]any) {
 	t.Helper()
 	b, _ := json.Marshal(f)
 	resp, err := http.Post(s.env["DEVSTACK_ADMIN_URL"]+"/faults", "application/json", bytes.NewReader(b))
@@ -128,7 +128,7 @@ func (s *stack) fault(t *testing.T, f map[string]any) {
 	}
 }
 
-func (s *stack) clearFaults(t *testing.T) {
+func (s *stack) clearFaults(t testing.TB) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodDelete, s.env["DEVSTACK_ADMIN_URL"]+"/faults", nil)
 	resp, err := http.DefaultClient.Do(req)

@@ -61,7 +61,7 @@ var (
 
 // sharedStack returns the package's stack, starting it on first use.
 // TestMain stops it.
-func sharedStack(t *testing.T) *stack {
+func sharedStack(t testing.TB) *stack {
 	t.Helper()
 	sharedOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "frogbridge-e2e-stack-")
@@ -158,7 +158,7 @@ var (
 	appErr  error
 )
 
-func packagedApp(t *testing.T) string {
+func packagedApp(t testing.TB) string {
 	t.Helper()
 	handler := testbin.Path(t, "handler")
 	appOnce.Do(func() {
@@ -178,7 +178,7 @@ func packagedApp(t *testing.T) string {
 
 // startHost runs the packaged app under `devstack host` with the stack's
 // settings plus overrides (an empty value removes a setting).
-func startHost(t *testing.T, s *stack, overrides map[string]string) *host {
+func startHost(t testing.TB, s *stack, overrides map[string]string) *host {
 	t.Helper()
 	settings := map[string]string{}
 	for k, v := range s.env {
@@ -249,7 +249,7 @@ func (h *host) stop() {
 }
 
 // call sends a request; key is "", "function" or "master".
-func (h *host) call(t *testing.T, method, path, body, key string) (int, string) {
+func (h *host) call(t testing.TB, method, path, body, key string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -282,14 +282,14 @@ func (h *host) call(t *testing.T, method, path, body, key string) (int, string) 
 	return resp.StatusCode, string(b)
 }
 
-func decode(t *testing.T, body string, v any) {
+func decode(t testing.TB, body string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(body), v); err != nil {
 		t.Fatalf("body is not the expected JSON: %v\n%s", err, body)
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -300,7 +300,7 @@ func freePort(t *testing.T) int {
 }
 
 // waitUntil polls cond every 100 ms until it holds or limit passes.
-func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
+func waitUntil(t testing.TB, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {

@@ -12,7 +12,7 @@ import (
 // scanForLeaks checks that no secret value appears in the logs of the
 // host, the handler and the stack: every stored token version, the
 // function keys, the managed-identity secrets and the JFrog admin token.
-func scanForLeaks(t *testing.T, s *stack, h *host, kv *azsecrets.Client) {
+func scanForLeaks(t testing.TB, s *stack, h *host, kv *azsecrets.Client) {
 	t.Helper()
 	secrets := map[string]string{
 		"function key":       h.functionKey,

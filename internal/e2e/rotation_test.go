@@ -32,7 +32,7 @@ type healthReply struct {
 	} `json:"token"`
 }
 
-func rotate(t *testing.T, h *host, query string) (int, rotationReply, string) {
+func rotate(t testing.TB, h *host, query string) (int, rotationReply, string) {
 	t.Helper()
 	status, body := h.call(t, http.MethodPost, "/api/KeyVaultSecretRotation"+query, "", "function")
 	var r rotationReply
@@ -284,7 +284,7 @@ func TestKillDuringRotation(t *testing.T) {
 	})
 }
 
-func waitForHandlerPID(t *testing.T, h *host) int {
+func waitForHandlerPID(t testing.TB, h *host) int {
 	t.Helper()
 	var pid int
 	waitUntil(t, 10*time.Second, "the handler's pid", func() bool {
