@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Side-by-side benchmarks. Each section names the reference it measures
+# against and prints the figures and the ratio. Run on a quiet machine:
+#   make bench            # everything
+#   bench/run.sh handler  # one section: handler, rotation, trainer, mlrepo
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export FROGBRIDGE_BIN_DIR="$PWD/bin"
+sections=("${@:-handler rotation trainer mlrepo}")
+sections=(${sections[@]})
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+
+metric() { # metric NAME < go test -bench output
+  awk -v m="$1" '{ for (i = 2; i <= NF; i++) if ($i == m) print $(i-1) }' | tail -1
+}
+
+for s in "${sections[@]}"; do
+  case "$s" in
+  handler)
+    echo "== handler cold start (exec to first answered GET /) and idle RSS; goals: <= 15 ms median, <= 20 MiB"
+    out=$(go test -run '^$' -bench ColdStart -benchtime 50x ./handler)
+    ms=$(echo "$out" | metric median-ms); rss=$(echo "$out" | metric idle-RSS-MiB)
+    echo "cold start median: ${ms} ms (goal 15 ms, ratio $(ratio "$ms" 15))"
+    echo "idle RSS:          ${rss} MiB (goal 20 MiB, ratio $(ratio "$rss" 20))"
+    ;;
+  rotation)
+    echo "== one rotation end to end on the local stack, 200 runs"
+    out=$(go test -run '^$' -bench Rotation -benchtime 200x ./internal/e2e)
+    echo "p50: $(echo "$out" | metric p50-ms) ms   p99: $(echo "$out" | metric p99-ms) ms"
+    ;;
+  trainer)
+    echo "== trainer vs scikit-learn (bench/trainer/run.sh)"
+    bash bench/trainer/run.sh
+    ;;
+  mlrepo)
+    echo "== ML repository transfers vs plain io.Copy over the same TLS connection; goal >= 80 %"
+    go test -run '^$' -bench 'MLRepo|Transfer' -benchtime 1x ./internal/jfrog
+    ;;
+  *)
+    echo "unknown section $s (handler, rotation, trainer, mlrepo)"; exit 2 ;;
+  esac
+done
