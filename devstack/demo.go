@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/devstack/funchost"
 	"github.com/frogbridge/frogbridge/internal/funcpkg"
 	"github.com/frogbridge/frogbridge/internal/logging"
+	"github.com/frogbridge/frogbridge/internal/rotation"
 )
 
 // runDemo starts the local stack and the packaged app under the local
@@ -69,7 +72,15 @@ func (d *demo) run(ctx context.Context) error {
 	}
 	defer stack.stop()
 	if d.settings["ROTATION_SCHEDULE"] == "" {
-		d.settings["ROTATION_SCHEDULE"] = "0 0 */3 * * *"
+		ttl, err := strconv.Atoi(d.settings["SECRET_TTL"])
+		if err != nil {
+			ttl = 14400
+		}
+		sched, err := rotation.Schedule(time.Duration(ttl) * time.Second)
+		if err != nil {
+			return err
+		}
+		d.settings["ROTATION_SCHEDULE"] = sched
 	}
 	d.settings["FUNCTIONS_MASTER_KEY"] = funchost.NewKey()
 	d.settings["FUNCTIONS_DEFAULT_KEY"] = funchost.NewKey()
@@ -99,8 +110,72 @@ func (d *demo) run(ctx context.Context) error {
 	return nil
 }
 
-// story runs the steps that follow Health; later features add to it.
-func (d *demo) story(ctx context.Context) error { return nil }
+// story runs the suite's main job against the host.
+func (d *demo) story(ctx context.Context) error {
+	d.say("Rotating the JFrog token with the timer function (POST /admin/functions/KeyVaultSecretRotation, master key)")
+	status, body, err := d.call(ctx, http.MethodPost, "/admin/functions/KeyVaultSecretRotation", `{"input":""}`, "master")
+	if err != nil {
+		return err
+	}
+	if status != http.StatusAccepted {
+		return fmt.Errorf("timer invocation answered %d: %s", status, body)
+	}
+	fmt.Fprintln(d.out, "HTTP 202: the host runs the timer in the background; waiting for Key Vault to hold the token")
+	var health struct {
+		Status string `json:"status"`
+		Token  *struct {
+			Version   string `json:"secret_version"`
+			Username  string `json:"username"`
+			ExpiresOn string `json:"expires_on"`
+			Next      string `json:"next_rotation"`
+		} `json:"token"`
+		Reasons []string `json:"reasons"`
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		_, body, err := d.call(ctx, http.MethodGet, "/api/health", "", "")
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(body), &health); err == nil && health.Token != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no token in Key Vault after a minute; health says: %s", body)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	fmt.Fprintf(d.out, "Key Vault holds version %s for JFrog user %s, expiring %s; next scheduled rotation %s; health: %s\n",
+		health.Token.Version, health.Token.Username, health.Token.ExpiresOn, health.Token.Next, health.Status)
+
+	d.say("Calling the HTTP rotation without a function key")
+	status, _, err = d.call(ctx, http.MethodPost, "/api/KeyVaultSecretRotation", "", "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "HTTP %d (the host refuses calls without a key)\n", status)
+
+	d.say("POST /api/KeyVaultSecretRotation (function key): the stored token is fresh, so this run skips")
+	status, body, err = d.call(ctx, http.MethodPost, "/api/KeyVaultSecretRotation", "", "function")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "HTTP %d\n%s", status, body)
+
+	d.say("POST /api/KeyVaultSecretRotation?force=true (function key): rotate now")
+	status, body, err = d.call(ctx, http.MethodPost, "/api/KeyVaultSecretRotation?force=true", "", "function")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "HTTP %d\n%s", status, body)
+	if status != http.StatusOK {
+		return fmt.Errorf("forced rotation failed with %d", status)
+	}
+	return d.jobs(ctx)
+}
+
+// jobs runs the AzureML part of the story when the local AzureML is up.
+func (d *demo) jobs(ctx context.Context) error { return nil }
 
 type stackProc struct {
 	cmd  *exec.Cmd

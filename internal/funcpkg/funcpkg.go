@@ -110,6 +110,11 @@ var functionName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,127}$`)
 // and validates them. Folders without a function.json are ignored, as the
 // host ignores them.
 func Load(dir string) (*App, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("function app folder %s: %w", dir, err)
+	}
+	dir = abs
 	a := &App{Dir: dir}
 	b, err := os.ReadFile(filepath.Join(dir, "host.json"))
 	if err != nil {
