@@ -1,0 +1,104 @@
+# The function app: one Flex Consumption plan (FC1) and one app with runtime
+# `custom` 1.0 (the Go handler), system-assigned identity, identity-based host
+# storage, VNet integration, HTTPS only, and the SCM site restricted to the
+# deployer ranges.
+#
+# runtime_name "custom": accepted by azurerm_function_app_flex_consumption
+# (webapps.RuntimeNameCustom in internal/services/appservice/
+# function_app_flex_consumption_resource.go of hashicorp/terraform-provider-azurerm).
+
+resource "azurerm_service_plan" "this" {
+  name                = "${var.name_prefix}-plan"
+  location            = var.location
+  resource_group_name = var.resource_group_name
+  os_type             = "Linux"
+  sku_name            = "FC1"
+  tags                = var.tags
+}
+
+resource "azurerm_function_app_flex_consumption" "this" {
+  name                = "${var.name_prefix}-func-${substr(sha1("${var.subscription_id}/${var.resource_group_name}"), 0, 6)}"
+  location            = var.location
+  resource_group_name = var.resource_group_name
+  service_plan_id     = azurerm_service_plan.this.id
+
+  runtime_name           = "custom"
+  runtime_version        = "1.0"
+  maximum_instance_count = var.maximum_instance_count
+  instance_memory_in_mb  = var.instance_memory_in_mb
+
+  # The package Flex runs from, read with the app's own identity.
+  storage_container_type      = "blobContainer"
+  storage_container_endpoint  = "${azurerm_storage_account.host.primary_blob_endpoint}${azurerm_storage_container.deployment.name}"
+  storage_authentication_type = "SystemAssignedIdentity"
+
+  https_only                                     = true
+  virtual_network_subnet_id                      = var.subnet_id
+  webdeploy_publish_basic_authentication_enabled = false
+  tags                                           = var.tags
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  site_config {
+    application_insights_connection_string = var.application_insights_connection_string
+    minimum_tls_version                    = "1.2"
+    scm_minimum_tls_version                = "1.2"
+    scm_use_main_ip_restriction            = false
+    scm_ip_restriction_default_action      = "Deny"
+
+    dynamic "scm_ip_restriction" {
+      for_each = var.deployer_ip_ranges
+
+      content {
+        name       = "deployer-${scm_ip_restriction.key}"
+        ip_address = scm_ip_restriction.value
+        action     = "Allow"
+        priority   = 100 + scm_ip_restriction.key
+      }
+    }
+  }
+
+  # Every app setting the handler reads (internal/config.Settings); the
+  # README's "App settings" table documents them. Not set here: KEY_VAULT_URL
+  # (KEY_VAULT_NAME is), UAMI_CLIENT_ID, AzureWebJobsStorage__clientId and
+  # AZUREML_COMPUTE_CLIENT_ID (system-assigned identities are used) and
+  # AzureWebJobsStorage__blobServiceUri (the account name is).
+  app_settings = {
+    LOG_LEVEL = var.log_level
+
+    # Rotation.
+    KEY_VAULT_NAME                = var.key_vault_name
+    ARTIFACTORY_URL               = trimsuffix(var.artifactory_url, "/")
+    JFROG_OIDC_PROVIDER_NAME      = var.jfrog_oidc_provider_name
+    AZURE_AD_TOKEN_AUDIENCE       = var.token_audience
+    ARTIFACTORY_TOKEN_SECRET_NAME = var.token_secret_name
+    SECRET_TTL                    = tostring(var.secret_ttl)
+    ROTATION_SCHEDULE             = local.rotation_schedule
+    ROTATION_REVOKE_PREVIOUS      = tostring(var.revoke_previous)
+    ROTATION_LOCK_CONTAINER       = azurerm_storage_container.locks.name
+
+    # Host storage through the app's identity. The empty AzureWebJobsStorage
+    # overrides the key-based connection string the provider injects for Flex
+    # apps (hashicorp/terraform-provider-azurerm#29149); the host and the
+    # handler then use the account name.
+    AzureWebJobsStorage              = ""
+    AzureWebJobsStorage__accountName = azurerm_storage_account.host.name
+
+    # Jobs.
+    AZURE_SUBSCRIPTION_ID           = var.subscription_id
+    AZURE_RESOURCE_GROUP            = var.workspace_resource_group_name
+    AZUREML_WORKSPACE_NAME          = var.workspace_name
+    AZUREML_COMPUTE_NAME            = var.compute_name
+    AZURE_RESOURCE_MANAGER_ENDPOINT = var.resource_manager_endpoint
+    ARTIFACTORY_HOST                = var.artifactory_host
+    ARTIFACTORY_DOCKER_REPO         = var.docker_repo
+    TRAINER_IMAGE_NAME              = var.trainer_image_name
+    TRAINER_IMAGE_TAG               = var.trainer_image_tag
+    ARTIFACTORY_ML_REPO             = var.ml_repo
+    MODEL_NAME                      = var.model_name
+    EXPERIMENT_NAME                 = var.experiment_name
+    AZUREML_CONNECTION_NAME         = var.connection_name
+  }
+}

@@ -1,0 +1,124 @@
+variable "subscription_id" {
+  description = "Subscription to deploy into."
+  type        = string
+}
+
+variable "location" {
+  description = "Azure region of every resource."
+  type        = string
+}
+
+variable "name_prefix" {
+  description = "Short lower-case prefix for every resource name (3-12 letters or digits)."
+  type        = string
+  default     = "frogbridge"
+}
+
+variable "resource_group_name" {
+  description = "Resource group that holds the suite."
+  type        = string
+}
+
+variable "create_resource_group" {
+  description = "Create the resource group; false uses an existing one of that name."
+  type        = bool
+  default     = true
+}
+
+variable "deployer_ip_ranges" {
+  description = "Public CIDR ranges of operators and CI runners: allowed to the SCM site and through the Key Vault firewall."
+  type        = list(string)
+  default     = []
+}
+
+variable "workspace_private_endpoint_enabled" {
+  description = "Reach the AzureML workspace through a private endpoint only."
+  type        = bool
+  default     = false
+}
+
+variable "compute_vm_size" {
+  description = "VM size of the AzureML compute cluster nodes."
+  type        = string
+  default     = "Standard_DS3_v2"
+}
+
+variable "compute_max_nodes" {
+  description = "Maximum node count of the AzureML compute cluster (the minimum is 0)."
+  type        = number
+  default     = 2
+}
+
+variable "log_level" {
+  description = "Handler log level (LOG_LEVEL)."
+  type        = string
+  default     = "info"
+}
+
+variable "artifactory_url" {
+  description = "JFrog Platform base URL, e.g. https://mycompany.jfrog.io (ARTIFACTORY_URL)."
+  type        = string
+}
+
+variable "artifactory_host" {
+  description = "Registry host without scheme (ARTIFACTORY_HOST); null uses the host of artifactory_url."
+  type        = string
+  default     = null
+}
+
+variable "docker_repo" {
+  description = "Artifactory Docker repository of the trainer image (ARTIFACTORY_DOCKER_REPO)."
+  type        = string
+}
+
+variable "ml_repo" {
+  description = "Artifactory Machine Learning repository (ARTIFACTORY_ML_REPO)."
+  type        = string
+}
+
+variable "trainer_image_tag" {
+  description = "Trainer image tag used when a request names none (TRAINER_IMAGE_TAG)."
+  type        = string
+  default     = "latest"
+}
+
+variable "jfrog_oidc_provider_name" {
+  description = "Name of the JFrog OIDC integration (JFROG_OIDC_PROVIDER_NAME)."
+  type        = string
+  default     = "azure-frogbridge"
+}
+
+variable "secret_ttl" {
+  description = "JFrog token lifetime in seconds (SECRET_TTL); the rotation runs at 80 % of it."
+  type        = number
+  default     = 14400
+}
+
+variable "revoke_previous" {
+  description = "Revoke the replaced JFrog token after a rotation (ROTATION_REVOKE_PREVIOUS)."
+  type        = bool
+  default     = false
+}
+
+variable "create_entra_app" {
+  description = "Create the Entra ID application whose audience the rotation uses (identity module)."
+  type        = bool
+  default     = true
+}
+
+variable "existing_app_client_id" {
+  description = "Client ID of an existing Entra ID application, used when create_entra_app is false."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.create_entra_app || var.existing_app_client_id != null
+    error_message = "Set existing_app_client_id when create_entra_app is false."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to every resource."
+  type        = map(string)
+  default     = {}
+}
