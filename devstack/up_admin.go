@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/frogbridge/frogbridge/internal/devstack/entra"
+	"github.com/frogbridge/frogbridge/internal/devstack/keyvault"
+)
+
+// provision applies the demo's default setup and describes it.
+func (s *stack) provision(ctx context.Context) (string, error) {
+	cfg := s.tenant.Config()
+	fa, _ := cfg.Identity(entra.FunctionAppIdentity)
+	compute, _ := cfg.Identity(entra.ComputeIdentity)
+	for _, ra := range []keyvault.RoleAssignment{
+		{PrincipalID: fa.ObjectID, Role: keyvault.RoleSecretsOfficer},
+		{PrincipalID: compute.ObjectID, Role: keyvault.RoleSecretsUser},
+	} {
+		if err := s.vault.AssignRole(ra.PrincipalID, ra.Role); err != nil {
+			return "", fmt.Errorf("assign %s: %w", ra.Role, err)
+		}
+	}
+	done := []string{
+		"Key Vault: function-app is " + keyvault.RoleSecretsOfficer + ", compute is " + keyvault.RoleSecretsUser,
+	}
+	if s.jfrog != nil {
+		if err := s.provisionJFrog(ctx); err != nil {
+			return "", err
+		}
+		done = append(done, fmt.Sprintf("JFrog: OIDC provider %s, identity mapping %s (user %s), repository %s",
+			oidcProviderName, rotationMapping, rotationUser, mlRepo))
+	}
+	return strings.Join(done, "; "), nil
+}
+
+// adminHandler serves DEVSTACK_ADMIN_URL:
+//
+//	/faults...                                  fault injection (see package faults)
+//	GET    /keyvault/role-assignments           list
+//	POST   /keyvault/role-assignments           {"principal_id","role"} assign
+//	DELETE /keyvault/role-assignments           {"principal_id","role"} remove
+//	GET    /entra/tenant                        tenant, identities and app registrations
+//	GET    /healthz                             200 when up
+func (s *stack) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	fh := s.faults.AdminHandler()
+	mux.Handle("/faults", fh)
+	mux.Handle("/faults/", fh)
+	mux.HandleFunc("GET /keyvault/role-assignments", func(w http.ResponseWriter, r *http.Request) {
+		writeAdminJSON(w, http.StatusOK, map[string]any{"value": s.vault.RoleAssignments()})
+	})
+	mux.HandleFunc("POST /keyvault/role-assignments", func(w http.ResponseWriter, r *http.Request) {
+		ra, ok := decodeAssignment(w, r)
+		if !ok {
+			return
+		}
+		if err := s.vault.AssignRole(ra.PrincipalID, ra.Role); err != nil {
+			writeAdminJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeAdminJSON(w, http.StatusCreated, ra)
+	})
+	mux.HandleFunc("DELETE /keyvault/role-assignments", func(w http.ResponseWriter, r *http.Request) {
+		ra, ok := decodeAssignment(w, r)
+		if !ok {
+			return
+		}
+		found, err := s.vault.RemoveRole(ra.PrincipalID, ra.Role)
+		switch {
+		case err != nil:
+			writeAdminJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		case !found:
+			writeAdminJSON(w, http.StatusNotFound, map[string]string{"error": "no such role assignment"})
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	mux.HandleFunc("GET /entra/tenant", func(w http.ResponseWriter, r *http.Request) {
+		writeAdminJSON(w, http.StatusOK, s.tenant.Config())
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeAdminJSON(w, http.StatusOK, map[string]string{"status": "up"})
+	})
+	return mux
+}
+
+func decodeAssignment(w http.ResponseWriter, r *http.Request) (keyvault.RoleAssignment, bool) {
+	var ra keyvault.RoleAssignment
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ra); err != nil {
+		writeAdminJSON(w, http.StatusBadRequest, map[string]string{"error": "want {\"principal_id\",\"role\"}: " + err.Error()})
+		return ra, false
+	}
+	return ra, true
+}
+
+func writeAdminJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

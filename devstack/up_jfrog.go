@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/frogbridge/frogbridge/internal/devstack/entra"
+	"github.com/frogbridge/frogbridge/internal/devstack/jfrog"
+)
+
+// jfrogPlatform is what up needs from the local JFrog Platform.
+type jfrogPlatform interface {
+	Handler() http.Handler
+	AdminToken() string
+}
+
+func newJFrog(s *stack) (jfrogPlatform, error) {
+	p, err := jfrog.New(jfrog.Options{
+		DataDir:    filepath.Join(s.cfg.dataDir, "jfrog"),
+		BaseURL:    s.url(slotJFrog, "https"),
+		HTTPClient: s.ca.HTTPClient(30 * time.Second),
+		Logger:     s.log.With().Str("service", "jfrog").Logger(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// provisionJFrog configures the platform over its admin REST API, like the
+// README's curl commands: the OIDC provider trusting the local Entra issuer,
+// the identity mapping for the function-app identity, and the ML repository.
+// Re-running it updates the provider and mapping to the current issuer.
+func (s *stack) provisionJFrog(ctx context.Context) error {
+	if s.jfrog == nil {
+		return nil
+	}
+	cfg := s.tenant.Config()
+	fa, _ := cfg.Identity(entra.FunctionAppIdentity)
+	app, _ := cfg.App(entra.JFrogApp)
+	base := s.url(slotJFrog, "https")
+	c := &adminClient{http: s.ca.HTTPClient(30 * time.Second), token: s.jfrog.AdminToken()}
+
+	provider := map[string]any{
+		"name":          oidcProviderName,
+		"issuer_url":    s.tenant.IssuerV2(),
+		"provider_type": "Azure",
+		// Entra's v2 tokens carry the API's client id as aud, whichever of
+		// api://<id> or <id> the identity asked for.
+		"audience":          app.ClientID,
+		"description":       "frogbridge function app (devstack Entra ID)",
+		"use_default_proxy": false,
+	}
+	if err := c.upsert(ctx, base+"/access/api/v1/oidc", base+"/access/api/v1/oidc/"+oidcProviderName, provider); err != nil {
+		return fmt.Errorf("configure JFrog OIDC provider %s: %w", oidcProviderName, err)
+	}
+	mapping := map[string]any{
+		"name":        rotationMapping,
+		"description": "function-app managed identity → " + rotationUser,
+		"priority":    1,
+		"claims":      map[string]string{"oid": fa.ObjectID, "iss": s.tenant.IssuerV2()},
+		"token_spec": map[string]any{
+			"username":   rotationUser,
+			"scope":      "applied-permissions/user",
+			"audience":   "*@*",
+			"expires_in": rotationTTL,
+		},
+	}
+	mappings := base + "/access/api/v1/oidc/" + oidcProviderName + "/identity_mappings"
+	if err := c.upsert(ctx, mappings, mappings+"/"+rotationMapping, mapping); err != nil {
+		return fmt.Errorf("configure JFrog identity mapping %s: %w", rotationMapping, err)
+	}
+	repo := base + "/artifactory/api/repositories/" + mlRepo
+	status, _, err := c.do(ctx, http.MethodGet, repo, nil)
+	if err != nil {
+		return fmt.Errorf("look up repository %s: %w", mlRepo, err)
+	}
+	if status == http.StatusOK {
+		return nil
+	}
+	status, body, err := c.do(ctx, http.MethodPut, repo, map[string]string{"rclass": "local", "packageType": "machinelearning"})
+	if err != nil {
+		return fmt.Errorf("create repository %s: %w", mlRepo, err)
+	}
+	if status/100 != 2 {
+		return fmt.Errorf("create repository %s: JFrog answered %d: %s", mlRepo, status, body)
+	}
+	return nil
+}
+
+// adminClient calls JFrog's admin REST API with the admin token.
+type adminClient struct {
+	http  *http.Client
+	token string
+}
+
+// upsert POSTs v to create it; when it already exists (409) it PUTs v to
+// update it.
+func (c *adminClient) upsert(ctx context.Context, createURL, itemURL string, v any) error {
+	status, body, err := c.do(ctx, http.MethodPost, createURL, v)
+	if err != nil {
+		return err
+	}
+	if status == http.StatusConflict {
+		status, body, err = c.do(ctx, http.MethodPut, itemURL, v)
+		if err != nil {
+			return err
+		}
+	}
+	if status/100 != 2 {
+		return fmt.Errorf("JFrog answered %d: %s", status, body)
+	}
+	return nil
+}
+
+func (c *adminClient) do(ctx context.Context, method, url string, v any) (int, string, error) {
+	var body io.Reader
+	if v != nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return 0, "", err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if v != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return resp.StatusCode, string(b), nil
+}
