@@ -106,6 +106,21 @@ func TestRotation(t *testing.T) {
 			t.Fatal("health shows the token")
 		}
 	})
+	t.Run("revoke previous", func(t *testing.T) {
+		h2 := startHost(t, s, map[string]string{"ROTATION_REVOKE_PREVIOUS": "true"})
+		_, old, _ := s.storedCredentials(t, kv)
+		status, r, body := rotate(t, h2, "?force=true")
+		if status != http.StatusOK || !r.Rotated {
+			t.Fatalf("rotation = %d %s", status, body)
+		}
+		if code := s.jfrogMe(t, old); code != http.StatusUnauthorized {
+			t.Errorf("replaced token: tokens/me = %d, want 401 (revoked)", code)
+		}
+		_, tok, _ := s.storedCredentials(t, kv)
+		if code := s.jfrogMe(t, tok); code != http.StatusOK {
+			t.Errorf("new token: tokens/me = %d", code)
+		}
+	})
 	t.Run("timer rotates through the admin API", func(t *testing.T) {
 		// A scheduled run skips a fresh token; with a TTL this long the
 		// stored token counts as due, so the timer rotates.
