@@ -1,0 +1,85 @@
+package jfrog
+
+import (
+	"strings"
+	"testing"
+)
+
+func FuzzParseExchangeResponse(f *testing.F) {
+	for _, s := range []string{
+		`{"access_token":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqZmFjQHgvdXNlcnMvYSIsImp0aSI6ImoifQ.c2ln","expires_in":3600}`,
+		`{"access_token":"opaque","expires_in":"60","username":"u"}`,
+		`{"access_token":""}`, `{"expires_in":-1}`, `null`, `[]`, `{"access_token":"a","expires_in":1e99}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := ParseExchangeResponse(body)
+		if err != nil {
+			if res.AccessToken != "" {
+				t.Fatal("token returned with an error")
+			}
+			return
+		}
+		if res.AccessToken.IsZero() || res.ExpiresIn < 0 {
+			t.Fatalf("accepted %+v", res)
+		}
+	})
+}
+
+func FuzzParseErrorBody(f *testing.F) {
+	for _, s := range []string{
+		`{"errors":[{"status":401,"message":"Bad credentials"}]}`,
+		`{"code":"FORBIDDEN","message":"m","detail":"d"}`,
+		`{"errors":[{"code":7,"message":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlMQ"}]}`,
+		`not json`, `{"error":"x"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		code, msg := parseErrorBody(body)
+		if len(msg) > maxMessage+len("…") || len(code) > 40+len("…") {
+			t.Fatalf("unbounded: %d %d", len(code), len(msg))
+		}
+		if m := jwtLike.FindString(msg); m != "" {
+			t.Fatalf("JWT-like text survived: %q", m)
+		}
+		for _, m := range opaqueLike.FindAllString(msg, -1) {
+			if isOpaqueSecret(m) {
+				t.Fatalf("opaque credential survived: %q", m)
+			}
+		}
+		if strings.ContainsAny(msg, "\n\r\x00") {
+			t.Fatalf("control characters survived: %q", msg)
+		}
+	})
+}
+
+func FuzzParseTokenInfo(f *testing.F) {
+	for _, s := range []string{
+		`{"token_id":"t","subject":"jfac@x/users/a","expiry":1700000000,"issued_at":"1699990000"}`,
+		`{"expiry":"2026-01-01T00:00:00Z"}`, `{"expiry":1700000000000}`, `{"expiry":-5}`, `{}`, `x`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		info, err := ParseTokenInfo(body)
+		if err == nil && !info.ExpiresOn.IsZero() && info.ExpiresOn.Unix() < 0 {
+			t.Fatalf("negative expiry accepted: %v", info.ExpiresOn)
+		}
+	})
+}
+
+func TestRedactTokens(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"issuer https://sts.windows.net/0f4c2a1e-1111-2222-3333-444455556666/ does not match", "issuer https://sts.windows.net/0f4c2a1e-1111-2222-3333-444455556666/ does not match"},
+		{"ref cmVmdGtuOjAxOjE3MzQ2NTY2NDQ6ZkVxTWZ4Q0VzZ3Z5a0NFbjJ1 end", "ref [redacted] end"},
+		{"jwt eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl end", "jwt [redacted] end"},
+		{"plain message", "plain message"},
+	}
+	for _, tc := range tests {
+		if got := redactTokens(tc.in); got != tc.want {
+			t.Errorf("redactTokens(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

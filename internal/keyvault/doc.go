@@ -1,0 +1,16 @@
+// Package keyvault keeps the JFrog credentials in Azure Key Vault: it reads
+// the current version of the secret (value and attributes), reads attributes
+// only for health reports, and stores new versions. It is built on azsecrets,
+// so every call goes through the azcore pipeline (challenge authentication,
+// retries with backoff on 429/5xx honouring Retry-After, per-try timeouts).
+//
+// The secret holds JSON {"access_token":"…","username":"…"}, content type
+// application/json, with the token's expiry as the version's exp attribute
+// and tags naming who rotated it and the token id, never the token.
+//
+// Every failed call is a *ResponseError (or wraps a transport failure)
+// matching one of the sentinels [ErrUnauthorized], [ErrForbidden],
+// [ErrNotFound], [ErrUnavailable]; a bad secret value matches
+// [ErrMalformedSecret] and an expired token [ErrExpired]. Messages name the
+// vault, the secret and the fix, never the value.
+package keyvault

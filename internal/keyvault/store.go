@@ -1,0 +1,200 @@
+package keyvault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
+	"github.com/frogbridge/frogbridge/internal/secret"
+)
+
+// DefaultSecretName is the secret the rotation writes when no name is set
+// (ARTIFACTORY_TOKEN_SECRET_NAME).
+const DefaultSecretName = "artifactory-access-token-secret"
+
+// defaultTryTimeout bounds one attempt when the caller sets none.
+const defaultTryTimeout = 30 * time.Second
+
+// StoreOptions configures a Store; nil or zero fields mean the defaults.
+type StoreOptions struct {
+	azcore.ClientOptions
+
+	// SecretName is the secret holding the credentials; "" means DefaultSecretName.
+	SecretName string
+}
+
+// Store reads and writes the JFrog credentials secret of one vault. It is
+// safe for concurrent use.
+type Store struct {
+	client   *azsecrets.Client
+	vaultURL string
+	name     string
+	now      func() time.Time
+}
+
+// NewStore returns a Store for the vault at vaultURL (see VaultURL),
+// authenticating with cred. The challenge resource check of azsecrets stays
+// on unless the vault host is a loopback address (a local vault).
+func NewStore(vaultURL string, cred azcore.TokenCredential, opts *StoreOptions) (*Store, error) {
+	if opts == nil {
+		opts = &StoreOptions{}
+	}
+	if cred == nil {
+		return nil, errors.New("key vault: nil credential")
+	}
+	u, err := VaultURL("", vaultURL)
+	if err != nil {
+		return nil, err
+	}
+	name := opts.SecretName
+	if name == "" {
+		name = DefaultSecretName
+	}
+	if err := ValidateSecretName(name); err != nil {
+		return nil, err
+	}
+	co := opts.ClientOptions
+	if co.Retry.TryTimeout == 0 {
+		co.Retry.TryTimeout = defaultTryTimeout
+	}
+	c, err := azsecrets.NewClient(u, cred, &azsecrets.ClientOptions{
+		ClientOptions:                        co,
+		DisableChallengeResourceVerification: isLoopbackURL(u),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("key vault %s: %w", u, err)
+	}
+	return &Store{client: c, vaultURL: u, name: name, now: time.Now}, nil
+}
+
+// VaultURL returns the vault the store talks to.
+func (s *Store) VaultURL() string { return s.vaultURL }
+
+// SecretName returns the secret the store reads and writes.
+func (s *Store) SecretName() string { return s.name }
+
+// Current reads the latest version of the secret and decodes it. It does
+// not check expiry (see Credentials.Check): the rotation must still read an
+// expired token to replace it. A bad value matches ErrMalformedSecret and
+// still carries the version's Properties.
+func (s *Store) Current(ctx context.Context) (Credentials, error) {
+	resp, err := s.client.GetSecret(ctx, s.name, "", nil)
+	if err != nil {
+		return Credentials{}, s.wrapError("get", err)
+	}
+	props := s.properties(resp.Secret)
+	value := ""
+	if resp.Value != nil {
+		value = *resp.Value
+	}
+	c, err := ParseCredentials(s.name, value)
+	if err != nil {
+		return Credentials{Properties: props}, fmt.Errorf("key vault %s: version %s: %w", s.vaultURL, props.Version, err)
+	}
+	c.Properties = props
+	if c.ExpiresOn == nil {
+		c.ExpiresOn = tokenExpiry(c.AccessToken)
+	}
+	return c, nil
+}
+
+// Properties returns the attributes and tags of the latest version. Key
+// Vault has no attributes-only read of the latest version, so the value is
+// fetched and dropped at once; it never leaves this method.
+func (s *Store) Properties(ctx context.Context) (Properties, error) {
+	resp, err := s.client.GetSecret(ctx, s.name, "", nil)
+	if err != nil {
+		return Properties{}, s.wrapError("get", err)
+	}
+	resp.Value = nil
+	return s.properties(resp.Secret), nil
+}
+
+// NewVersion is a version to store.
+type NewVersion struct {
+	// AccessToken and Username form the JSON value.
+	AccessToken secret.Token
+	Username    string
+	// ExpiresOn becomes the exp attribute; zero means no expiry.
+	ExpiresOn time.Time
+	// TokenID is written to the token-id tag.
+	TokenID string
+	// RotatedBy is written to the rotated-by tag.
+	RotatedBy string
+	// Trigger ("timer", "http") is written to the rotation-trigger tag when set.
+	Trigger string
+}
+
+// Put stores v as a new version (content type application/json) and
+// returns its properties. The tags carry who rotated it, the token id and
+// the username, never the token.
+func (s *Store) Put(ctx context.Context, v NewVersion) (Properties, error) {
+	value, err := EncodeCredentials(v.AccessToken, v.Username)
+	if err != nil {
+		return Properties{}, fmt.Errorf("key vault %s: set secret %q: %w", s.vaultURL, s.name, err)
+	}
+	tags := map[string]*string{TagUsername: to.Ptr(v.Username)}
+	for k, val := range map[string]string{TagRotatedBy: v.RotatedBy, TagTokenID: v.TokenID, TagTrigger: v.Trigger} {
+		if val != "" {
+			tags[k] = to.Ptr(val)
+		}
+	}
+	attrs := &azsecrets.SecretAttributes{Enabled: to.Ptr(true)}
+	if !v.ExpiresOn.IsZero() {
+		attrs.Expires = to.Ptr(v.ExpiresOn.UTC().Truncate(time.Second))
+	}
+	resp, err := s.client.SetSecret(ctx, s.name, azsecrets.SetSecretParameters{
+		Value:            &value,
+		ContentType:      to.Ptr(ContentType),
+		SecretAttributes: attrs,
+		Tags:             tags,
+	}, nil)
+	if err != nil {
+		return Properties{}, s.wrapError("set", err)
+	}
+	resp.Value = nil
+	return s.properties(resp.Secret), nil
+}
+
+// properties converts the SDK's secret metadata.
+func (s *Store) properties(sec azsecrets.Secret) Properties {
+	p := Properties{Name: s.name, Tags: map[string]string{}}
+	if sec.ID != nil {
+		p.Version = sec.ID.Version()
+		if n := sec.ID.Name(); n != "" {
+			p.Name = n
+		}
+	}
+	if sec.ContentType != nil {
+		p.ContentType = *sec.ContentType
+	}
+	if a := sec.Attributes; a != nil {
+		p.Enabled = a.Enabled == nil || *a.Enabled
+		p.ExpiresOn, p.NotBefore, p.Created, p.Updated = utc(a.Expires), utc(a.NotBefore), utc(a.Created), utc(a.Updated)
+	}
+	for k, v := range sec.Tags {
+		if v != nil {
+			p.Tags[k] = *v
+		}
+	}
+	return p
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// String describes the store without any secret.
+func (s *Store) String() string {
+	return "keyvault.Store{" + strings.TrimSuffix(s.vaultURL, "/") + " secret " + s.name + "}"
+}

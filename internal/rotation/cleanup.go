@@ -1,0 +1,80 @@
+package rotation
+
+import (
+	"context"
+	"errors"
+
+	"github.com/rs/zerolog"
+
+	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/keyvault"
+)
+
+// cleanupContext outlives the caller's deadline for a bounded time.
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+}
+
+// revokeNew revokes a token this run minted and will not store.
+func (s *Service) revokeNew(ctx context.Context, log zerolog.Logger, ex jfrog.ExchangeResponse, why string) {
+	if ex.TokenID == "" {
+		log.Warn().Str("why", why).Msg("new token has no id and cannot be revoked; it lapses at its expiry")
+		return
+	}
+	cctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	if err := s.deps.Revoker.Revoke(cctx, ex.AccessToken, ex.TokenID); err != nil {
+		log.Warn().Err(err).Str("why", why).Msg("revoke new token")
+		return
+	}
+	log.Info().Str("why", why).Msg("revoked new token")
+}
+
+// storeOutcome decides what a failed Put means. A definite rejection (4xx)
+// stored nothing: the new token is revoked. After an ambiguous failure
+// (timeout, dropped connection, 5xx) the write may have landed, so the
+// latest version is read back: if it holds the new token the rotation
+// succeeded (landed is true); if it holds another token the new one is
+// revoked; if it cannot be read the new token is left to expire rather
+// than risk revoking the stored one. props are the stored version's when
+// landed.
+func (s *Service) storeOutcome(ctx context.Context, log zerolog.Logger, ex jfrog.ExchangeResponse, putErr error) (landed bool, props keyvault.Properties) {
+	var re *keyvault.ResponseError
+	if errors.As(putErr, &re) && re.StatusCode >= 400 && re.StatusCode < 500 && re.StatusCode != 408 && re.StatusCode != 429 {
+		s.revokeNew(ctx, log, ex, "storing it failed")
+		return false, props
+	}
+	cctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	cur, err := s.deps.Store.Current(cctx)
+	if err != nil {
+		log.Warn().Err(err).Msg("cannot tell whether the new version was stored; leaving the new token to expire")
+		return false, props
+	}
+	if cur.AccessToken == ex.AccessToken {
+		return true, cur.Properties
+	}
+	s.revokeNew(ctx, log, ex, "storing it failed")
+	return false, props
+}
+
+// revokePrevious revokes the replaced token, authenticating with the new
+// token (same user) and, if that is refused, with the old token itself.
+func (s *Service) revokePrevious(ctx context.Context, log zerolog.Logger, prev keyvault.Credentials, ex jfrog.ExchangeResponse) bool {
+	id := prev.TokenID()
+	if id == "" {
+		id = jfrog.TokenID(prev.AccessToken)
+	}
+	if id == "" || id == ex.TokenID || prev.AccessToken == ex.AccessToken {
+		return false
+	}
+	err := s.deps.Revoker.Revoke(ctx, ex.AccessToken, id)
+	if errors.Is(err, jfrog.ErrForbidden) || errors.Is(err, jfrog.ErrUnauthorized) {
+		err = s.deps.Revoker.Revoke(ctx, prev.AccessToken, id)
+	}
+	if err != nil {
+		log.Warn().Err(err).Str("previous_token_id", id).Msg("revoke previous token")
+		return false
+	}
+	return true
+}

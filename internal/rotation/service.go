@@ -1,0 +1,340 @@
+package rotation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/rs/zerolog"
+
+	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/secret"
+)
+
+const (
+	// defaultRunTimeout bounds a run whose caller set no deadline.
+	defaultRunTimeout = 5 * time.Minute
+	// defaultCoalesceWindow gathers requests arriving together into one run.
+	defaultCoalesceWindow = 100 * time.Millisecond
+	// defaultLockWait bounds the wait for the cross-instance lock.
+	defaultLockWait = 2 * time.Minute
+	// cleanupTimeout bounds revocation and lock release after a failure,
+	// which run even when the caller's deadline has passed.
+	cleanupTimeout = 15 * time.Second
+	// lockMargin is kept from the deadline for the rotation itself.
+	lockMargin = 10 * time.Second
+
+	// DefaultRotatedBy is the rotated-by tag written with each version.
+	DefaultRotatedBy = "frogbridge"
+)
+
+// Log field names.
+const (
+	fieldTrigger = "trigger"
+	fieldStep    = "step"
+	fieldVersion = "secret_version"
+	fieldTokenID = "token_id"
+	fieldReason  = "reason"
+)
+
+// Config is the rotation's configuration (from the app settings).
+type Config struct {
+	// Audience is AZURE_AD_TOKEN_AUDIENCE, the resource of the Entra ID token.
+	Audience string
+	// ProviderName is JFROG_OIDC_PROVIDER_NAME.
+	ProviderName string
+	// ProviderType is sent with the exchange; "" means "Azure".
+	ProviderType string
+	// SecretTTL is SECRET_TTL: a run without Force skips while the stored
+	// token has more than half of it left.
+	SecretTTL time.Duration
+	// RevokePrevious (ROTATION_REVOKE_PREVIOUS) revokes the replaced token
+	// after the new one is stored.
+	RevokePrevious bool
+	// LockWait bounds the wait for the cross-instance lock; 0 means 2 min.
+	// The wait also ends 10 s before the caller's deadline.
+	LockWait time.Duration
+	// RotatedBy is the rotated-by tag; "" means DefaultRotatedBy.
+	RotatedBy string
+	// CoalesceWindow is how long a run waits before starting so that
+	// requests arriving together share it; 0 means 100 ms, negative none.
+	CoalesceWindow time.Duration
+}
+
+// Dependencies are the service's collaborators. Locker may be nil when a
+// single instance runs (no cross-instance lock); the others are required.
+type Dependencies struct {
+	// Tokens is the managed identity credential.
+	Tokens TokenSource
+	// Exchanger, Verifier and Revoker are the JFrog Access client.
+	Exchanger Exchanger
+	Verifier  Verifier
+	Revoker   Revoker
+	// Store is the Key Vault secret.
+	Store SecretStore
+	// Locker is the cross-instance lock (blob lease); nil means none.
+	Locker Locker
+	// Logger receives progress and the failures the service does not
+	// return (revocation, lock release); nil means no logging.
+	Logger *zerolog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service rotates the JFrog token. It is safe for concurrent use.
+type Service struct {
+	cfg     Config
+	deps    Dependencies
+	log     zerolog.Logger
+	now     func() time.Time
+	flights group
+}
+
+// NewService checks cfg and deps and returns a Service.
+func NewService(cfg Config, deps Dependencies) (*Service, error) {
+	var missing []string
+	if strings.TrimSpace(cfg.Audience) == "" {
+		missing = append(missing, "AZURE_AD_TOKEN_AUDIENCE")
+	}
+	if strings.TrimSpace(cfg.ProviderName) == "" {
+		missing = append(missing, "JFROG_OIDC_PROVIDER_NAME")
+	}
+	if cfg.SecretTTL <= 0 {
+		missing = append(missing, "SECRET_TTL")
+	}
+	if len(missing) > 0 {
+		return nil, &Error{Kind: KindConfig, Step: "configure", Err: fmt.Errorf("missing or invalid settings: %s", strings.Join(missing, ", "))}
+	}
+	if deps.Tokens == nil || deps.Exchanger == nil || deps.Verifier == nil || deps.Revoker == nil || deps.Store == nil {
+		return nil, errors.New("rotation: Tokens, Exchanger, Verifier, Revoker and Store are required")
+	}
+	if cfg.LockWait <= 0 {
+		cfg.LockWait = defaultLockWait
+	}
+	if cfg.RotatedBy == "" {
+		cfg.RotatedBy = DefaultRotatedBy
+	}
+	if cfg.CoalesceWindow == 0 {
+		cfg.CoalesceWindow = defaultCoalesceWindow
+	}
+	s := &Service{cfg: cfg, deps: deps, log: zerolog.Nop(), now: time.Now}
+	if deps.Logger != nil {
+		s.log = *deps.Logger
+	}
+	if deps.Now != nil {
+		s.now = deps.Now
+	}
+	return s, nil
+}
+
+// RotateOptions select how a run behaves.
+type RotateOptions struct {
+	// Force rotates even when the stored token is fresh.
+	Force bool
+	// Trigger says who asked ("timer", "http"); it is logged and tagged.
+	Trigger string
+}
+
+// Result is the outcome of Rotate.
+type Result struct {
+	// Rotated reports whether a new version holds a new token (possibly
+	// stored by a concurrent run, see Reason).
+	Rotated bool `json:"rotated"`
+	// Reason says why the run rotated or skipped.
+	Reason string `json:"reason"`
+	// Username is the JFrog user of the stored token.
+	Username string `json:"username,omitempty"`
+	// ExpiresOn is the stored token's expiry; zero when it does not expire.
+	ExpiresOn time.Time `json:"expires_on,omitzero"`
+	// SecretVersion is the Key Vault version holding the token.
+	SecretVersion string `json:"secret_version,omitempty"`
+	// TokenID is the JFrog token id of the stored token.
+	TokenID string `json:"token_id,omitempty"`
+	// PreviousRevoked reports whether the replaced token was revoked.
+	PreviousRevoked bool `json:"previous_revoked,omitempty"`
+}
+
+// Rotate runs one rotation, or joins the run already in progress (or about
+// to start, see Config.CoalesceWindow) in this process for the same Force
+// value and returns its result. Errors are
+// *Error values; the previous secret version stays the latest on any error.
+func (s *Service) Rotate(ctx context.Context, o RotateOptions) (Result, error) {
+	start := s.now()
+	key := "scheduled"
+	if o.Force {
+		key = "forced"
+	}
+	return s.flights.do(ctx, key, func(ctx context.Context) (Result, error) {
+		if w := s.cfg.CoalesceWindow; w > 0 {
+			t := time.NewTimer(w)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return Result{}, &Error{Kind: KindTimeout, Step: "start rotation", Err: ctx.Err()}
+			}
+		}
+		return s.rotate(ctx, o, start)
+	})
+}
+
+// rotate is one run, under the cross-instance lock.
+func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) (Result, error) {
+	log := s.log.With().Str(fieldTrigger, o.Trigger).Bool("force", o.Force).Logger()
+	if s.deps.Locker != nil {
+		release, err := s.deps.Locker.Lock(ctx, s.lockWait(ctx))
+		if err != nil {
+			return Result{}, fail("acquire rotation lock", err)
+		}
+		defer func() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+			defer cancel()
+			if err := release(rctx); err != nil {
+				log.Warn().Err(err).Msg("release rotation lock")
+			}
+		}()
+	}
+
+	cur, reason, err := s.current(ctx, o, start)
+	if err != nil {
+		return Result{}, err
+	}
+	if reason.done != nil {
+		log.Info().Str(fieldReason, reason.done.Reason).Str(fieldVersion, reason.done.SecretVersion).Msg("rotation not needed")
+		return *reason.done, nil
+	}
+
+	// 1. Entra ID token for the audience, checked before it leaves the process.
+	at, err := s.deps.Tokens.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{ScopeFor(s.cfg.Audience)}})
+	if err != nil {
+		e := fail("get managed identity token", fmt.Errorf("audience %s: check UAMI_CLIENT_ID and that the identity is assigned to the app: %w", s.cfg.Audience, err))
+		if e.Kind == KindUpstream {
+			e.Kind = KindAuthentication
+		}
+		return Result{}, e
+	}
+	if _, err := CheckClaims(at.Token, s.cfg.Audience, s.now()); err != nil {
+		return Result{}, &Error{Kind: KindAuthentication, Step: "check managed identity token", Err: err}
+	}
+
+	// 2. Exchange it at JFrog.
+	ex, err := s.deps.Exchanger.Exchange(ctx, secret.Token(at.Token), s.cfg.ProviderName, &jfrog.ExchangeOptions{ProviderType: s.cfg.ProviderType})
+	if err != nil {
+		return Result{}, fail("exchange token at JFrog", err)
+	}
+	log = log.With().Str(fieldTokenID, ex.TokenID).Logger()
+
+	// 3. Prove the new token works before it replaces anything.
+	info, err := s.deps.Verifier.Me(ctx, ex.AccessToken)
+	if err != nil {
+		s.revokeNew(ctx, log, ex, "it failed verification")
+		e := fail("verify new token", err)
+		if e.Kind != KindTimeout {
+			e.Kind = KindUpstream // JFrog rejecting a token it just issued is an upstream fault
+		}
+		return Result{}, e
+	}
+	if ex.TokenID == "" {
+		ex.TokenID = info.TokenID
+	}
+	if ex.Username == "" {
+		ex.Username = info.Username
+	}
+	if ex.Username == "" {
+		s.revokeNew(ctx, log, ex, "it has no user")
+		return Result{}, &Error{Kind: KindUpstream, Step: "verify new token", Err: fmt.Errorf("the token from OIDC integration %q has no username: set token_spec.username in its identity mapping (group-scoped tokens cannot be used)", s.cfg.ProviderName)}
+	}
+
+	// 4. Store it as a new version.
+	var expires time.Time
+	if ex.ExpiresIn > 0 {
+		expires = s.now().Add(ex.ExpiresIn).UTC().Truncate(time.Second)
+	}
+	nv := keyvault.NewVersion{AccessToken: ex.AccessToken, Username: ex.Username, ExpiresOn: expires, TokenID: ex.TokenID, RotatedBy: s.cfg.RotatedBy, Trigger: o.Trigger}
+	props, err := s.deps.Store.Put(ctx, nv)
+	if err != nil {
+		landed, stored := s.storeOutcome(ctx, log, ex, err)
+		if !landed {
+			return Result{}, fail("store new version", err)
+		}
+		log.Warn().Err(err).Msg("store reported an error but the new version is the latest")
+		props = stored
+	}
+
+	res := Result{Rotated: true, Reason: reason.why, Username: ex.Username, ExpiresOn: expires, SecretVersion: props.Version, TokenID: ex.TokenID}
+
+	// 5. Optionally revoke the token it replaced.
+	if s.cfg.RevokePrevious && !cur.AccessToken.IsZero() {
+		res.PreviousRevoked = s.revokePrevious(ctx, log, cur, ex)
+	}
+	log.Info().Str(fieldReason, res.Reason).Str(fieldVersion, res.SecretVersion).Time("expires_on", res.ExpiresOn).Msg("token rotated")
+	return res, nil
+}
+
+// lockWait is the configured wait, cut to leave lockMargin before ctx's deadline.
+func (s *Service) lockWait(ctx context.Context) time.Duration {
+	wait := s.cfg.LockWait
+	if dl, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(dl)-lockMargin)
+	}
+	return max(wait, 0)
+}
+
+// decision is what reading the current secret decided.
+type decision struct {
+	why  string  // reason to rotate
+	done *Result // non-nil: no rotation needed, return this
+}
+
+// current reads the stored secret and decides whether to rotate.
+func (s *Service) current(ctx context.Context, o RotateOptions, start time.Time) (keyvault.Credentials, decision, error) {
+	cur, err := s.deps.Store.Current(ctx)
+	var kvErr *keyvault.ResponseError
+	switch {
+	case err == nil:
+	case errors.As(err, &kvErr) && kvErr.StatusCode == http.StatusNotFound:
+		return keyvault.Credentials{}, decision{why: "the secret has no version yet"}, nil
+	case errors.Is(err, keyvault.ErrMalformedSecret):
+		return keyvault.Credentials{}, decision{why: "the stored secret is malformed"}, nil
+	default:
+		return keyvault.Credentials{}, decision{}, fail("read current secret", err)
+	}
+	// A version created after this call began was stored by a concurrent run
+	// (another instance held the lock meanwhile): share its result. Key
+	// Vault records whole seconds, so a version stored before the call began
+	// never looks newer than it.
+	if cur.Created != nil && cur.Tags[keyvault.TagRotatedBy] != "" && cur.Created.After(start) {
+		return cur, decision{done: s.resultFrom(cur, true, "rotated by a concurrent run")}, nil
+	}
+	now := s.now()
+	switch {
+	case o.Force:
+		return cur, decision{why: "forced"}, nil
+	case cur.ExpiresOn == nil:
+		return cur, decision{why: "the stored token has no recorded expiry"}, nil
+	}
+	left := cur.ExpiresOn.Sub(now)
+	half := s.cfg.SecretTTL / 2
+	if left > half {
+		return cur, decision{done: s.resultFrom(cur, false, fmt.Sprintf("the stored token expires in %s, more than half of SECRET_TTL (%s)", round(left), round(s.cfg.SecretTTL)))}, nil
+	}
+	if left <= 0 {
+		return cur, decision{why: "the stored token has expired"}, nil
+	}
+	return cur, decision{why: fmt.Sprintf("the stored token expires in %s, within half of SECRET_TTL (%s)", round(left), round(s.cfg.SecretTTL))}, nil
+}
+
+func (s *Service) resultFrom(c keyvault.Credentials, rotated bool, reason string) *Result {
+	r := &Result{Rotated: rotated, Reason: reason, Username: c.Username, SecretVersion: c.Version, TokenID: c.TokenID()}
+	if c.ExpiresOn != nil {
+		r.ExpiresOn = *c.ExpiresOn
+	}
+	return r
+}
+
+func round(d time.Duration) time.Duration { return d.Round(time.Second) }

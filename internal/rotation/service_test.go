@@ -1,0 +1,378 @@
+package rotation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/keyvault"
+)
+
+func TestRotateStoresVerifiedToken(t *testing.T) {
+	tests := []struct {
+		name        string
+		revokePrev  bool
+		wantRevoked []string
+	}{
+		{"keep previous", false, nil},
+		{"revoke previous", true, []string{"old-id"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, Config{RevokePrevious: tc.revokePrev}, nil)
+			old := oldCreds(t, time.Hour) // less than half of 4h left
+			f.store.add(old)
+			before := time.Now()
+			res, err := f.svc.Rotate(context.Background(), RotateOptions{Trigger: "timer"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			latest, _ := f.store.latest()
+			if !res.Rotated || res.SecretVersion != "v2" || latest.Version != "v2" || res.Username != "ci-user" || res.TokenID != "new-id-1" {
+				t.Fatalf("result = %+v, latest = %s", res, latest.Version)
+			}
+			if !strings.Contains(res.Reason, "within half of SECRET_TTL") {
+				t.Errorf("reason = %q", res.Reason)
+			}
+			if latest.AccessToken != f.jf.minted[0] || latest.Tags[keyvault.TagTokenID] != "new-id-1" || latest.Tags[keyvault.TagRotatedBy] != DefaultRotatedBy {
+				t.Errorf("stored %+v", latest.Properties)
+			}
+			wantExp := before.Add(4 * time.Hour)
+			if latest.ExpiresOn == nil || latest.ExpiresOn.Sub(wantExp).Abs() > 2*time.Second || !res.ExpiresOn.Equal(*latest.ExpiresOn) {
+				t.Errorf("expiry = %v, want about %v", latest.ExpiresOn, wantExp)
+			}
+			if got := f.tokens.scopes; len(got) != 1 || got[0] != audience+"/.default" {
+				t.Errorf("scopes = %v", got)
+			}
+			if got := f.jf.revokedIDs(); fmt.Sprint(got) != fmt.Sprint(tc.wantRevoked) {
+				t.Errorf("revoked = %v, want %v", got, tc.wantRevoked)
+			}
+			if res.PreviousRevoked != tc.revokePrev {
+				t.Errorf("PreviousRevoked = %v", res.PreviousRevoked)
+			}
+			if f.locker.held || f.locker.locks != 1 {
+				t.Errorf("lock held=%v locks=%d", f.locker.held, f.locker.locks)
+			}
+		})
+	}
+}
+
+func TestSkipWhenFresh(t *testing.T) {
+	tests := []struct {
+		name     string
+		stored   *time.Duration // time left; nil: no secret
+		force    bool
+		malform  bool
+		noExpiry bool
+		rotated  bool
+		reason   string
+	}{
+		{"fresh skips", ptr(3 * time.Hour), false, false, false, false, "more than half of SECRET_TTL"},
+		{"fresh forced", ptr(3 * time.Hour), true, false, false, true, "forced"},
+		{"half left rotates", ptr(2*time.Hour - time.Minute), false, false, false, true, "within half"},
+		{"expired rotates", ptr(-time.Hour), false, false, false, true, "has expired"},
+		{"missing secret rotates", nil, false, false, false, true, "no version yet"},
+		{"malformed rotates", ptr(3 * time.Hour), false, true, false, true, "malformed"},
+		{"no expiry rotates", ptr(3 * time.Hour), false, false, true, true, "no recorded expiry"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, Config{}, nil)
+			if tc.stored != nil {
+				c := oldCreds(t, *tc.stored)
+				if tc.noExpiry {
+					c.ExpiresOn = nil
+				}
+				f.store.add(c)
+			}
+			f.store.malformed = tc.malform
+			res, err := f.svc.Rotate(context.Background(), RotateOptions{Force: tc.force})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Rotated != tc.rotated || !strings.Contains(res.Reason, tc.reason) {
+				t.Errorf("result = %+v, want rotated=%v reason ~ %q", res, tc.rotated, tc.reason)
+			}
+			if got := int(f.jf.exchanges.Load()); (got == 1) != tc.rotated {
+				t.Errorf("exchanges = %d", got)
+			}
+			if !tc.rotated && (res.SecretVersion != "v1" || res.Username != "ci-user" || res.ExpiresOn.IsZero()) {
+				t.Errorf("skip result lacks the stored version: %+v", res)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+var (
+	errJFrog = func(status int) error {
+		return &jfrog.ResponseError{StatusCode: status, Code: http.StatusText(status), Method: "POST", URL: "https://jfrog.test/access/api/v1/oidc/token"}
+	}
+	errKV = func(status int) error {
+		return &keyvault.ResponseError{StatusCode: status, Code: http.StatusText(status), Op: "set", Vault: "https://kv.test/", Secret: "s"}
+	}
+)
+
+// TestFailuresLeaveOldSecret injects a failure at every step and checks the
+// status, that the old version is still the latest, and what was revoked.
+func TestFailuresLeaveOldSecret(t *testing.T) {
+	expired := func(t testing.TB) string {
+		return signJWT(t, jwt.MapClaims{"aud": audience, "exp": time.Now().Add(-time.Minute).Unix()})
+	}
+	wrongAud := func(t testing.TB) string {
+		return signJWT(t, jwt.MapClaims{"aud": "api://someone-else", "exp": time.Now().Add(time.Hour).Unix()})
+	}
+	tests := []struct {
+		name        string
+		setup       func(t *testing.T, f *fixture)
+		status      int
+		step        string
+		wantRevoked []string
+		detail      string
+	}{
+		{"identity endpoint fails", func(t *testing.T, f *fixture) { f.tokens.err = errors.New("identity endpoint: 500") }, 401, "get managed identity token", nil, "UAMI_CLIENT_ID"},
+		{"identity deadline", func(t *testing.T, f *fixture) { f.tokens.err = fmt.Errorf("GET msi: %w", context.DeadlineExceeded) }, 504, "get managed identity token", nil, ""},
+		{"token not a jwt", func(t *testing.T, f *fixture) { f.tokens.token = "not-a-jwt" }, 401, "check managed identity token", nil, "well-formed"},
+		{"token expired", func(t *testing.T, f *fixture) { f.tokens.token = expired(t) }, 401, "check managed identity token", nil, "expired"},
+		{"wrong audience", func(t *testing.T, f *fixture) { f.tokens.token = wrongAud(t) }, 401, "check managed identity token", nil, "AZURE_AD_TOKEN_AUDIENCE"},
+		{"exchange 401", func(t *testing.T, f *fixture) { f.jf.exchangeErr = errJFrog(401) }, 401, "exchange token at JFrog", nil, ""},
+		{"exchange 403", func(t *testing.T, f *fixture) { f.jf.exchangeErr = errJFrog(403) }, 403, "exchange token at JFrog", nil, ""},
+		{"exchange 400", func(t *testing.T, f *fixture) { f.jf.exchangeErr = errJFrog(400) }, 502, "exchange token at JFrog", nil, ""},
+		{"exchange 500", func(t *testing.T, f *fixture) { f.jf.exchangeErr = errJFrog(500) }, 502, "exchange token at JFrog", nil, ""},
+		{"exchange malformed", func(t *testing.T, f *fixture) {
+			f.jf.exchangeErr = fmt.Errorf("token exchange reply is not valid JSON: %w", jfrog.ErrUnavailable)
+		}, 502, "exchange token at JFrog", nil, ""},
+		{"exchange stalls", func(t *testing.T, f *fixture) { f.jf.exchangeErr = fmt.Errorf("jfrog: %w", context.DeadlineExceeded) }, 504, "exchange token at JFrog", nil, ""},
+		{"tokens/me 401", func(t *testing.T, f *fixture) { f.jf.meErr = errJFrog(401) }, 502, "verify new token", []string{"new-id-1"}, ""},
+		{"no username", func(t *testing.T, f *fixture) { f.jf.noUser = true; f.jf.meErr = nil }, 502, "verify new token", []string{"new-id-1"}, "token_spec.username"},
+		{"store 403", func(t *testing.T, f *fixture) { f.store.putErr = errKV(403) }, 403, "store new version", []string{"new-id-1"}, ""},
+		{"store 401", func(t *testing.T, f *fixture) { f.store.putErr = errKV(401) }, 401, "store new version", []string{"new-id-1"}, ""},
+		{"store 500 not landed", func(t *testing.T, f *fixture) { f.store.putErr = errKV(500) }, 502, "store new version", []string{"new-id-1"}, ""},
+		{"store stalls, read-back fails", func(t *testing.T, f *fixture) {
+			f.store.putErr = fmt.Errorf("put: %w", context.DeadlineExceeded)
+			f.store.readBackErr = errKV(503)
+		}, 504, "store new version", nil, ""},
+		{"read current 403", func(t *testing.T, f *fixture) { f.store.currentErr = errKV(403) }, 403, "read current secret", nil, ""},
+		{"vault host missing", func(t *testing.T, f *fixture) {
+			f.store.currentErr = fmt.Errorf("host not found: %w", keyvault.ErrNotFound)
+		}, 404, "read current secret", nil, ""},
+		{"lease busy", func(t *testing.T, f *fixture) { f.locker.busy = true }, 409, "acquire rotation lock", nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, Config{RevokePrevious: true}, nil)
+			f.store.add(oldCreds(t, time.Minute))
+			tc.setup(t, f)
+			_, err := f.svc.Rotate(context.Background(), RotateOptions{Force: true, Trigger: "http"})
+			if err == nil {
+				t.Fatal("want error")
+			}
+			var re *Error
+			if !errors.As(err, &re) || re.Step != tc.step {
+				t.Fatalf("err = %v, want step %q", err, tc.step)
+			}
+			if got := HTTPStatus(err); got != tc.status {
+				t.Errorf("HTTPStatus = %d, want %d (%v)", got, tc.status, err)
+			}
+			if tc.detail != "" && !strings.Contains(Details(err), tc.detail) {
+				t.Errorf("details %q lack %q", Details(err), tc.detail)
+			}
+			latest, _ := f.store.latest()
+			if latest.Version != "v1" || latest.TokenID() != "old-id" {
+				t.Errorf("latest version changed to %s", latest.Version)
+			}
+			if got := f.jf.revokedIDs(); fmt.Sprint(got) != fmt.Sprint(tc.wantRevoked) {
+				t.Errorf("revoked = %v, want %v", got, tc.wantRevoked)
+			}
+			for _, m := range f.jf.minted {
+				if strings.Contains(err.Error(), m.Reveal()) {
+					t.Error("error holds the new token")
+				}
+			}
+			if f.locker.held {
+				t.Error("lock not released")
+			}
+		})
+	}
+}
+
+// TestStoreErrorButLanded: the write reached Key Vault but its reply was
+// lost; the read-back finds the new token, so the run succeeds and nothing
+// is revoked.
+func TestStoreErrorButLanded(t *testing.T) {
+	f := newFixture(t, Config{}, nil)
+	f.store.add(oldCreds(t, time.Minute))
+	f.store.putErr, f.store.putLands = errKV(500), true
+	res, err := f.svc.Rotate(context.Background(), RotateOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Rotated || res.SecretVersion != "v2" {
+		t.Errorf("result = %+v", res)
+	}
+	if got := f.jf.revokedIDs(); len(got) != 0 {
+		t.Errorf("revoked %v: the stored token would be dead", got)
+	}
+}
+
+func TestCoalescingStaggered(t *testing.T) {
+	// Callers arriving over 50 ms share one run thanks to the window.
+	f := newFixture(t, Config{CoalesceWindow: 150 * time.Millisecond}, nil)
+	f.store.add(oldCreds(t, time.Minute))
+	var wg sync.WaitGroup
+	results := make([]Result, 50)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i) * time.Millisecond)
+			var err error
+			if results[i], err = f.svc.Rotate(context.Background(), RotateOptions{Force: true}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := f.jf.exchanges.Load(); n != 1 {
+		t.Fatalf("exchanges = %d, want 1", n)
+	}
+	for i := range results {
+		if results[i] != results[0] {
+			t.Fatalf("caller %d got %+v, want %+v", i, results[i], results[0])
+		}
+	}
+}
+
+func TestCoalescing(t *testing.T) {
+	f := newFixture(t, Config{CoalesceWindow: -1}, nil)
+	f.store.add(oldCreds(t, time.Minute))
+	f.jf.exchangeWait = 200 * time.Millisecond
+	const callers = 50
+	results := make([]Result, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			results[i], errs[i] = f.svc.Rotate(context.Background(), RotateOptions{Force: true, Trigger: "http"})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if n := f.jf.exchanges.Load(); n != 1 {
+		t.Fatalf("exchanges = %d, want 1", n)
+	}
+	for i := range callers {
+		if errs[i] != nil || results[i] != results[0] {
+			t.Fatalf("caller %d: %+v %v, want %+v", i, results[i], errs[i], results[0])
+		}
+	}
+	if !results[0].Rotated || f.store.puts != 1 {
+		t.Errorf("result %+v, puts %d", results[0], f.store.puts)
+	}
+	// A later call runs again.
+	if _, err := f.svc.Rotate(context.Background(), RotateOptions{Force: true}); err != nil || f.jf.exchanges.Load() != 2 {
+		t.Errorf("second run: %v, exchanges %d", err, f.jf.exchanges.Load())
+	}
+}
+
+// TestCallerDeadlineDoesNotAbortSharedRun: the first caller gives up, a
+// second caller still gets the shared run's result.
+func TestCallerDeadlineDoesNotAbortSharedRun(t *testing.T) {
+	f := newFixture(t, Config{}, nil)
+	f.store.add(oldCreds(t, time.Minute))
+	f.jf.exchangeWait = 300 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() {
+		_, err := f.svc.Rotate(ctx, RotateOptions{Force: true})
+		first <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if err := <-first; HTTPStatus(err) != http.StatusGatewayTimeout {
+		t.Errorf("cancelled caller: %v", err)
+	}
+	res, err := f.svc.Rotate(context.Background(), RotateOptions{Force: true})
+	if err != nil || !res.Rotated {
+		t.Fatalf("joined caller: %+v %v", res, err)
+	}
+	if n := f.jf.exchanges.Load(); n != 1 {
+		t.Errorf("exchanges = %d, want 1", n)
+	}
+}
+
+// TestConcurrentInstanceRotated: while this instance waited for the lock,
+// another one stored a new version; the run returns that result.
+func TestConcurrentInstanceRotated(t *testing.T) {
+	f := newFixture(t, Config{}, nil)
+	f.store.add(oldCreds(t, time.Minute))
+	f.locker.onLock = func() {
+		c := oldCreds(t, 4*time.Hour)
+		now := time.Now()
+		c.Created = &now
+		c.Tags[keyvault.TagTokenID] = "other-instance-id"
+		f.store.add(c)
+	}
+	res, err := f.svc.Rotate(context.Background(), RotateOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Rotated || res.TokenID != "other-instance-id" || !strings.Contains(res.Reason, "concurrent run") {
+		t.Errorf("result = %+v", res)
+	}
+	if f.jf.exchanges.Load() != 0 {
+		t.Error("exchanged although another instance had rotated")
+	}
+}
+
+func TestNewServiceConfig(t *testing.T) {
+	_, err := NewService(Config{}, Dependencies{})
+	if HTTPStatus(err) != http.StatusServiceUnavailable {
+		t.Fatalf("err = %v", err)
+	}
+	for _, s := range []string{"AZURE_AD_TOKEN_AUDIENCE", "JFROG_OIDC_PROVIDER_NAME", "SECRET_TTL"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("%v lacks %s", err, s)
+		}
+	}
+	if _, err := NewService(Config{Audience: "a", ProviderName: "p", SecretTTL: time.Hour}, Dependencies{}); err == nil {
+		t.Error("missing dependencies accepted")
+	}
+}
+
+func TestStatus(t *testing.T) {
+	f := newFixture(t, Config{}, nil)
+	if _, err := f.svc.Status(context.Background()); HTTPStatus(err) != http.StatusNotFound {
+		t.Fatalf("missing secret: %v", err)
+	}
+	c := oldCreds(t, 30*time.Minute)
+	c.Tags[keyvault.TagUsername] = "ci-user"
+	f.store.add(c)
+	st, err := f.svc.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Version != "v1" || st.TokenID != "old-id" || st.Username != "ci-user" || st.Expired || st.Age < 59*time.Minute {
+		t.Errorf("status = %+v", st)
+	}
+	if !st.ExpiresBefore(time.Now().Add(time.Hour)) || st.ExpiresBefore(time.Now()) {
+		t.Error("ExpiresBefore wrong")
+	}
+	f.store.currentErr = errKV(403)
+	if _, err := f.svc.Status(context.Background()); HTTPStatus(err) != http.StatusForbidden {
+		t.Errorf("forbidden: %v", err)
+	}
+}
