@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/frogbridge/frogbridge/internal/devstack/azureml"
 	"github.com/frogbridge/frogbridge/internal/devstack/azurite"
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
 	"github.com/frogbridge/frogbridge/internal/devstack/envfile"
@@ -40,6 +41,7 @@ const (
 	slotJFrog
 	slotAzurite
 	slotAdmin
+	slotAzureML
 	slotCount
 )
 
@@ -53,6 +55,7 @@ Runs until interrupted.
 
 // upConfig is the parsed command line of devstack up.
 type upConfig struct {
+	trainer  string
 	dataDir  string
 	envFile  string
 	empty    bool
@@ -66,8 +69,9 @@ func parseUpFlags(args []string, stderr io.Writer) (upConfig, error) {
 	var c upConfig
 	fs.StringVar(&c.dataDir, "data", ".devstack", "state `folder` (created when missing; survives restarts)")
 	fs.StringVar(&c.envFile, "env-file", "", "KEY=VALUE settings `file` to write (default DIR/devstack.env)")
+	fs.StringVar(&c.trainer, "trainer", findTrainer(), "trainer `binary` that local AzureML jobs run")
 	fs.BoolVar(&c.empty, "empty", false, "provision nothing (no role assignments, no JFrog OIDC setup, no repository)")
-	fs.IntVar(&c.portBase, "port-base", 0, "first of 6 consecutive loopback `port`s (0 = random free ports; fix it to keep URLs across restarts)")
+	fs.IntVar(&c.portBase, "port-base", 0, "first of 7 consecutive loopback `port`s (0 = random free ports; fix it to keep URLs across restarts)")
 	if err := fs.Parse(args); err != nil {
 		return upConfig{}, err
 	}
@@ -119,6 +123,7 @@ type stack struct {
 	faults   *faults.Registry
 	jfrog    jfrogPlatform
 	azurite  *azurite.Process
+	aml      *azureml.Server
 	servers  []*http.Server
 	serveErr chan error
 }
@@ -248,6 +253,10 @@ func (s *stack) start(ctx context.Context) error {
 		return fmt.Errorf("start azurite: %w", r.err)
 	}
 	s.azurite = r.p
+	if s.aml, err = newAzureML(s); err != nil {
+		return err
+	}
+	s.serve(slotAzureML, s.faults.Wrap("azureml", s.aml.Handler()), true)
 	return nil
 }
 
@@ -273,6 +282,9 @@ func (s *stack) serve(slot int, h http.Handler, useTLS bool) {
 
 // close stops Azurite and the servers; listeners never served are closed.
 func (s *stack) close() {
+	if s.aml != nil {
+		s.aml.Close()
+	}
 	if s.azurite != nil {
 		s.azurite.Stop()
 	}
@@ -319,6 +331,9 @@ func (s *stack) env() map[string]string {
 		"DEVSTACK_ADMIN_URL":              s.url(slotAdmin, "http"),
 		"DEVSTACK_DATA":                   s.cfg.dataDir,
 	}
+	for k, v := range s.azureMLEnv() {
+		env[k] = v
+	}
 	if s.jfrog != nil {
 		env["ARTIFACTORY_URL"] = s.url(slotJFrog, "https")
 		env["ARTIFACTORY_HOST"] = s.lns[slotJFrog].Addr().String()
@@ -335,6 +350,7 @@ func (s *stack) summary(w io.Writer, env map[string]string, provisioned string) 
 		{"Key Vault", env["KEY_VAULT_URL"]},
 		{"JFrog Platform", env["ARTIFACTORY_URL"] + " (admin token: JFROG_ADMIN_TOKEN in the env file)"},
 		{"Azurite blob", s.azurite.BlobURL()},
+		{"AzureML (ARM)", env["AZURE_RESOURCE_MANAGER_ENDPOINT"] + " (workspace " + env["AZUREML_WORKSPACE_NAME"] + ", compute " + env["AZUREML_COMPUTE_NAME"] + ")"},
 		{"admin API", env["DEVSTACK_ADMIN_URL"] + "/faults"},
 		{"provisioned", provisioned},
 		{"env file", s.cfg.envFile},

@@ -1,21 +1,143 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+
+	"github.com/frogbridge/frogbridge/internal/azureml"
+	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
+	"github.com/frogbridge/frogbridge/internal/jobs"
+	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/logging"
 )
 
-const jobsNotImplemented = "AzureML job functions are not available in this build"
+// newJobs builds the job service from the app settings.
+func newJobs(cfg *config.Config, cred azcore.TokenCredential) (*jobs.Service, error) {
+	j := cfg.Jobs
+	ws, err := azureml.NewClient(azureml.Workspace{SubscriptionID: j.SubscriptionID, ResourceGroup: j.ResourceGroup, Name: j.Workspace}, cred,
+		&azureml.ClientOptions{Endpoint: j.ARMEndpoint, Audience: armAudience(j.ARMEndpoint), ClientOptions: arm.ClientOptions{}})
+	if err != nil {
+		return nil, fmt.Errorf("AzureML workspace: %w", err)
+	}
+	store, err := keyvault.NewStore(cfg.Rotation.VaultURL, cred, &keyvault.StoreOptions{SecretName: cfg.Rotation.SecretName})
+	if err != nil {
+		return nil, fmt.Errorf("key vault (KEY_VAULT_NAME/KEY_VAULT_URL): %w", err)
+	}
+	return jobs.NewService(jobs.Config{
+		ArtifactoryHost: j.ArtifactoryHost,
+		DockerRepo:      j.DockerRepo,
+		TrainerImage:    j.TrainerImage,
+		TrainerTag:      j.TrainerTag,
+		MLRepo:          j.MLRepo,
+		ModelName:       j.ModelName,
+		Experiment:      j.Experiment,
+		Compute:         j.Compute,
+		ConnectionName:  j.ConnectionName,
+		ComputeClientID: j.ComputeClientID,
+		VaultURL:        cfg.Rotation.VaultURL,
+		SecretName:      cfg.Rotation.SecretName,
+	}, ws, store, jobs.NewBlobOutputs(cred, nil)), nil
+}
 
+// armAudience returns the token audience for an ARM endpoint: the known
+// clouds' own audiences, and the public cloud's for any other endpoint
+// (such as the local stack).
+func armAudience(endpoint string) string {
+	e := strings.TrimRight(endpoint, "/")
+	for _, c := range []cloud.Configuration{cloud.AzurePublic, cloud.AzureChina, cloud.AzureGovernment} {
+		if strings.TrimRight(c.Services[cloud.ResourceManager].Endpoint, "/") == e {
+			return c.Services[cloud.ResourceManager].Audience
+		}
+	}
+	return cloud.AzurePublic.Services[cloud.ResourceManager].Audience
+}
+
+// jobError answers a failed job call.
+func jobError(w http.ResponseWriter, r *http.Request, err error) {
+	status := jobs.HTTPStatus(err)
+	log := logging.FromContext(r.Context())
+	if status >= 500 {
+		log.Error().Err(err).Int("status", status).Msg("job call failed")
+	}
+	msg := map[int]string{400: "invalid request", 404: "job not found", 502: "upstream failure", 503: "not configured"}[status]
+	if msg == "" {
+		msg = "internal error"
+	}
+	funcapp.WriteError(w, status, msg, logging.Scrub(err.Error()))
+}
+
+// requireJSON refuses bodies that are not declared as JSON.
+func requireJSON(w http.ResponseWriter, r *http.Request) bool {
+	if r.ContentLength == 0 {
+		return true
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" || strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		return true
+	}
+	funcapp.WriteError(w, http.StatusUnsupportedMediaType, "unsupported media type", "send the body as application/json")
+	return false
+}
+
+func (h *handlers) jobsReady(w http.ResponseWriter) bool {
+	if h.jobs == nil {
+		funcapp.WriteError(w, http.StatusServiceUnavailable, "jobs unavailable", fmt.Sprint(h.jobsErr))
+		return false
+	}
+	return true
+}
+
+// submitTraining serves POST /api/jobs/training.
 func (h *handlers) submitTraining(w http.ResponseWriter, r *http.Request) {
-	funcapp.WriteError(w, http.StatusNotImplemented, "not implemented", jobsNotImplemented)
+	if !requireJSON(w, r) || !h.jobsReady(w) {
+		return
+	}
+	req, err := jobs.ParseTrainingRequest(r.Body)
+	if err != nil {
+		jobError(w, r, err)
+		return
+	}
+	sub, err := h.jobs.SubmitTraining(r.Context(), req)
+	if err != nil {
+		jobError(w, r, err)
+		return
+	}
+	funcapp.WriteJSON(w, http.StatusAccepted, sub)
 }
 
+// submitDeployment serves POST /api/jobs/deployment.
 func (h *handlers) submitDeployment(w http.ResponseWriter, r *http.Request) {
-	funcapp.WriteError(w, http.StatusNotImplemented, "not implemented", jobsNotImplemented)
+	if !requireJSON(w, r) || !h.jobsReady(w) {
+		return
+	}
+	req, err := jobs.ParseDeploymentRequest(r.Body)
+	if err != nil {
+		jobError(w, r, err)
+		return
+	}
+	sub, err := h.jobs.SubmitDeployment(r.Context(), req)
+	if err != nil {
+		jobError(w, r, err)
+		return
+	}
+	funcapp.WriteJSON(w, http.StatusAccepted, sub)
 }
 
+// getJob serves GET /api/jobs/{name}.
 func (h *handlers) getJob(w http.ResponseWriter, r *http.Request) {
-	funcapp.WriteError(w, http.StatusNotImplemented, "not implemented", jobsNotImplemented)
+	if !h.jobsReady(w) {
+		return
+	}
+	st, err := h.jobs.Status(r.Context(), r.PathValue("name"))
+	if err != nil {
+		jobError(w, r, err)
+		return
+	}
+	funcapp.WriteJSON(w, http.StatusOK, st)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
 	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
+	"github.com/frogbridge/frogbridge/internal/jobs"
 	"github.com/frogbridge/frogbridge/internal/logging"
 )
 
@@ -44,15 +45,32 @@ func serve(ctx context.Context, stdout, stderr io.Writer) int {
 func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcapp.App {
 	app := funcapp.New(log)
 	h := &handlers{cfg: cfg, log: log}
+	cred, credErr := managedIdentity(cfg.Rotation.UAMIClientID)
 	if len(cfg.Problems(rotationGroups...)) == 0 {
 		warnSchedule(cfg, log)
-		cred, err := managedIdentity(cfg.Rotation.UAMIClientID)
-		if err == nil {
-			h.rotation, err = newRotation(cfg, cred, log)
+		h.rotation, h.rotationErr = nil, credErr
+		if credErr == nil {
+			if svc, err := newRotation(cfg, cred, log); err != nil {
+				h.rotationErr = err
+			} else {
+				h.rotation = svc
+			}
 		}
-		if err != nil {
-			h.rotationErr = err
-			log.Error().Err(err).Msg("rotation unavailable")
+		if h.rotationErr != nil {
+			log.Error().Err(h.rotationErr).Msg("rotation unavailable")
+		}
+	}
+	if len(cfg.Problems(jobGroups...)) == 0 {
+		h.jobsErr = credErr
+		if credErr == nil {
+			if svc, err := newJobs(cfg, cred); err != nil {
+				h.jobsErr = err
+			} else {
+				h.jobs = svc
+			}
+		}
+		if h.jobsErr != nil {
+			log.Error().Err(h.jobsErr).Msg("job functions unavailable")
 		}
 	}
 	app.HTTP("Health", "/api/health", []string{http.MethodGet}, http.HandlerFunc(h.health))
@@ -72,6 +90,9 @@ type handlers struct {
 	// says why when the settings were complete but a client failed.
 	rotation    rotator
 	rotationErr error
+	// jobs is nil while the job settings are incomplete.
+	jobs    *jobs.Service
+	jobsErr error
 }
 
 var (

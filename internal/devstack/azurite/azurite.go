@@ -118,7 +118,9 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 		"--location", opts.Dir, "--skipApiVersionCheck", "--disableTelemetry", "--silent",
 	}
 	if opts.CertFile != "" {
-		args = append(args, "--cert", opts.CertFile, "--key", opts.KeyFile)
+		// Bearer tokens (managed identity) need --oauth basic, which Azurite
+		// allows over HTTPS only; shared keys keep working.
+		args = append(args, "--cert", opts.CertFile, "--key", opts.KeyFile, "--oauth", "basic")
 	}
 	cmd := exec.Command(bin, args...)
 	setProcAttr(cmd)

@@ -1,0 +1,338 @@
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/frogbridge/frogbridge/internal/azureml"
+	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/secret"
+)
+
+// Job kinds, kept in the job's tags.
+const (
+	KindTraining   = "training"
+	KindDeployment = "deployment"
+	tagKind        = "frogbridge-kind"
+	tagModel       = "frogbridge-model"
+)
+
+// Output names of the jobs' commands.
+const (
+	OutputMetadata         = "metadata"
+	OutputInferenceResults = "inference_results"
+)
+
+// Workspace is what the service needs of AzureML (*azureml.Client).
+// Methods are safe for concurrent use.
+type Workspace interface {
+	PutRegistryConnection(ctx context.Context, name, target, username string, password secret.Token) error
+	PutEnvironmentVersion(ctx context.Context, name, version string, env azureml.EnvironmentVersion) (string, error)
+	PutCommandJob(ctx context.Context, name string, job azureml.CommandJob) (azureml.Job, error)
+	GetJob(ctx context.Context, name string) (azureml.Job, error)
+	GetDefaultDatastore(ctx context.Context) (azureml.Datastore, error)
+	StudioURL(job azureml.Job) string
+	ComputeID(name string) string
+}
+
+// Credentials reads the JFrog credentials the rotation keeps in Key Vault
+// (*keyvault.Store).
+type Credentials interface {
+	Current(ctx context.Context) (keyvault.Credentials, error)
+}
+
+// Outputs reads a job output file from a datastore.
+type Outputs interface {
+	Read(ctx context.Context, ds azureml.Datastore, blobPath string) ([]byte, error)
+}
+
+// Config holds the job settings (see internal/config.Jobs).
+type Config struct {
+	ArtifactoryHost string
+	DockerRepo      string
+	TrainerImage    string
+	TrainerTag      string
+	MLRepo          string
+	ModelName       string
+	Experiment      string
+	Compute         string
+	ConnectionName  string
+	ComputeClientID string
+	// VaultURL and SecretName tell the trainer where the JFrog credentials are.
+	VaultURL   string
+	SecretName string
+}
+
+// Service submits jobs and reads their status. It is safe for concurrent use.
+type Service struct {
+	cfg     Config
+	ws      Workspace
+	creds   Credentials
+	outputs Outputs
+	now     func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(cfg Config, ws Workspace, creds Credentials, outputs Outputs) *Service {
+	return &Service{cfg: cfg, ws: ws, creds: creds, outputs: outputs, now: time.Now}
+}
+
+// Submitted is the answer to a submission.
+type Submitted struct {
+	JobName   string `json:"job_name"`
+	Status    string `json:"status"`
+	StudioURL string `json:"studio_url"`
+	StatusURL string `json:"status_url"`
+}
+
+// Error is a failed submission or status read. Status is the HTTP status
+// our endpoint answers.
+type Error struct {
+	Status int
+	Step   string
+	Err    error
+}
+
+// Error returns "STEP: cause".
+func (e *Error) Error() string { return e.Step + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// HTTPStatus returns the status for err: 400 invalid request, 404 unknown
+// job, 502 for Key Vault, JFrog credential or AzureML failures, 500
+// otherwise.
+func HTTPStatus(err error) int {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return 400
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 500
+}
+
+func fail(status int, step string, err error) error {
+	return &Error{Status: status, Step: step, Err: err}
+}
+
+// prepare refreshes the registry connection with the current JFrog
+// credentials and ensures the environment version for the image tag.
+func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
+	creds, err := s.creds.Current(ctx)
+	if err != nil {
+		return "", fail(502, "read the JFrog credentials from Key Vault", fmt.Errorf("%w (the rotation function keeps them: run POST /api/KeyVaultSecretRotation?force=true and check GET /api/health)", err))
+	}
+	if err := creds.Check(s.now()); err != nil {
+		return "", fail(502, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
+	}
+	target := "https://" + s.cfg.ArtifactoryHost
+	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, target, creds.Username, creds.AccessToken); err != nil {
+		return "", fail(502, "refresh workspace connection "+s.cfg.ConnectionName, err)
+	}
+	if tag == "" {
+		tag = s.cfg.TrainerTag
+	}
+	image := s.cfg.ArtifactoryHost + "/" + s.cfg.DockerRepo + "/" + s.cfg.TrainerImage + ":" + tag
+	id, err := s.ws.PutEnvironmentVersion(ctx, envName(s.cfg.TrainerImage), tag, azureml.EnvironmentVersion{
+		Image:       image,
+		Description: "frogbridge trainer image from Artifactory",
+		Tags:        map[string]string{"frogbridge-image": image},
+	})
+	if err != nil {
+		return "", fail(502, "ensure environment for "+image, err)
+	}
+	return id, nil
+}
+
+// envName derives the environment name from the image name.
+func envName(image string) string {
+	return strings.NewReplacer("/", "-", ".", "-").Replace(image)
+}
+
+// jobEnv is the environment the trainer reads on the compute.
+func (s *Service) jobEnv(model string) map[string]string {
+	env := map[string]string{
+		"AZURE_KEY_VAULT_URL":                  s.cfg.VaultURL,
+		"ARTIFACTORY_ACCESS_TOKEN_SECRET_NAME": s.cfg.SecretName,
+		"ARTIFACTORY_HOST":                     s.cfg.ArtifactoryHost,
+		"ARTIFACTORY_ML_REPO":                  s.cfg.MLRepo,
+		"MODEL_NAME":                           model,
+	}
+	if s.cfg.ComputeClientID != "" {
+		env["AZURE_CLIENT_ID"] = s.cfg.ComputeClientID
+	}
+	return env
+}
+
+func (s *Service) submit(ctx context.Context, kind, prefix, model, tag, experiment, compute, display string, tags map[string]string, command string, output string) (Submitted, error) {
+	envID, err := s.prepare(ctx, tag)
+	if err != nil {
+		return Submitted{}, err
+	}
+	name := newJobName(prefix, s.now())
+	if experiment == "" {
+		experiment = s.cfg.Experiment
+	}
+	if compute == "" {
+		compute = s.cfg.Compute
+	}
+	if display == "" {
+		display = kind + " " + model
+	}
+	allTags := map[string]string{}
+	for k, v := range tags {
+		allTags[k] = v
+	}
+	allTags[tagKind] = kind
+	allTags[tagModel] = model
+	job := azureml.CommandJob{
+		DisplayName:          display,
+		ExperimentName:       experiment,
+		Description:          "submitted by frogbridge",
+		Tags:                 allTags,
+		ComputeID:            s.ws.ComputeID(compute),
+		EnvironmentID:        envID,
+		Command:              command,
+		EnvironmentVariables: s.jobEnv(model),
+		Outputs: map[string]azureml.Output{output: {
+			Type: azureml.OutputURIFolder, Mode: azureml.ModeUpload,
+			URI: "azureml://datastores/workspaceblobstore/paths/azureml/" + name + "/" + output + "/",
+		}},
+		Identity: &azureml.ManagedIdentity{ClientID: s.cfg.ComputeClientID},
+		Timeout:  2 * time.Hour,
+	}
+	j, err := s.ws.PutCommandJob(ctx, name, job)
+	if err != nil {
+		return Submitted{}, fail(502, "submit job "+name, err)
+	}
+	return Submitted{JobName: j.Name, Status: string(j.Status), StudioURL: s.ws.StudioURL(j), StatusURL: "/api/jobs/" + j.Name}, nil
+}
+
+// SubmitTraining submits `trainer train` with the request's settings.
+func (s *Service) SubmitTraining(ctx context.Context, req *TrainingRequest) (Submitted, error) {
+	model := req.ModelName
+	if model == "" {
+		model = s.cfg.ModelName
+	}
+	args := []string{"trainer", "train", "--metadata-dir", "${{outputs." + OutputMetadata + "}}", "--model-name", model}
+	if req.Upload == nil || *req.Upload {
+		args = append(args, "--upload")
+	}
+	args = append(args, req.Args...)
+	return s.submit(ctx, KindTraining, "train", model, req.ImageTag, req.ExperimentName, req.Compute, req.DisplayName, req.Tags, strings.Join(args, " "), OutputMetadata)
+}
+
+// SubmitDeployment submits `trainer infer` for a model version.
+func (s *Service) SubmitDeployment(ctx context.Context, req *DeploymentRequest) (Submitted, error) {
+	args := []string{"trainer", "infer", "--model-name", req.ModelName, "--model-version", req.ModelVersion,
+		"--inference-results-dir", "${{outputs." + OutputInferenceResults + "}}"}
+	return s.submit(ctx, KindDeployment, "deploy", req.ModelName, req.ImageTag, req.ExperimentName, req.Compute, req.DisplayName, req.Tags, strings.Join(args, " "), OutputInferenceResults)
+}
+
+// Status is the answer to GET /api/jobs/{name}.
+type Status struct {
+	JobName     string            `json:"job_name"`
+	Kind        string            `json:"kind,omitempty"`
+	Status      string            `json:"status"`
+	DisplayName string            `json:"display_name,omitempty"`
+	StudioURL   string            `json:"studio_url"`
+	Error       string            `json:"error,omitempty"`
+	Training    *TrainingOutput   `json:"training,omitempty"`
+	Deployment  *DeploymentOutput `json:"deployment,omitempty"`
+}
+
+// TrainingOutput is read from the metadata output of a completed training.
+type TrainingOutput struct {
+	ModelName string  `json:"model_name"`
+	Version   string  `json:"version"`
+	ModelType string  `json:"model_type,omitempty"`
+	Accuracy  float64 `json:"accuracy"`
+}
+
+// DeploymentOutput is read from inference_results.json of a completed
+// deployment.
+type DeploymentOutput struct {
+	ModelPath         string   `json:"model_path,omitempty"`
+	Accuracy          float64  `json:"accuracy"`
+	TestSamples       int      `json:"test_samples"`
+	SamplePredictions []string `json:"sample_predictions"`
+}
+
+// Status reads a job and, once it completed, its outputs.
+func (s *Service) Status(ctx context.Context, name string) (Status, error) {
+	if !JobNamePattern.MatchString(name) {
+		return Status{}, invalid("name", "%q is not a job name", name)
+	}
+	j, err := s.ws.GetJob(ctx, name)
+	if err != nil {
+		if errors.Is(err, azureml.ErrNotFound) {
+			return Status{}, fail(404, "read job "+name, err)
+		}
+		return Status{}, fail(502, "read job "+name, err)
+	}
+	st := Status{JobName: j.Name, Kind: j.Tags[tagKind], Status: string(j.Status), DisplayName: j.DisplayName, StudioURL: s.ws.StudioURL(j)}
+	if j.Status == azureml.StatusFailed || j.Status == azureml.StatusCanceled {
+		st.Error = j.Error
+	}
+	if j.Status != azureml.StatusCompleted {
+		return st, nil
+	}
+	ds, err := s.ws.GetDefaultDatastore(ctx)
+	if err != nil {
+		return st, fail(502, "read the workspace's default datastore", err)
+	}
+	switch st.Kind {
+	case KindTraining:
+		var md TrainingOutput
+		if err := s.readJSON(ctx, ds, azureml.OutputPrefix(j, OutputMetadata)+"metadata.json", &md); err != nil {
+			return st, err
+		}
+		st.Training = &md
+	case KindDeployment:
+		var res struct {
+			ModelPath   string   `json:"model_path"`
+			Accuracy    float64  `json:"accuracy"`
+			TestSamples int      `json:"test_samples"`
+			Predictions []string `json:"predictions"`
+		}
+		if err := s.readJSON(ctx, ds, azureml.OutputPrefix(j, OutputInferenceResults)+"inference_results.json", &res); err != nil {
+			return st, err
+		}
+		sample := res.Predictions
+		if len(sample) > 5 {
+			sample = sample[:5]
+		}
+		st.Deployment = &DeploymentOutput{ModelPath: res.ModelPath, Accuracy: res.Accuracy, TestSamples: res.TestSamples, SamplePredictions: sample}
+	}
+	return st, nil
+}
+
+func (s *Service) readJSON(ctx context.Context, ds azureml.Datastore, path string, v any) error {
+	b, err := s.outputs.Read(ctx, ds, path)
+	if err != nil {
+		return fail(502, "read job output "+path+" from datastore "+ds.Name, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fail(502, "parse job output "+path, err)
+	}
+	return nil
+}
+
+// newJobName returns PREFIX-YYYYMMDDHHMMSS-RANDOM, unique in a workspace.
+func newJobName(prefix string, now time.Time) string {
+	var b [4]byte
+	if _, err := io.ReadFull(rand.Reader, b[:]); err != nil {
+		panic(err)
+	}
+	return prefix + "-" + now.UTC().Format("20060102150405") + "-" + hex.EncodeToString(b[:])
+}
