@@ -141,3 +141,16 @@ func (h *handlers) getJob(w http.ResponseWriter, r *http.Request) {
 	}
 	funcapp.WriteJSON(w, http.StatusOK, st)
 }
+
+// cancelJob serves POST /api/jobs/{name}/cancel.
+func (h *handlers) cancelJob(w http.ResponseWriter, r *http.Request) {
+	if !h.jobsReady(w) {
+		return
+	}
+	st, err := h.jobs.Cancel(r.Context(), r.PathValue("name"))
+	if err != nil {
+		jobError(w, r, err)
+		return
+	}
+	funcapp.WriteJSON(w, http.StatusOK, st)
+}

@@ -79,6 +79,7 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 	app.HTTP("SubmitTrainingJob", "/api/jobs/training", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.submitTraining)))
 	app.HTTP("SubmitDeploymentJob", "/api/jobs/deployment", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.submitDeployment)))
 	app.HTTP("GetJob", "/api/jobs/{name}", []string{http.MethodGet}, h.needs(jobGroups, http.HandlerFunc(h.getJob)))
+	app.HTTP("CancelJob", "/api/jobs/{name}/cancel", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.cancelJob)))
 	return app
 }
 

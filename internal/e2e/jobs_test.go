@@ -74,3 +74,67 @@ func TestTrainingJobWithoutUpload(t *testing.T) {
 		t.Fatalf("training job = %+v (%v)", st, strings.Contains(h.out.String(), "error"))
 	}
 }
+
+func TestJobFunctions(t *testing.T) {
+	s := sharedStack(t)
+	h := startHost(t, s, nil)
+	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
+		t.Fatalf("rotation: %s", body)
+	}
+
+	t.Run("failing job reports the trainer's error", func(t *testing.T) {
+		sub := submit(t, h, "/api/jobs/training", `{"upload": false, "hyperparameters": {"label": "no_such_column"}}`)
+		st := follow(t, h, sub.JobName)
+		if st.Status != "Failed" || !strings.Contains(st.Error, "no_such_column") {
+			t.Fatalf("job = %+v, want Failed with the trainer's message naming the column", st)
+		}
+	})
+	t.Run("cancel", func(t *testing.T) {
+		sub := submit(t, h, "/api/jobs/training", `{"upload": false, "hyperparameters": {"n_estimators": 1000, "max_depth": 0, "min_samples_leaf": 1}}`)
+		status, body := h.call(t, http.MethodPost, "/api/jobs/"+sub.JobName+"/cancel", "", "function")
+		if status != http.StatusOK {
+			t.Fatalf("cancel = %d %s", status, body)
+		}
+		st := follow(t, h, sub.JobName)
+		if st.Status != "Canceled" {
+			t.Fatalf("after cancel the job is %s", st.Status)
+		}
+	})
+	t.Run("unknown job", func(t *testing.T) {
+		if status, body := h.call(t, http.MethodGet, "/api/jobs/train-none", "", "function"); status != http.StatusNotFound {
+			t.Errorf("unknown job = %d %s, want 404", status, body)
+		}
+	})
+	t.Run("bad requests", func(t *testing.T) {
+		for _, tc := range []struct{ path, body string }{
+			{"/api/jobs/training", `{"model_name": "../../etc/passwd"}`},
+			{"/api/jobs/training", `{"hyperparameters": {"label": "x; rm -rf /"}}`},
+			{"/api/jobs/training", `{"unknown": 1}`},
+			{"/api/jobs/training", `not json`},
+			{"/api/jobs/training", `{"display_name": "` + strings.Repeat("x", 70000) + `"}`},
+			{"/api/jobs/deployment", `{}`},
+			{"/api/jobs/deployment", `{"model_name": "iris-classifier", "model_version": "1 && curl evil"}`},
+		} {
+			status, body := h.call(t, http.MethodPost, tc.path, tc.body, "function")
+			if status != http.StatusBadRequest && status != http.StatusRequestEntityTooLarge {
+				t.Errorf("POST %s %.60q = %d %s, want 400", tc.path, tc.body, status, body)
+			}
+			var e struct{ Error, Details string }
+			decode(t, body, &e)
+			if e.Error == "" || e.Details == "" {
+				t.Errorf("error body lacks error/details: %s", body)
+			}
+		}
+		status, _ := h.call(t, http.MethodGet, "/api/jobs/..%2F..%2Fetc", "", "function")
+		if status != http.StatusBadRequest && status != http.StatusNotFound {
+			t.Errorf("hostile job name = %d, want 400 or 404", status)
+		}
+	})
+	t.Run("missing token fails submission with 502 pointing at rotation", func(t *testing.T) {
+		h2 := startHost(t, s, map[string]string{"ARTIFACTORY_TOKEN_SECRET_NAME": "never-rotated-jobs"})
+		status, body := h2.call(t, http.MethodPost, "/api/jobs/training", `{}`, "function")
+		if status != http.StatusBadGateway || !strings.Contains(body, "KeyVaultSecretRotation") {
+			t.Fatalf("submission without a stored token = %d %s, want 502 pointing at the rotation", status, body)
+		}
+	})
+}

@@ -21,6 +21,7 @@ var wantFunctions = map[string]string{
 	"SubmitTrainingJob":          "httpTrigger",
 	"SubmitDeploymentJob":        "httpTrigger",
 	"GetJob":                     "httpTrigger",
+	"CancelJob":                  "httpTrigger",
 }
 
 func TestRepositoryFunctionsAreValid(t *testing.T) {

@@ -37,6 +37,7 @@ type Workspace interface {
 	PutEnvironmentVersion(ctx context.Context, name, version string, env azureml.EnvironmentVersion) (string, error)
 	PutCommandJob(ctx context.Context, name string, job azureml.CommandJob) (azureml.Job, error)
 	GetJob(ctx context.Context, name string) (azureml.Job, error)
+	CancelJob(ctx context.Context, name string) error
 	GetDefaultDatastore(ctx context.Context) (azureml.Datastore, error)
 	StudioURL(job azureml.Job) string
 	ComputeID(name string) string
@@ -315,6 +316,21 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 		st.Deployment = &DeploymentOutput{ModelPath: res.ModelPath, Accuracy: res.Accuracy, TestSamples: res.TestSamples, SamplePredictions: sample}
 	}
 	return st, nil
+}
+
+// Cancel cancels a job and returns its status once AzureML has accepted
+// the cancellation.
+func (s *Service) Cancel(ctx context.Context, name string) (Status, error) {
+	if !JobNamePattern.MatchString(name) {
+		return Status{}, invalid("name", "%q is not a job name", name)
+	}
+	if err := s.ws.CancelJob(ctx, name); err != nil {
+		if errors.Is(err, azureml.ErrNotFound) {
+			return Status{}, fail(404, "cancel job "+name, err)
+		}
+		return Status{}, fail(502, "cancel job "+name, err)
+	}
+	return s.Status(ctx, name)
 }
 
 func (s *Service) readJSON(ctx context.Context, ds azureml.Datastore, path string, v any) error {
