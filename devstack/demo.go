@@ -174,8 +174,109 @@ func (d *demo) story(ctx context.Context) error {
 	return d.jobs(ctx)
 }
 
-// jobs runs the AzureML part of the story when the local AzureML is up.
-func (d *demo) jobs(ctx context.Context) error { return nil }
+// jobs submits training, follows it, deploys the model version it
+// uploaded to Artifactory and shows the inference results.
+func (d *demo) jobs(ctx context.Context) error {
+	d.say("POST /api/jobs/training (function key): train on AzureML and upload the model to Artifactory")
+	status, body, err := d.call(ctx, http.MethodPost, "/api/jobs/training", `{"hyperparameters": {"n_estimators": 100}}`, "function")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "HTTP %d\n%s", status, body)
+	if status != http.StatusAccepted {
+		return fmt.Errorf("training submission failed with %d", status)
+	}
+	var sub struct {
+		JobName string `json:"job_name"`
+	}
+	if err := json.Unmarshal([]byte(body), &sub); err != nil {
+		return err
+	}
+	d.say("Following job %s", sub.JobName)
+	var train struct {
+		Status   string `json:"status"`
+		Error    string `json:"error"`
+		Training *struct {
+			ModelName string  `json:"model_name"`
+			Version   string  `json:"version"`
+			Accuracy  float64 `json:"accuracy"`
+		} `json:"training"`
+	}
+	if err := d.follow(ctx, sub.JobName, &train); err != nil {
+		return err
+	}
+	if train.Status != "Completed" || train.Training == nil {
+		return fmt.Errorf("training ended %s: %s", train.Status, train.Error)
+	}
+	fmt.Fprintf(d.out, "model %s version %s is in Artifactory repository %s (test accuracy %.3f)\n",
+		train.Training.ModelName, train.Training.Version, d.settings["ARTIFACTORY_ML_REPO"], train.Training.Accuracy)
+
+	d.say("POST /api/jobs/deployment (function key): batch inference with model %s version %s", train.Training.ModelName, train.Training.Version)
+	req := fmt.Sprintf(`{"model_name": %q, "model_version": %q}`, train.Training.ModelName, train.Training.Version)
+	status, body, err = d.call(ctx, http.MethodPost, "/api/jobs/deployment", req, "function")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "HTTP %d\n%s", status, body)
+	if status != http.StatusAccepted {
+		return fmt.Errorf("deployment submission failed with %d", status)
+	}
+	if err := json.Unmarshal([]byte(body), &sub); err != nil {
+		return err
+	}
+	d.say("Following job %s", sub.JobName)
+	var deploy struct {
+		Status     string `json:"status"`
+		Error      string `json:"error"`
+		Deployment *struct {
+			Accuracy          float64  `json:"accuracy"`
+			TestSamples       int      `json:"test_samples"`
+			SamplePredictions []string `json:"sample_predictions"`
+		} `json:"deployment"`
+	}
+	if err := d.follow(ctx, sub.JobName, &deploy); err != nil {
+		return err
+	}
+	if deploy.Status != "Completed" || deploy.Deployment == nil {
+		return fmt.Errorf("deployment ended %s: %s", deploy.Status, deploy.Error)
+	}
+	fmt.Fprintf(d.out, "inference accuracy %.3f on %d test samples; sample predictions: %s\n",
+		deploy.Deployment.Accuracy, deploy.Deployment.TestSamples, strings.Join(deploy.Deployment.SamplePredictions, ", "))
+	return nil
+}
+
+// follow polls GET /api/jobs/{name}, printing each status change, until the
+// job ends; v receives the last answer.
+func (d *demo) follow(ctx context.Context, name string, v any) error {
+	last := ""
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		status, body, err := d.call(ctx, http.MethodGet, "/api/jobs/"+name, "", "function")
+		if err != nil {
+			return err
+		}
+		if status != http.StatusOK {
+			return fmt.Errorf("GET /api/jobs/%s answered %d: %s", name, status, body)
+		}
+		var st struct {
+			Status string `json:"status"`
+		}
+		if err := json.Unmarshal([]byte(body), &st); err != nil {
+			return err
+		}
+		if st.Status != last {
+			fmt.Fprintf(d.out, "  %s\n", st.Status)
+			last = st.Status
+		}
+		switch st.Status {
+		case "Completed", "Failed", "Canceled":
+			fmt.Fprintln(d.out, body)
+			return json.Unmarshal([]byte(body), v)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	return fmt.Errorf("job %s did not finish within 5 minutes", name)
+}
 
 type stackProc struct {
 	cmd  *exec.Cmd
