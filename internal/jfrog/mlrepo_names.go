@@ -1,0 +1,157 @@
+package jfrog
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrInvalidInput matches errors for a repository key, model name, version,
+// property or artifact path that breaks frogml's rules. Such errors are
+// returned before any request is made.
+var ErrInvalidInput = errors.New("jfrog: invalid input")
+
+// LatestVersion is the version argument that ResolveVersion resolves to the
+// newest version of a model.
+const LatestVersion = "latest"
+
+// maxEntityName is frogml's limit for names, namespaces, versions and
+// property keys.
+const maxEntityName = 60
+
+// entityNamePattern is frogml's pattern for model names, namespaces,
+// versions and property keys [FML model_log_config.py, _input_checks_utility.py].
+var entityNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$`)
+
+// propertyValuePattern accepts frogml's property values: the name pattern
+// with "/" allowed, or a bracketed list such as [1,2.0]. INFERRED from the
+// frogml documentation of the rule, not from its regular expression.
+var propertyValuePattern = regexp.MustCompile(`^([a-zA-Z0-9_/-]+(\.[a-zA-Z0-9_/-]+)*|\[([a-zA-Z0-9_/-]+(\.[a-zA-Z0-9_/-]+)*(,[a-zA-Z0-9_/-]+(\.[a-zA-Z0-9_/-]+)*)*)?\])$`)
+
+// repoKeyPattern is Artifactory's repository key rule.
+var repoKeyPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// maxPropertyValue bounds a property value (INFERRED; Artifactory stores
+// values up to 2400 characters).
+const maxPropertyValue = 2400
+
+// maxArtifactPath bounds a relative artifact path.
+const maxArtifactPath = 1024
+
+// ValidateRepoKey checks an Artifactory repository key such as "ml-local".
+func ValidateRepoKey(repo string) error {
+	if !repoKeyPattern.MatchString(repo) || strings.Contains(repo, "..") {
+		return fmt.Errorf("repository key %q is invalid: use letters, digits, '.', '_' and '-' (at most 64), as in ARTIFACTORY_ML_REPO=ml-local: %w", repo, ErrInvalidInput)
+	}
+	return nil
+}
+
+// ValidateModelName checks a model name with frogml's rule:
+// ^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$, at most 60 characters.
+func ValidateModelName(name string) error {
+	if !validEntity(name) {
+		return fmt.Errorf("model name %q is invalid: use 1-60 letters, digits, '_', '-' and single dots between them: %w", name, ErrInvalidInput)
+	}
+	return nil
+}
+
+// ValidateModelVersion checks a version with frogml's rule (the model name
+// pattern, at most 60 characters). "latest" and "tmp" are refused as well:
+// the first is how ResolveVersion names the newest version, the second is
+// the repository's transaction folder.
+func ValidateModelVersion(version string) error {
+	switch {
+	case !validEntity(version):
+		return fmt.Errorf("model version %q is invalid: use 1-60 letters, digits, '_', '-' and single dots between them: %w", version, ErrInvalidInput)
+	case version == LatestVersion || version == "tmp":
+		return fmt.Errorf("model version %q is reserved: choose another version: %w", version, ErrInvalidInput)
+	}
+	return nil
+}
+
+// ValidateProperty checks a property key (the model name pattern, at most
+// 60 characters) and its value (the same characters plus "/", or a list
+// such as [1,2.0]).
+func ValidateProperty(key, value string) error {
+	if !validEntity(key) {
+		return fmt.Errorf("property key %q is invalid: use 1-60 letters, digits, '_', '-' and single dots between them: %w", key, ErrInvalidInput)
+	}
+	if len(value) > maxPropertyValue || !propertyValuePattern.MatchString(value) {
+		return fmt.Errorf("value of property %q is invalid: use letters, digits, '_', '-', '/', single dots, or a list like [1,2.0]: %w", key, ErrInvalidInput)
+	}
+	return nil
+}
+
+func validEntity(s string) bool {
+	return len(s) <= maxEntityName && entityNamePattern.MatchString(s)
+}
+
+// ValidateArtifactPath checks a path relative to a model version's folder,
+// as written in the manifest's artifact_path: slash-separated, no empty,
+// "." or ".." segments, no backslash, drive letter or control character, and
+// not one of the files frogml skips (model-manifest.json, .git, ...).
+func ValidateArtifactPath(p string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("artifact path %q is invalid: %s: %w", p, why, ErrInvalidInput)
+	}
+	switch {
+	case p == "":
+		return bad("empty")
+	case len(p) > maxArtifactPath:
+		return bad("longer than 1024 bytes")
+	case !utf8.ValidString(p):
+		return bad("not UTF-8")
+	case strings.HasPrefix(p, "/"):
+		return bad("absolute")
+	case strings.ContainsAny(p, "\\:;"):
+		return bad(`contains '\', ':' or ';'`)
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f {
+			return bad("contains a control character")
+		}
+	}
+	for _, seg := range strings.Split(p, "/") {
+		switch {
+		case seg == "" || seg == "." || seg == "..":
+			return bad("has an empty, '.' or '..' segment")
+		case skippedNames[seg]:
+			return bad(fmt.Sprintf("%q is a name frogml never uploads", seg))
+		}
+	}
+	if path.Clean(p) != p {
+		return bad("not clean")
+	}
+	return nil
+}
+
+// skippedNames are the names frogml skips anywhere in an uploaded path
+// [FML storage/constants.py].
+var skippedNames = map[string]bool{
+	".DS_Store": true, "CVS": true, ".cvsignore": true, "SCCS": true, "vssver.scc": true, ".svn": true,
+	".git": true, ".gitignore": true, ".gitattributes": true, ".gitmodules": true, ".gitkeep": true,
+	".gitconfig": true, manifestFileName: true, "dataset-manifest.json": true,
+}
+
+// validateRelPath checks a relative repository path that came from the
+// server (an upload or download path): the artifact path rules without the
+// skipped-name check.
+func validateRelPath(p string) bool {
+	if p == "" || len(p) > 4*maxArtifactPath || strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\;") || !utf8.ValidString(p) {
+		return false
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,28 @@
+// Command trainer trains, evaluates and applies the frogbridge classifier:
+// a random forest or a logistic regression on a CSV data set (or the
+// embedded Iris set), writing a verifiable model.json with metrics.json and
+// metadata.json.
+//
+// Usage:
+//
+//	trainer train [flags] [--upload]
+//	trainer predict --model model.json --input rows.csv [--proba] [--output file]
+//	trainer infer --model-name NAME --model-version VERSION|latest [--inference-results-dir DIR]
+//	trainer version
+//
+// Exit codes: 0 success, 1 runtime failure, 2 usage error.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

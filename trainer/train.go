@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/ml"
+)
+
+// Output file names in the output directory.
+const (
+	modelFile    = "model.json"
+	metricsFile  = "metrics.json"
+	metadataFile = "metadata.json"
+)
+
+// trainFlags are the parsed flags of `trainer train`.
+type trainFlags struct {
+	data, label, splitColumn string
+	splitColumnSet           bool
+	testSize                 float64
+	seed                     uint64
+	model                    string
+	nEstimators, maxDepth    int
+	minSamplesLeaf           int
+	maxFeatures              string
+	c                        float64
+	maxIter                  int
+	workers                  int
+	outputDir, metadataDir   string
+	modelName, version       string
+	upload                   bool
+}
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var f trainFlags
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.StringVar(&f.data, "data", ml.IrisName, "data set: \"iris\" (embedded) or a CSV file with a header row")
+	fs.StringVar(&f.label, "label", "label", "label column")
+	fs.StringVar(&f.splitColumn, "split-column", "", "column holding train/test per row, used instead of a random split (default \"split\" for --data iris)")
+	fs.Float64Var(&f.testSize, "test-size", 0.2, "test fraction of a random split")
+	fs.Uint64Var(&f.seed, "seed", 42, "random seed (split, bootstrap, features)")
+	fs.StringVar(&f.model, "model", ml.RandomForest, "model: random_forest or logistic_regression")
+	fs.IntVar(&f.nEstimators, "n-estimators", 100, "number of trees")
+	fs.IntVar(&f.maxDepth, "max-depth", 0, "maximum tree depth (0 = unlimited)")
+	fs.IntVar(&f.minSamplesLeaf, "min-samples-leaf", 1, "minimum samples per leaf")
+	fs.StringVar(&f.maxFeatures, "max-features", "sqrt", "features drawn per split: sqrt, log2, all, a count, or a fraction in (0,1)")
+	fs.Float64Var(&f.c, "c", 1, "logistic regression: inverse L2 regularization strength")
+	fs.IntVar(&f.maxIter, "max-iter", 100, "logistic regression: maximum L-BFGS iterations")
+	fs.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores); results do not depend on it")
+	fs.StringVar(&f.outputDir, "output-dir", envOr(envOutputDir, "./outputs"), "output directory (env "+envOutputDir+")")
+	fs.StringVar(&f.metadataDir, "metadata-dir", "", "directory that receives a copy of metadata.json (the AzureML named output)")
+	fs.StringVar(&f.modelName, "model-name", envOr(envModelName, "iris-classifier"), "model name (env "+envModelName+")")
+	fs.StringVar(&f.version, "version", envOr(envModelVersion, ""), "model version (env "+envModelVersion+"; default vYYYYMMDDHHMMSS, UTC)")
+	fs.BoolVar(&f.upload, "upload", false, "upload model.json, metrics.json and metadata.json to the Artifactory ML repository (or UPLOAD_TO_ARTIFACTORY=true)")
+	fs.Usage = usageFunc(fs, "trainer train [flags]")
+	if code, stop := parseFlags(fs, args, stdout, stderr); stop {
+		return code
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "split-column" {
+			f.splitColumnSet = true
+		}
+	})
+	switch {
+	case f.model != ml.RandomForest && f.model != ml.LogisticRegression:
+		return usageError(stderr, "train", "--model %q: use %s or %s", f.model, ml.RandomForest, ml.LogisticRegression)
+	case f.nEstimators < 1:
+		return usageError(stderr, "train", "--n-estimators %d: must be at least 1", f.nEstimators)
+	case f.maxDepth < 0, f.minSamplesLeaf < 1, f.workers < 0, f.maxIter < 1, !(f.c > 0):
+		return usageError(stderr, "train", "--max-depth, --workers must be >= 0; --min-samples-leaf, --max-iter >= 1; --c > 0")
+	case !(f.testSize > 0 && f.testSize < 1):
+		return usageError(stderr, "train", "--test-size %v: must be between 0 and 1", f.testSize)
+	case strings.TrimSpace(f.modelName) == "":
+		return usageError(stderr, "train", "--model-name: empty; set --model-name or %s", envModelName)
+	}
+	if _, err := resolveMaxFeatures(f.maxFeatures, 1); err != nil {
+		return usageError(stderr, "train", "--max-features: %v", err)
+	}
+	now := time.Now().UTC()
+	if f.version == "" {
+		f.version = now.Format("v20060102150405")
+	}
+	env, envErr := loadArtifactoryEnv()
+	upload := f.upload || env.Upload
+	if upload {
+		if envErr != nil {
+			return usageError(stderr, "train", "--upload: %v", envErr)
+		}
+		if err := jfrog.ValidateModelName(f.modelName); err != nil {
+			return usageError(stderr, "train", "--model-name: %v", err)
+		}
+		if err := jfrog.ValidateModelVersion(f.version); err != nil {
+			return usageError(stderr, "train", "--version: %v", err)
+		}
+	}
+	if err := train(ctx, f, now, stdout); err != nil {
+		return failure(stderr, "train", err)
+	}
+	if upload {
+		if _, err := uploadArtifacts(ctx, env, f.outputDir, f.modelName, f.version, stdout); err != nil {
+			return failure(stderr, "train", err)
+		}
+	}
+	return exitOK
+}
+
+// resolveMaxFeatures turns the --max-features value into a feature count.
+func resolveMaxFeatures(s string, nf int) (int, error) {
+	switch s {
+	case "sqrt", "auto":
+		return max(1, int(math.Sqrt(float64(nf)))), nil
+	case "log2":
+		return max(1, int(math.Log2(float64(nf)))), nil
+	case "all", "none", "None":
+		return nf, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 {
+			return 0, fmt.Errorf("%d: must be at least 1", n)
+		}
+		return min(n, nf), nil
+	}
+	if v, err := strconv.ParseFloat(s, 64); err == nil && v > 0 && v <= 1 {
+		return max(1, int(v*float64(nf))), nil
+	}
+	return 0, fmt.Errorf("%q: use sqrt, log2, all, a count or a fraction in (0,1]", s)
+}
+
+func loadTrainingData(f trainFlags) (*ml.Dataset, error) {
+	if f.data == ml.IrisName {
+		if f.label != "label" {
+			return nil, fmt.Errorf("--label %q: the embedded iris set's label column is \"label\"", f.label)
+		}
+		if f.splitColumn != "" && f.splitColumn != "split" {
+			return nil, fmt.Errorf("--split-column %q: the embedded iris set's split column is \"split\" (or set --split-column= for a random split)", f.splitColumn)
+		}
+		return ml.Iris()
+	}
+	return ml.ReadCSVFile(f.data, &ml.CSVOptions{Label: f.label, SplitColumn: f.splitColumn})
+}
+
+func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) error {
+	d, err := loadTrainingData(f)
+	if err != nil {
+		return err
+	}
+	splitCol := f.splitColumn
+	if f.data == ml.IrisName && !f.splitColumnSet {
+		splitCol = "split"
+	}
+	var trainSet, testSet *ml.Dataset
+	sp := ml.SplitProvenance{Column: splitCol}
+	if splitCol != "" {
+		trainSet, testSet, err = ml.SplitByColumn(d)
+	} else {
+		sp.TestSize = f.testSize
+		trainSet, testSet, err = ml.RandomSplit(d, f.testSize, f.seed)
+	}
+	if err != nil {
+		return err
+	}
+	sp.TrainingSamples, sp.TestSamples = trainSet.Rows(), testSet.Rows()
+	mf, _ := resolveMaxFeatures(f.maxFeatures, len(d.Features))
+	opts := ml.TrainOptions{
+		ModelType: f.model,
+		Forest:    ml.ForestParams{NEstimators: f.nEstimators, MaxDepth: f.maxDepth, MinSamplesLeaf: f.minSamplesLeaf, MinSamplesSplit: 2, MaxFeatures: mf},
+		Logistic:  ml.LogisticParams{C: f.c, MaxIter: f.maxIter},
+		Seed:      f.seed,
+		Workers:   f.workers,
+	}
+	res, err := ml.Train(ctx, trainSet, testSet, opts)
+	if err != nil {
+		return err
+	}
+	modelBytes, err := res.Model.Encode()
+	if err != nil {
+		return err
+	}
+	hp := ml.Hyperparameters{}
+	nEst := 0
+	if res.Model.Forest != nil {
+		hp.Forest = &res.Model.Forest.Params
+		nEst = len(res.Model.Forest.Trees)
+	} else {
+		hp.Logistic = &res.Model.Linear.Params
+	}
+	ts := now.Format(time.RFC3339)
+	metrics := ml.Metrics{
+		Accuracy: res.Report.Accuracy, ClassificationReport: res.Report, ModelType: f.model, NEstimators: nEst,
+		TrainingSamples: trainSet.Rows(), TestSamples: testSet.Rows(), Timestamp: ts, FitSeconds: res.FitSeconds,
+	}
+	meta := ml.Metadata{
+		ModelName: f.modelName, Version: f.version, ModelType: f.model, Dataset: datasetName(f.data),
+		Accuracy: res.Report.Accuracy, TrainingDate: ts, Features: d.Features, TargetClasses: d.Classes,
+		ModelFile: modelFile, ModelSHA256: ml.SHA256Hex(modelBytes), DatasetSHA256: d.SHA256,
+		ModelSchemaVersion: ml.ModelSchemaVersion, Trainer: buildTrainer(), Hyperparameters: hp,
+		Seed: f.seed, Split: sp, Image: imageRef(),
+	}
+	metricsBytes, err := json.MarshalIndent(metrics, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode metrics: %w", err)
+	}
+	metaBytes, err := json.MarshalIndent(meta, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode metadata: %w", err)
+	}
+	if err := os.MkdirAll(f.outputDir, 0o755); err != nil {
+		return fmt.Errorf("create output directory (--output-dir or %s): %w", envOutputDir, err)
+	}
+	files := []struct {
+		dir, name string
+		data      []byte
+	}{
+		{f.outputDir, modelFile, modelBytes},
+		{f.outputDir, metricsFile, append(metricsBytes, '\n')},
+		{f.outputDir, metadataFile, append(metaBytes, '\n')},
+	}
+	if f.metadataDir != "" {
+		if err := os.MkdirAll(f.metadataDir, 0o755); err != nil {
+			return fmt.Errorf("create metadata directory (--metadata-dir): %w", err)
+		}
+		files = append(files, files[2])
+		files[3].dir = f.metadataDir
+	}
+	for _, o := range files {
+		if err := ml.WriteFileAtomic(filepath.Join(o.dir, o.name), o.data, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "trained %s %s (%s) on %s: %d train / %d test rows, accuracy %.4f, fit %.3fs\nwrote %s (sha256 %s)\n",
+		f.modelName, f.version, f.model, meta.Dataset, trainSet.Rows(), testSet.Rows(), res.Report.Accuracy, res.FitSeconds,
+		filepath.Join(f.outputDir, modelFile), meta.ModelSHA256)
+	return nil
+}
+
+// datasetName is the data set name recorded in metadata: "iris" or the CSV
+// file's base name.
+func datasetName(data string) string {
+	if data == ml.IrisName {
+		return ml.IrisName
+	}
+	return filepath.Base(data)
+}

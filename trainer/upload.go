@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/ml"
+	"github.com/frogbridge/frogbridge/internal/secret"
+)
+
+// uploadedFiles are the files of a trained model version, in upload order
+// (model.json first: it names the serialization format).
+var uploadedFiles = []string{modelFile, metricsFile, metadataFile}
+
+// uploadArtifacts uploads model.json, metrics.json and metadata.json from
+// outputDir as version of model modelName in the repository env.Repo,
+// with metrics, parameters and provenance as properties, prints the
+// version's URL to stdout and returns it. The local files are only read.
+func uploadArtifacts(ctx context.Context, env artifactoryEnv, outputDir, modelName, version string, stdout io.Writer) (versionURL string, err error) {
+	files := make([]jfrog.ModelFile, len(uploadedFiles))
+	for i, name := range uploadedFiles {
+		files[i] = jfrog.ModelFile{Name: name, Path: filepath.Join(outputDir, name)}
+	}
+	props, err := uploadProperties(outputDir)
+	if err != nil {
+		return "", err
+	}
+	repo, err := connectModelRepo(env)
+	if err != nil {
+		return "", err
+	}
+	var res jfrog.UploadResult
+	err = repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
+		var err error
+		res, err = repo.client.UploadModelVersion(ctx, tok, env.Repo, modelName, version, files, props, &jfrog.UploadOptions{SerializationFormat: "json"})
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("upload model %s version %s to repository %s: %w", modelName, version, env.Repo, err)
+	}
+	fmt.Fprintf(stdout, "uploaded %s %s to %s (%d bytes sent, %d of %d files already stored)\nmodel version URL: %s\n",
+		modelName, version, env.Repo, res.BytesSent, res.ChecksumDeployed, len(files), res.URL)
+	return res.URL, nil
+}
+
+// uploadProperties builds the version's properties from metrics.json and
+// metadata.json: metrics, hyperparameters and provenance. Values are
+// mapped onto the characters frogml allows in property values (others
+// become '-'); metadata.json, uploaded with the model, keeps the exact
+// values.
+func uploadProperties(outputDir string) (map[string]string, error) {
+	var metrics struct {
+		Accuracy        float64 `json:"accuracy"`
+		TrainingSamples int     `json:"training_samples"`
+		TestSamples     int     `json:"test_samples"`
+		Report          struct {
+			MacroAvg struct {
+				F1 float64 `json:"f1-score"`
+			} `json:"macro avg"`
+		} `json:"classification_report"`
+	}
+	if err := readJSONFile(filepath.Join(outputDir, metricsFile), &metrics); err != nil {
+		return nil, err
+	}
+	var md ml.Metadata
+	if err := readJSONFile(filepath.Join(outputDir, metadataFile), &md); err != nil {
+		return nil, err
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	props := map[string]string{
+		"accuracy":             f(metrics.Accuracy),
+		"macro_f1":             f(metrics.Report.MacroAvg.F1),
+		"training_samples":     strconv.Itoa(metrics.TrainingSamples),
+		"test_samples":         strconv.Itoa(metrics.TestSamples),
+		"model_type":           md.ModelType,
+		"dataset":              md.Dataset,
+		"dataset_sha256":       md.DatasetSHA256,
+		"model_sha256":         md.ModelSHA256,
+		"model_schema_version": strconv.Itoa(md.ModelSchemaVersion),
+		"seed":                 strconv.FormatUint(md.Seed, 10),
+		"training_date":        md.TrainingDate,
+		"trainer_version":      md.Trainer.Version,
+		"trainer_commit":       md.Trainer.Commit,
+		"go_version":           md.Trainer.GoVersion,
+		"image":                md.Image,
+		"trained_by":           "frogbridge-trainer",
+	}
+	if p := md.Hyperparameters.Forest; p != nil {
+		props["n_estimators"] = strconv.Itoa(p.NEstimators)
+		props["max_depth"] = strconv.Itoa(p.MaxDepth)
+		props["min_samples_leaf"] = strconv.Itoa(p.MinSamplesLeaf)
+		props["max_features"] = strconv.Itoa(p.MaxFeatures)
+	}
+	if p := md.Hyperparameters.Logistic; p != nil {
+		props["C"] = f(p.C)
+		props["max_iter"] = strconv.Itoa(p.MaxIter)
+	}
+	for k, v := range props {
+		if v = propertyValue(v); v == "" {
+			delete(props, k)
+		} else {
+			props[k] = v
+		}
+	}
+	return props, nil
+}
+
+// propertyValue maps s onto frogml's property value characters: letters,
+// digits, '_', '-', '/' and single dots between them.
+func propertyValue(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '/' || c == '.') {
+			b[i] = '-'
+		}
+	}
+	out := string(b)
+	for strings.Contains(out, "..") {
+		out = strings.ReplaceAll(out, "..", ".")
+	}
+	out = strings.Trim(out, ".")
+	if jfrog.ValidateProperty("k", out) != nil {
+		return ""
+	}
+	return out
+}
+
+// readJSONFile decodes a JSON file written by trainer train.
+func readJSONFile(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read %s (written by trainer train): %w", path, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s is not valid JSON: %w", path, err)
+	}
+	return nil
+}
