@@ -65,7 +65,11 @@ func (d *demo) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	d.say("Starting the local stack (Entra ID, Key Vault, JFrog Platform, Azurite) in %s", d.data)
+	// The walkthrough starts from an empty stack so every step shows.
+	if err := os.RemoveAll(filepath.Join(d.data, "stack")); err != nil {
+		return err
+	}
+	d.say("Starting the local stack (Entra ID, Key Vault, JFrog Platform, AzureML, Azurite) in %s", d.data)
 	stack, err := d.startStack(ctx, logs)
 	if err != nil {
 		return err
@@ -92,7 +96,7 @@ func (d *demo) run(ctx context.Context) error {
 	}
 	d.client = &http.Client{Timeout: 2 * time.Minute}
 
-	d.say("GET %s/api/health", d.hostURL)
+	d.say("GET %s/api/health (no token stored yet)", d.hostURL)
 	status, body, err := d.call(ctx, http.MethodGet, "/api/health", "", "")
 	if err != nil {
 		return err

@@ -300,18 +300,28 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 		}
 		st.Training = &md
 	case KindDeployment:
+		// predictions are indices into target_names, as scikit-learn
+		// writes them.
 		var res struct {
 			ModelPath   string   `json:"model_path"`
 			Accuracy    float64  `json:"accuracy"`
 			TestSamples int      `json:"test_samples"`
-			Predictions []string `json:"predictions"`
+			Predictions []int    `json:"predictions"`
+			TargetNames []string `json:"target_names"`
 		}
-		if err := s.readJSON(ctx, ds, azureml.OutputPrefix(j, OutputInferenceResults)+"inference_results.json", &res); err != nil {
+		path := azureml.OutputPrefix(j, OutputInferenceResults) + "inference_results.json"
+		if err := s.readJSON(ctx, ds, path, &res); err != nil {
 			return st, err
 		}
-		sample := res.Predictions
-		if len(sample) > 5 {
-			sample = sample[:5]
+		sample := make([]string, 0, 5)
+		for _, p := range res.Predictions {
+			if len(sample) == cap(sample) {
+				break
+			}
+			if p < 0 || p >= len(res.TargetNames) {
+				return st, fail(502, "parse job output "+path, fmt.Errorf("prediction %d is not an index into target_names", p))
+			}
+			sample = append(sample, res.TargetNames[p])
 		}
 		st.Deployment = &DeploymentOutput{ModelPath: res.ModelPath, Accuracy: res.Accuracy, TestSamples: res.TestSamples, SamplePredictions: sample}
 	}
