@@ -138,3 +138,60 @@ func TestJobFunctions(t *testing.T) {
 		}
 	})
 }
+
+// TestTrainThenDeploy runs the main story: training uploads a model version
+// to Artifactory, deployment downloads `latest` and reports inference.
+func TestTrainThenDeploy(t *testing.T) {
+	s := sharedStack(t)
+	h := startHost(t, s, nil)
+	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
+		t.Fatalf("rotation: %s", body)
+	}
+	sub := submit(t, h, "/api/jobs/training", `{"model_name": "e2e-model", "hyperparameters": {"n_estimators": 30}, "tags": {"requestedBy": "e2e"}}`)
+	st := follow(t, h, sub.JobName)
+	if st.Status != "Completed" || st.Training == nil || st.Training.ModelName != "e2e-model" || st.Training.Version == "" {
+		t.Fatalf("training = %+v", st)
+	}
+	sub = submit(t, h, "/api/jobs/deployment", `{"model_name": "e2e-model", "model_version": "latest"}`)
+	dep := follow(t, h, sub.JobName)
+	if dep.Status != "Completed" || dep.Deployment == nil {
+		t.Fatalf("deployment = %+v", dep)
+	}
+	if dep.Deployment.TestSamples != 30 || dep.Deployment.Accuracy < 0.9 || len(dep.Deployment.SamplePredictions) != 5 {
+		t.Errorf("deployment output = %+v", dep.Deployment)
+	}
+}
+
+// TestRevokedTokenFailsLikeAnImagePull: the registry connection carries
+// the stored token; when JFrog refuses it, the job fails as a failed pull.
+func TestRevokedTokenFailsLikeAnImagePull(t *testing.T) {
+	s := sharedStack(t)
+	h := startHost(t, s, nil)
+	status, r, body := rotate(t, h, "?force=true")
+	if status != http.StatusOK {
+		t.Fatalf("rotation: %s", body)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, s.env["ARTIFACTORY_URL"]+"/access/api/v1/tokens/"+r.TokenID, nil)
+	req.Header.Set("Authorization", "Bearer "+s.env["JFROG_ADMIN_TOKEN"])
+	resp, err := s.tlsClient(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("revoke = %d", resp.StatusCode)
+	}
+	sub := submit(t, h, "/api/jobs/training", `{"upload": false}`)
+	st := follow(t, h, sub.JobName)
+	if st.Status != "Failed" || !strings.Contains(strings.ToLower(st.Error), "pull") {
+		t.Fatalf("job with a revoked registry token = %+v, want Failed like an image pull", st)
+	}
+	// A fresh rotation repairs it.
+	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
+		t.Fatalf("rotation: %s", body)
+	}
+	sub = submit(t, h, "/api/jobs/training", `{"upload": false}`)
+	if st := follow(t, h, sub.JobName); st.Status != "Completed" {
+		t.Fatalf("after rotation the job = %+v", st)
+	}
+}
