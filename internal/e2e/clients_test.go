@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,4 +137,20 @@ func (s *stack) clearFaults(t testing.TB) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+}
+
+// admin calls the stack's admin API and fails the test on a non-2xx answer.
+func (s *stack) admin(t testing.TB, method, path, body string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.env["DEVSTACK_ADMIN_URL"]+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
 }

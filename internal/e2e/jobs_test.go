@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )
 
 // submitted is the body of a 202 from the job functions.
@@ -193,5 +197,33 @@ func TestRevokedTokenFailsLikeAnImagePull(t *testing.T) {
 	sub = submit(t, h, "/api/jobs/training", `{"upload": false}`)
 	if st := follow(t, h, sub.JobName); st.Status != "Completed" {
 		t.Fatalf("after rotation the job = %+v", st)
+	}
+}
+
+// TestExpiredTokenFailsSubmission: an expired JFrog token in Key Vault
+// fails a submission with 502 and a message pointing at the rotation.
+func TestExpiredTokenFailsSubmission(t *testing.T) {
+	s := sharedStack(t)
+	kv := s.vault(t)
+	// Let the test's reader identity write one secret version, as an admin
+	// would with a role assignment.
+	role := `{"principal_id":"` + s.env["DEVSTACK_COMPUTE_OBJECT_ID"] + `","role":"Key Vault Secrets Officer"}`
+	s.admin(t, http.MethodPost, "/keyvault/role-assignments", role)
+	defer s.admin(t, http.MethodDelete, "/keyvault/role-assignments", role)
+	expired := time.Now().Add(-time.Hour)
+	value := `{"access_token":"expired-token-value-for-e2e","username":"frogbridge-rotation"}`
+	if _, err := kv.SetSecret(context.Background(), "expired-e2e", azsecrets.SetSecretParameters{
+		Value: &value, ContentType: to.Ptr("application/json"),
+		SecretAttributes: &azsecrets.SecretAttributes{Expires: &expired},
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := startHost(t, s, map[string]string{"ARTIFACTORY_TOKEN_SECRET_NAME": "expired-e2e"})
+	status, body := h.call(t, http.MethodPost, "/api/jobs/training", `{}`, "function")
+	if status != http.StatusBadGateway || !strings.Contains(body, "expired") || !strings.Contains(body, "KeyVaultSecretRotation") {
+		t.Fatalf("submission with an expired token = %d %s, want 502 naming the expiry and the rotation", status, body)
+	}
+	if strings.Contains(body, "expired-token-value-for-e2e") {
+		t.Fatal("the answer shows the token")
 	}
 }
