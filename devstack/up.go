@@ -42,6 +42,7 @@ const (
 	slotAzurite
 	slotAdmin
 	slotAzureML
+	slotStorage
 	slotCount
 )
 
@@ -71,7 +72,7 @@ func parseUpFlags(args []string, stderr io.Writer) (upConfig, error) {
 	fs.StringVar(&c.envFile, "env-file", "", "KEY=VALUE settings `file` to write (default DIR/devstack.env)")
 	fs.StringVar(&c.trainer, "trainer", findTrainer(), "trainer `binary` that local AzureML jobs run")
 	fs.BoolVar(&c.empty, "empty", false, "provision nothing (no role assignments, no JFrog OIDC setup, no repository)")
-	fs.IntVar(&c.portBase, "port-base", 0, "first of 7 consecutive loopback `port`s (0 = random free ports; fix it to keep URLs across restarts)")
+	fs.IntVar(&c.portBase, "port-base", 0, "first of 8 consecutive loopback `port`s (0 = random free ports; fix it to keep URLs across restarts)")
 	if err := fs.Parse(args); err != nil {
 		return upConfig{}, err
 	}
@@ -257,6 +258,7 @@ func (s *stack) start(ctx context.Context) error {
 		return err
 	}
 	s.serve(slotAzureML, s.faults.Wrap("azureml", s.aml.Handler()), true)
+	s.serve(slotStorage, s.faults.Wrap("storage", s.storageProxy()), true)
 	return nil
 }
 
@@ -327,7 +329,7 @@ func (s *stack) env() map[string]string {
 		"ARTIFACTORY_ML_REPO":             mlRepo,
 		"JFROG_OIDC_PROVIDER_NAME":        oidcProviderName,
 		"AZURE_AD_TOKEN_AUDIENCE":         "api://" + app.ClientID,
-		"AzureWebJobsStorage":             s.azurite.ConnectionString(),
+		"AzureWebJobsStorage":             s.storageConnectionString(),
 		"DEVSTACK_ADMIN_URL":              s.url(slotAdmin, "http"),
 		"DEVSTACK_DATA":                   s.cfg.dataDir,
 	}

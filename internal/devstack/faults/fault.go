@@ -23,7 +23,7 @@ const (
 )
 
 // Services whose handlers can be wrapped.
-var Services = []string{"keyvault", "entra", "jfrog", "azureml"}
+var Services = []string{"keyvault", "entra", "jfrog", "azureml", "storage"}
 
 // maxDelay bounds a stall so a forgotten fault cannot hold a request forever.
 const maxDelay = 10 * time.Minute
