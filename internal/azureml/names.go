@@ -8,21 +8,22 @@ import (
 // Name patterns. AzureML accepts letters, digits, '-' and '_' in job and
 // connection names and also '.' in environment names and versions; these
 // patterns are deliberately a little stricter (a leading letter or digit,
-// bounded length) because the names also end up in command lines, blob
+// bounded length, checked beside the pattern so that the patterns compile
+// fast at start) because the names also end up in command lines, blob
 // paths and URLs.
 var (
-	jobNamePattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$`)
-	envNamePattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$`)
-	envVersionPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	connNamePattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$`)
+	jobNamePattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	envNamePattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	envVersionPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	connNamePattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]+$`)
 	computeNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{1,31}$`)
-	outputNamePattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,254}$`)
+	outputNamePattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // ValidateJobName reports whether name is a valid job name: 1–255 letters,
 // digits, '-' or '_', starting with a letter or digit.
 func ValidateJobName(name string) error {
-	if !jobNamePattern.MatchString(name) {
+	if len(name) > 255 || !jobNamePattern.MatchString(name) {
 		return fmt.Errorf("%w: job name %q: use 1-255 letters, digits, '-' or '_', starting with a letter or digit", ErrInvalidName, name)
 	}
 	return nil
@@ -31,7 +32,7 @@ func ValidateJobName(name string) error {
 // ValidateEnvironmentName reports whether name is a valid environment name:
 // 1–255 letters, digits, '.', '-' or '_', starting with a letter or digit.
 func ValidateEnvironmentName(name string) error {
-	if !envNamePattern.MatchString(name) {
+	if len(name) > 255 || !envNamePattern.MatchString(name) {
 		return fmt.Errorf("%w: environment name %q: use 1-255 letters, digits, '.', '-' or '_', starting with a letter or digit", ErrInvalidName, name)
 	}
 	return nil
@@ -41,7 +42,7 @@ func ValidateEnvironmentName(name string) error {
 // version: 1–128 letters, digits, '.', '-' or '_', starting with a letter or
 // digit (an image tag such as 1.4.2 or sha-abc123 fits).
 func ValidateEnvironmentVersion(version string) error {
-	if !envVersionPattern.MatchString(version) {
+	if len(version) > 128 || !envVersionPattern.MatchString(version) {
 		return fmt.Errorf("%w: environment version %q: use 1-128 letters, digits, '.', '-' or '_', starting with a letter or digit", ErrInvalidName, version)
 	}
 	return nil
@@ -51,7 +52,7 @@ func ValidateEnvironmentVersion(version string) error {
 // connection name: 2–255 letters, digits, '-' or '_', starting with a letter
 // or digit.
 func ValidateConnectionName(name string) error {
-	if !connNamePattern.MatchString(name) {
+	if len(name) > 255 || !connNamePattern.MatchString(name) {
 		return fmt.Errorf("%w: connection name %q: use 2-255 letters, digits, '-' or '_', starting with a letter or digit", ErrInvalidName, name)
 	}
 	return nil
@@ -70,7 +71,7 @@ func ValidateComputeName(name string) error {
 // ValidateOutputName reports whether name is a valid job input or output
 // name (the part after "outputs." in a ${{outputs.name}} expression).
 func ValidateOutputName(name string) error {
-	if !outputNamePattern.MatchString(name) {
+	if len(name) > 255 || !outputNamePattern.MatchString(name) {
 		return fmt.Errorf("%w: output name %q: use letters, digits and '_', not starting with a digit", ErrInvalidName, name)
 	}
 	return nil

@@ -190,16 +190,23 @@ func contains(list []string, s string) bool {
 }
 
 var (
-	namePattern          = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$`)
-	secretNamePattern    = regexp.MustCompile(`^[0-9A-Za-z-]{1,127}$`)
+	namePattern          = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	secretNamePattern    = regexp.MustCompile(`^[0-9A-Za-z-]+$`)
 	vaultNamePattern     = regexp.MustCompile(`^[A-Za-z][0-9A-Za-z-]{1,22}[0-9A-Za-z]$`)
 	guidPattern          = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	containerPattern     = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,62}$`)
+	containerPattern     = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,}$`)
 	accountPattern       = regexp.MustCompile(`^[a-z0-9]{3,24}$`)
-	resourceGroupPattern = regexp.MustCompile(`^[-\w._()]{1,90}$`)
+	resourceGroupPattern = regexp.MustCompile(`^[-\w._()]+$`)
 	imagePattern         = regexp.MustCompile(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`)
-	tagPattern           = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	tagPattern           = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 )
+
+// maxLen holds the length limits checked beside the patterns (counted
+// repetitions would make the patterns slow to compile at start).
+var maxLen = map[*regexp.Regexp]int{
+	namePattern: 255, secretNamePattern: 127, vaultNamePattern: 24, guidPattern: 36,
+	containerPattern: 63, accountPattern: 24, resourceGroupPattern: 90, imagePattern: 255, tagPattern: 128,
+}
 
 type loader struct {
 	getenv   func(string) string
@@ -229,8 +236,8 @@ func (l *loader) pattern(name, group string, re *regexp.Regexp, required bool, d
 		}
 		return def
 	}
-	if !re.MatchString(v) {
-		l.add(name, group, fmt.Sprintf("%q is malformed: must match %s", v, re.String()))
+	if max, ok := maxLen[re]; (ok && len(v) > max) || !re.MatchString(v) {
+		l.add(name, group, fmt.Sprintf("%q is malformed: must match %s and be at most %d characters", v, re.String(), maxLen[re]))
 		return ""
 	}
 	return v

@@ -21,20 +21,21 @@ import (
 // MaxBodyBytes bounds a request body.
 const MaxBodyBytes = 64 << 10
 
-// Patterns for the values that reach AzureML and Artifactory.
+// Patterns for the values that reach AzureML and Artifactory. Lengths are
+// checked beside them (checkName), which keeps the patterns quick to compile.
 var (
 	// ModelNamePattern is frogml's rule for model names (1-60 characters).
 	ModelNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$`)
 	// VersionPattern is frogml's rule for versions (1-60 characters).
 	VersionPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$`)
 	// ImageTagPattern is the Docker tag grammar.
-	ImageTagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	ImageTagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 	// ARMNamePattern covers experiment, compute and job names.
-	ARMNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,253}$`)
+	ARMNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 	// JobNamePattern is the shape of a job name in GET /api/jobs/{name}.
-	JobNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$`)
-	tagKeyPattern  = regexp.MustCompile(`^[A-Za-z0-9_.:/-]{1,128}$`)
-	columnPattern  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$`)
+	JobNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	tagKeyPattern  = regexp.MustCompile(`^[A-Za-z0-9_.:/-]+$`)
+	columnPattern  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 	maxFeatures    = regexp.MustCompile(`^(sqrt|log2|all|[1-9][0-9]{0,5}|0?\.[0-9]{1,6})$`)
 )
 
@@ -180,7 +181,7 @@ func validateCommon(imageTag, experiment, compute, display string, tags map[stri
 		return invalid("tags", "at most 50 tags")
 	}
 	for k, v := range tags {
-		if !tagKeyPattern.MatchString(k) {
+		if len(k) > 128 || !tagKeyPattern.MatchString(k) {
 			return invalid("tags", "key %q must be 1-128 letters, digits or _.:/-", k)
 		}
 		if len(v) > 256 || strings.ContainsAny(v, "\x00\r\n") {
@@ -305,8 +306,8 @@ func enumValue(allowed ...string) func(json.RawMessage) (string, error) {
 func patternValue(re *regexp.Regexp) func(json.RawMessage) (string, error) {
 	return func(raw json.RawMessage) (string, error) {
 		s, ok := scalar(raw)
-		if !ok || !re.MatchString(s) {
-			return "", fmt.Errorf("must match %s", re.String())
+		if !ok || len(s) > 64 || !re.MatchString(s) {
+			return "", fmt.Errorf("must match %s and be at most 64 characters", re.String())
 		}
 		return s, nil
 	}

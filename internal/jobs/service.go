@@ -271,7 +271,7 @@ type DeploymentOutput struct {
 
 // Status reads a job and, once it completed, its outputs.
 func (s *Service) Status(ctx context.Context, name string) (Status, error) {
-	if !JobNamePattern.MatchString(name) {
+	if len(name) > 255 || !JobNamePattern.MatchString(name) {
 		return Status{}, invalid("name", "%q is not a job name", name)
 	}
 	j, err := s.ws.GetJob(ctx, name)
@@ -331,7 +331,7 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 // Cancel cancels a job and returns its status once AzureML has accepted
 // the cancellation.
 func (s *Service) Cancel(ctx context.Context, name string) (Status, error) {
-	if !JobNamePattern.MatchString(name) {
+	if len(name) > 255 || !JobNamePattern.MatchString(name) {
 		return Status{}, invalid("name", "%q is not a job name", name)
 	}
 	if err := s.ws.CancelJob(ctx, name); err != nil {

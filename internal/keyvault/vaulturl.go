@@ -15,7 +15,7 @@ import (
 var vaultName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$`)
 
 // secretName is the Key Vault secret name pattern.
-var secretName = regexp.MustCompile(`^[0-9A-Za-z-]{1,127}$`)
+var secretName = regexp.MustCompile(`^[0-9A-Za-z-]+$`)
 
 // VaultURL returns the vault URL to use, "https://host[:port]/". rawURL
 // (KEY_VAULT_URL) wins when set and must be an https URL with no path;
@@ -57,7 +57,7 @@ func ValidateVaultName(name string) error {
 
 // ValidateSecretName reports whether name is a valid Key Vault secret name.
 func ValidateSecretName(name string) error {
-	if !secretName.MatchString(name) {
+	if len(name) > 127 || !secretName.MatchString(name) {
 		return fmt.Errorf("secret name %q is invalid: use 1-127 letters, digits and hyphens", name)
 	}
 	return nil
