@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/rs/zerolog"
 
@@ -26,6 +27,13 @@ const (
 	httpRotationTimeout  = 3 * time.Minute
 	timerRotationTimeout = 8 * time.Minute
 	lockBlobName         = "jfrog-token-rotation"
+	// tryTimeout bounds one attempt of a call to the identity endpoint or
+	// host storage, so a stalled dependency is retried instead of holding
+	// the whole invocation (the Key Vault and JFrog clients use the same).
+	tryTimeout = 30 * time.Second
+	// leaseDuration is how long a crashed instance can hold the rotation
+	// lock; a running rotation renews it.
+	leaseDuration = 30 * time.Second
 )
 
 // rotator is what the functions need of the rotation service.
@@ -38,6 +46,7 @@ type rotator interface {
 // user-assigned one when clientID is set, else the system-assigned one.
 func managedIdentity(clientID string) (azcore.TokenCredential, error) {
 	opts := &azidentity.ManagedIdentityCredentialOptions{}
+	opts.Retry.TryTimeout = tryTimeout
 	if clientID != "" {
 		opts.ID = azidentity.ClientID(clientID)
 	}
@@ -70,7 +79,10 @@ func newRotation(cfg *config.Config, cred azcore.TokenCredential, log zerolog.Lo
 		ConnectionString: cfg.Storage.ConnectionString,
 		BlobServiceURI:   cfg.Storage.BlobServiceURL,
 		AccountName:      cfg.Storage.AccountName,
-	}, storageCred, r.LockContainer, lockBlobName, nil)
+	}, storageCred, r.LockContainer, lockBlobName, &lease.LockerOptions{
+		ClientOptions: azcore.ClientOptions{Retry: policy.RetryOptions{TryTimeout: tryTimeout}},
+		LeaseDuration: leaseDuration,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("host storage (AzureWebJobsStorage): %w", err)
 	}
