@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
 	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
@@ -34,9 +32,6 @@ type tokenReport struct {
 	AgeSeconds   int64      `json:"age_seconds"`
 	NextRotation *time.Time `json:"next_rotation,omitempty"`
 }
-
-// ncrontab parses the Functions host's six-field schedules.
-var ncrontab = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
 
 // health reports the configuration of each function and the stored token's
 // version, expiry and age. It answers 200 when the rotation can run and the
@@ -71,8 +66,7 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 		}
 		tr := &tokenReport{TokenStatus: st, AgeSeconds: int64(st.Age.Seconds())}
 		rep.Token = tr
-		if sched, err := ncrontab.Parse(h.cfg.Rotation.Schedule); err == nil {
-			next := sched.Next(rep.Time)
+		if next, err := rotation.NextRun(h.cfg.Rotation.Schedule, rep.Time); err == nil {
 			tr.NextRotation = &next
 			if st.ExpiresBefore(next) && !st.Expired {
 				rep.Reasons = append(rep.Reasons, "stored token expires at "+st.ExpiresOn.Format(time.RFC3339)+", before the next scheduled rotation at "+next.Format(time.RFC3339)+": run POST /api/KeyVaultSecretRotation?force=true and check ROTATION_SCHEDULE against SECRET_TTL")
