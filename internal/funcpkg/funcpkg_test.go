@@ -225,3 +225,22 @@ func FuzzRouteMatch(f *testing.F) {
 		r.Match(path)
 	})
 }
+
+func FuzzParseHost(f *testing.F) {
+	b, err := os.ReadFile("../../host.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte(`{"version":"2.0","customHandler":{"description":{"defaultExecutablePath":"../x"}}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := ParseHost(b)
+		if err != nil {
+			return
+		}
+		exe := h.CustomHandler.Description.DefaultExecutablePath
+		if exe == "" || filepath.IsAbs(exe) || strings.Contains(exe, "..") {
+			t.Fatalf("accepted executable path %q", exe)
+		}
+	})
+}

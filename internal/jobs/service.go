@@ -294,36 +294,27 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	}
 	switch st.Kind {
 	case KindTraining:
-		var md TrainingOutput
-		if err := s.readJSON(ctx, ds, azureml.OutputPrefix(j, OutputMetadata)+"metadata.json", &md); err != nil {
+		path := azureml.OutputPrefix(j, OutputMetadata) + "metadata.json"
+		b, err := s.readOutput(ctx, ds, path)
+		if err != nil {
 			return st, err
+		}
+		md, err := ParseTrainingOutput(b)
+		if err != nil {
+			return st, fail(502, "parse job output "+path, err)
 		}
 		st.Training = &md
 	case KindDeployment:
-		// predictions are indices into target_names, as scikit-learn
-		// writes them.
-		var res struct {
-			ModelPath   string   `json:"model_path"`
-			Accuracy    float64  `json:"accuracy"`
-			TestSamples int      `json:"test_samples"`
-			Predictions []int    `json:"predictions"`
-			TargetNames []string `json:"target_names"`
-		}
 		path := azureml.OutputPrefix(j, OutputInferenceResults) + "inference_results.json"
-		if err := s.readJSON(ctx, ds, path, &res); err != nil {
+		b, err := s.readOutput(ctx, ds, path)
+		if err != nil {
 			return st, err
 		}
-		sample := make([]string, 0, 5)
-		for _, p := range res.Predictions {
-			if len(sample) == cap(sample) {
-				break
-			}
-			if p < 0 || p >= len(res.TargetNames) {
-				return st, fail(502, "parse job output "+path, fmt.Errorf("prediction %d is not an index into target_names", p))
-			}
-			sample = append(sample, res.TargetNames[p])
+		out, err := ParseDeploymentOutput(b)
+		if err != nil {
+			return st, fail(502, "parse job output "+path, err)
 		}
-		st.Deployment = &DeploymentOutput{ModelPath: res.ModelPath, Accuracy: res.Accuracy, TestSamples: res.TestSamples, SamplePredictions: sample}
+		st.Deployment = &out
 	}
 	return st, nil
 }
@@ -343,15 +334,51 @@ func (s *Service) Cancel(ctx context.Context, name string) (Status, error) {
 	return s.Status(ctx, name)
 }
 
-func (s *Service) readJSON(ctx context.Context, ds azureml.Datastore, path string, v any) error {
+func (s *Service) readOutput(ctx context.Context, ds azureml.Datastore, path string) ([]byte, error) {
 	b, err := s.outputs.Read(ctx, ds, path)
 	if err != nil {
-		return fail(502, "read job output "+path+" from datastore "+ds.Name, err)
+		return nil, fail(502, "read job output "+path+" from datastore "+ds.Name, err)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fail(502, "parse job output "+path, err)
+	return b, nil
+}
+
+// ParseTrainingOutput parses the trainer's metadata.json.
+func ParseTrainingOutput(b []byte) (TrainingOutput, error) {
+	var md TrainingOutput
+	if err := json.Unmarshal(b, &md); err != nil {
+		return md, err
 	}
-	return nil
+	if md.ModelName == "" || md.Version == "" {
+		return md, errors.New("metadata.json lacks model_name or version")
+	}
+	return md, nil
+}
+
+// ParseDeploymentOutput parses the trainer's inference_results.json and
+// keeps up to five sample predictions as class names (predictions are
+// indices into target_names, as scikit-learn writes them).
+func ParseDeploymentOutput(b []byte) (DeploymentOutput, error) {
+	var res struct {
+		ModelPath   string   `json:"model_path"`
+		Accuracy    float64  `json:"accuracy"`
+		TestSamples int      `json:"test_samples"`
+		Predictions []int    `json:"predictions"`
+		TargetNames []string `json:"target_names"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return DeploymentOutput{}, err
+	}
+	sample := make([]string, 0, 5)
+	for _, p := range res.Predictions {
+		if len(sample) == cap(sample) {
+			break
+		}
+		if p < 0 || p >= len(res.TargetNames) {
+			return DeploymentOutput{}, fmt.Errorf("prediction %d is not an index into target_names", p)
+		}
+		sample = append(sample, res.TargetNames[p])
+	}
+	return DeploymentOutput{ModelPath: res.ModelPath, Accuracy: res.Accuracy, TestSamples: res.TestSamples, SamplePredictions: sample}, nil
 }
 
 // newJobName returns PREFIX-YYYYMMDDHHMMSS-RANDOM, unique in a workspace.
