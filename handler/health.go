@@ -52,7 +52,7 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 	if rep.Problems == nil {
 		rep.Problems = []config.Problem{}
 	}
-	if ps := h.cfg.Problems(append(rotationGroups, config.GroupRuntime)...); len(ps) > 0 {
+	if ps := h.cfg.Problems(config.GroupRuntime, config.GroupRotation, config.GroupStorage); len(ps) > 0 {
 		rep.Reasons = append(rep.Reasons, "rotation settings: "+joinProblems(ps))
 	}
 	switch {

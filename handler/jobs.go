@@ -18,16 +18,12 @@ import (
 )
 
 // newJobs builds the job service from the app settings.
-func newJobs(cfg *config.Config, cred azcore.TokenCredential) (*jobs.Service, error) {
+func newJobs(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.Store) (*jobs.Service, error) {
 	j := cfg.Jobs
 	ws, err := azureml.NewClient(azureml.Workspace{SubscriptionID: j.SubscriptionID, ResourceGroup: j.ResourceGroup, Name: j.Workspace}, cred,
 		&azureml.ClientOptions{Endpoint: j.ARMEndpoint, Audience: armAudience(j.ARMEndpoint), ClientOptions: arm.ClientOptions{}})
 	if err != nil {
 		return nil, fmt.Errorf("AzureML workspace: %w", err)
-	}
-	store, err := keyvault.NewStore(cfg.Rotation.VaultURL, cred, &keyvault.StoreOptions{SecretName: cfg.Rotation.SecretName})
-	if err != nil {
-		return nil, fmt.Errorf("key vault (KEY_VAULT_NAME/KEY_VAULT_URL): %w", err)
 	}
 	return jobs.NewService(jobs.Config{
 		ArtifactoryHost: j.ArtifactoryHost,

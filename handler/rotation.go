@@ -59,12 +59,8 @@ func managedIdentity(clientID string) (azcore.TokenCredential, error) {
 
 // newRotation builds the rotation service from the app settings. The
 // clients make no request until a rotation runs.
-func newRotation(cfg *config.Config, cred azcore.TokenCredential, log zerolog.Logger) (*rotation.Service, error) {
+func newRotation(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.Store, log zerolog.Logger) (*rotation.Service, error) {
 	r := cfg.Rotation
-	store, err := keyvault.NewStore(r.VaultURL, cred, &keyvault.StoreOptions{SecretName: r.SecretName})
-	if err != nil {
-		return nil, fmt.Errorf("key vault (KEY_VAULT_NAME/KEY_VAULT_URL): %w", err)
-	}
 	jf, err := jfrog.NewClient(r.ArtifactoryURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("JFrog (ARTIFACTORY_URL): %w", err)

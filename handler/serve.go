@@ -13,7 +13,9 @@ import (
 	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
 	"github.com/frogbridge/frogbridge/internal/jobs"
+	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/logging"
+	"github.com/frogbridge/frogbridge/internal/rotation"
 )
 
 // serve reads the app settings, builds the functions and serves them until
@@ -45,14 +47,20 @@ func serve(ctx context.Context, stdout, stderr io.Writer) int {
 func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcapp.App {
 	app := funcapp.New(log)
 	h := &handlers{cfg: cfg, log: log}
-	cred, credErr := managedIdentity(cfg.Rotation.UAMIClientID)
+	// One credential and one Key Vault client serve both the rotation and
+	// the job functions; neither makes a request before a function runs.
+	cred, clientErr := managedIdentity(cfg.Rotation.UAMIClientID)
+	var store *keyvault.Store
+	if clientErr == nil && cfg.Rotation.VaultURL != "" {
+		if store, clientErr = keyvault.NewStore(cfg.Rotation.VaultURL, cred, &keyvault.StoreOptions{SecretName: cfg.Rotation.SecretName}); clientErr != nil {
+			clientErr = fmt.Errorf("key vault (KEY_VAULT_NAME/KEY_VAULT_URL): %w", clientErr)
+		}
+	}
 	if len(cfg.Problems(rotationGroups...)) == 0 {
 		warnSchedule(cfg, log)
-		h.rotation, h.rotationErr = nil, credErr
-		if credErr == nil {
-			if svc, err := newRotation(cfg, cred, log); err != nil {
-				h.rotationErr = err
-			} else {
+		if h.rotationErr = clientErr; h.rotationErr == nil {
+			var svc *rotation.Service
+			if svc, h.rotationErr = newRotation(cfg, cred, store, log); h.rotationErr == nil {
 				h.rotation = svc
 			}
 		}
@@ -61,13 +69,8 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 		}
 	}
 	if len(cfg.Problems(jobGroups...)) == 0 {
-		h.jobsErr = credErr
-		if credErr == nil {
-			if svc, err := newJobs(cfg, cred); err != nil {
-				h.jobsErr = err
-			} else {
-				h.jobs = svc
-			}
+		if h.jobsErr = clientErr; h.jobsErr == nil {
+			h.jobs, h.jobsErr = newJobs(cfg, cred, store)
 		}
 		if h.jobsErr != nil {
 			log.Error().Err(h.jobsErr).Msg("job functions unavailable")
