@@ -118,15 +118,24 @@ func (v *Vault) deleteSecret(w http.ResponseWriter, r *http.Request, _ entra.Cla
 	writeJSON(w, http.StatusOK, v.deletedBundle(rec, d))
 }
 
+// deletedFailed answers a failed operation on a deleted secret: 404 when
+// the secret is not deleted, 500 otherwise. It reports whether it answered.
+func (v *Vault) deletedFailed(w http.ResponseWriter, name string, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, errNotDel):
+		writeError(w, http.StatusNotFound, "SecretNotFound", "", fmt.Sprintf("Deleted Secret not found: %s", name))
+	default:
+		v.internal(w, err)
+	}
+	return true
+}
+
 func (v *Vault) getDeleted(w http.ResponseWriter, r *http.Request, _ entra.Claims) {
 	name := r.PathValue("name")
 	rec, d, err := v.store.deleted(name)
-	if errors.Is(err, errNotDel) {
-		writeError(w, http.StatusNotFound, "SecretNotFound", "", fmt.Sprintf("Deleted Secret not found: %s", name))
-		return
-	}
-	if err != nil {
-		v.internal(w, err)
+	if v.deletedFailed(w, name, err) {
 		return
 	}
 	writeJSON(w, http.StatusOK, v.deletedBundle(rec, d))
@@ -135,12 +144,7 @@ func (v *Vault) getDeleted(w http.ResponseWriter, r *http.Request, _ entra.Claim
 func (v *Vault) purgeDeleted(w http.ResponseWriter, r *http.Request, _ entra.Claims) {
 	name := r.PathValue("name")
 	err := v.store.purge(name)
-	if errors.Is(err, errNotDel) {
-		writeError(w, http.StatusNotFound, "SecretNotFound", "", fmt.Sprintf("Deleted Secret not found: %s", name))
-		return
-	}
-	if err != nil {
-		v.internal(w, err)
+	if v.deletedFailed(w, name, err) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -149,12 +153,7 @@ func (v *Vault) purgeDeleted(w http.ResponseWriter, r *http.Request, _ entra.Cla
 func (v *Vault) recoverDeleted(w http.ResponseWriter, r *http.Request, _ entra.Claims) {
 	name := r.PathValue("name")
 	rec, err := v.store.recover(name)
-	if errors.Is(err, errNotDel) {
-		writeError(w, http.StatusNotFound, "SecretNotFound", "", fmt.Sprintf("Deleted Secret not found: %s", name))
-		return
-	}
-	if err != nil {
-		v.internal(w, err)
+	if v.deletedFailed(w, name, err) {
 		return
 	}
 	writeJSON(w, http.StatusOK, v.bundle(rec, false))
