@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 )
 
 // ForestParams are the random forest hyperparameters. Zero values mean the
@@ -117,28 +119,49 @@ feed:
 // latency.
 const group = 16
 
+// rowKeysOnStack is the number of features up to which PredictProba
+// converts a row without allocating.
+const rowKeysOnStack = 256
+
 // PredictProba writes the class probabilities of row x into dst
-// (len NumClasses). It does not allocate. It panics when x or dst is too short.
+// (len NumClasses). It does not allocate for up to 256 features. It panics
+// when x or dst is too short.
 func (f *Forest) PredictProba(x []float64, dst []float64) {
-	_ = x[f.NumFeatures-1]
+	var buf [rowKeysOnStack]uint32
+	var keys []uint32
+	if f.NumFeatures <= len(buf) {
+		keys = buf[:f.NumFeatures]
+	} else {
+		keys = make([]uint32, f.NumFeatures)
+	}
+	for i := range keys {
+		keys[i] = orderKey(float32(x[i]))
+	}
+	f.predictKeys(keys, dst)
+}
+
+// predictKeys is PredictProba on the order keys of a row. It walks group
+// trees at a time, so that their cache misses overlap.
+func (f *Forest) predictKeys(keys []uint32, dst []float64) {
 	C := f.NumClasses
 	dst = dst[:C]
 	clear(dst)
 	trees := f.Trees
 	for len(trees) > 0 {
 		g := min(group, len(trees))
-		var idx [group]int32
+		var nodes [group][]wnode
+		var idx [group]uint32
 		depth := 0
-		for k := range g {
-			depth = max(depth, trees[k].depth)
+		for k, t := range trees[:g] {
+			nodes[k] = t.nodes
+			depth = max(depth, t.depth)
 		}
 		for range depth {
-			var moved int32
+			var moved uint32
 			for k := range g {
-				t := trees[k]
 				i := idx[k]
-				n := &t.nodes[i]
-				next := step(i, n, float32(x[n.Feature]))
+				n := &nodes[k][i]
+				next := n.next(keys[n.Feature])
 				idx[k] = next
 				moved |= next ^ i
 			}
@@ -146,10 +169,9 @@ func (f *Forest) PredictProba(x []float64, dst []float64) {
 				break // every walk has reached its leaf
 			}
 		}
-		for k := range g {
-			t := trees[k]
-			off := t.leafOff[idx[k]]
-			for c, v := range t.proba[off : off+int32(C)] {
+		for k, t := range trees[:g] {
+			off := nodes[k][idx[k]].Leaf
+			for c, v := range t.proba[off : off+uint32(C)] {
 				dst[c] += v
 			}
 		}
@@ -163,27 +185,28 @@ func (f *Forest) PredictProba(x []float64, dst []float64) {
 
 // predictBlock writes the probabilities of rows (row-major x) into dst,
 // visiting trees in the outer loop to keep each tree in cache and walking
-// four rows at a time. xs is scratch of len(x).
-func (f *Forest) predictBlock(x []float64, rows int, dst []float64, xs []float32) {
+// four rows at a time. keys is scratch of len(x).
+func (f *Forest) predictBlock(x []float64, rows int, dst []float64, keys []uint32) {
 	C, nf := f.NumClasses, f.NumFeatures
 	dst = dst[:rows*C]
 	clear(dst)
-	xs = xs[:rows*nf]
+	keys = keys[:rows*nf]
 	for i, v := range x[:rows*nf] {
-		xs[i] = float32(v)
+		keys[i] = orderKey(float32(v))
 	}
+	// past the last row, walks repeat it and their results are dropped
+	row := func(r int) *uint32 { return &keys[min(r, rows-1)*nf] }
 	for _, t := range f.Trees {
+		t.fetch()
 		for r0 := 0; r0 < rows; r0 += 4 {
-			// past the last row, repeat it and drop the results
-			r1, r2, r3 := min(r0+1, rows-1), min(r0+2, rows-1), min(r0+3, rows-1)
-			l0, l1, l2, l3 := walk4(t.nodes, xs, r0*nf, r1*nf, r2*nf, r3*nf)
-			for k, l := range [4]int32{l0, l1, l2, l3} {
+			l0, l1, l2, l3 := walk4(t.nodes, row(r0), row(r0+1), row(r0+2), row(r0+3))
+			for k, l := range [4]uint32{l0, l1, l2, l3} {
 				if r0+k >= rows {
 					break
 				}
-				off := t.leafOff[l]
+				off := t.nodes[l].Leaf
 				d := dst[(r0+k)*C : (r0+k+1)*C]
-				for c, v := range t.proba[off : off+int32(C)] {
+				for c, v := range t.proba[off : off+uint32(C)] {
 					d[c] += v
 				}
 			}
@@ -195,29 +218,49 @@ func (f *Forest) predictBlock(x []float64, rows int, dst []float64, xs []float32
 	}
 }
 
-// walk4 walks four rows of xs, starting at offsets o0–o3, down one tree
-// together and returns their leaf nodes. The walks are independent, so their
-// memory loads overlap; each step is branch-free.
-func walk4(nodes []node, xs []float32, o0, o1, o2, o3 int) (i0, i1, i2, i3 int32) {
+// fetchSink keeps fetch's reads from being optimized away.
+var fetchSink atomic.Uint32
+
+// fetch reads t's nodes and class distributions in address order, so that
+// the hardware prefetcher brings the tree into cache ahead of the random
+// accesses of the walks (measured: a third off batch prediction of deep
+// trees).
+func (t *Tree) fetch() {
+	var s uint32
+	for i := 0; i < len(t.nodes); i += 4 { // 4 nodes per 64-byte line
+		s += t.nodes[i].Child
+	}
+	for i := 0; i < len(t.proba); i += 8 {
+		s += uint32(t.proba[i])
+	}
+	fetchSink.Store(s)
+}
+
+// walk4 walks four rows down one tree together and returns their leaves.
+// r0–r3 point at the rows' first feature keys. The walks are independent,
+// so their memory loads overlap, and each step is branch-free.
+//
+// It reads nodes and rows without bounds checks, which makes up about a tenth
+// of the time of batch prediction. That is sound because finish builds every
+// tree so that Child and Child+1 of a split node are nodes of the tree and a
+// leaf's Child is itself, and every Feature is below the number of features
+// (checked when a model is read, by construction when it is fitted), while
+// each row holds that many keys.
+func walk4(nodes []wnode, r0, r1, r2, r3 *uint32) (i0, i1, i2, i3 uint32) {
+	base := unsafe.Pointer(unsafe.SliceData(nodes))
+	at := func(i uint32) *wnode { return (*wnode)(unsafe.Add(base, uintptr(i)*unsafe.Sizeof(wnode{}))) }
+	key := func(r *uint32, n *wnode) uint32 {
+		return *(*uint32)(unsafe.Add(unsafe.Pointer(r), uintptr(n.Feature)*4))
+	}
 	for {
-		n0, n1, n2, n3 := &nodes[i0], &nodes[i1], &nodes[i2], &nodes[i3]
-		j0 := step(i0, n0, xs[o0+int(n0.Feature)])
-		j1 := step(i1, n1, xs[o1+int(n1.Feature)])
-		j2 := step(i2, n2, xs[o2+int(n2.Feature)])
-		j3 := step(i3, n3, xs[o3+int(n3.Feature)])
+		n0, n1, n2, n3 := at(i0), at(i1), at(i2), at(i3)
+		j0 := n0.next(key(r0, n0))
+		j1 := n1.next(key(r1, n1))
+		j2 := n2.next(key(r2, n2))
+		j3 := n3.next(key(r3, n3))
 		if (j0^i0)|(j1^i1)|(j2^i2)|(j3^i3) == 0 {
 			return
 		}
 		i0, i1, i2, i3 = j0, j1, j2, j3
 	}
-}
-
-// step returns the child of node i (at n) that value v leads to: i+1 when
-// v <= n.Threshold, else n.Next. It is branch-free: for v > t the difference
-// t-v is negative (never zero for distinct floats), so its sign bit selects
-// the right child.
-func step(i int32, n *node, v float32) int32 {
-	right := -int32(math.Float32bits(n.Threshold-v) >> 31) // all ones when v > t
-	left := i + 1
-	return left ^ ((left ^ n.Next) & right)
 }

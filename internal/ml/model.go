@@ -86,15 +86,15 @@ func (m *Model) PredictBatch(x []float64, dst []float64, workers int) {
 	var wg sync.WaitGroup
 	for range min(workers, blocks) {
 		wg.Go(func() {
-			var xs []float32
+			var keys []uint32
 			if m.Forest != nil {
-				xs = make([]float32, blockRows*nf)
+				keys = make([]uint32, blockRows*nf)
 			}
 			for b := range next {
 				lo, hi := b*blockRows, min((b+1)*blockRows, rows)
 				xb, db := x[lo*nf:hi*nf], dst[lo*C:hi*C]
 				if m.Forest != nil {
-					m.Forest.predictBlock(xb, hi-lo, db, xs)
+					m.Forest.predictBlock(xb, hi-lo, db, keys)
 					continue
 				}
 				for i := range hi - lo {

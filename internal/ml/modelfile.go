@@ -114,14 +114,13 @@ func (m *Model) Encode() ([]byte, error) {
 }
 
 func (t *Tree) body() treeBody {
-	tb := treeBody{Feature: make([]int32, len(t.nodes)), Threshold: []float32{}, Value: t.counts}
-	for i, n := range t.nodes {
-		if t.leafOff[i] >= 0 {
-			tb.Feature[i] = -1
-			continue
-		}
+	pre := t.preorder()
+	tb := treeBody{Feature: make([]int32, len(pre)), Threshold: []float32{}, Value: t.counts}
+	for i, n := range pre {
 		tb.Feature[i] = n.Feature
-		tb.Threshold = append(tb.Threshold, n.Threshold)
+		if n.Feature >= 0 {
+			tb.Threshold = append(tb.Threshold, n.Threshold)
+		}
 	}
 	return tb
 }
@@ -233,7 +232,8 @@ func (tb *treeBody) tree(nf, C int) (*Tree, error) {
 	if n == 0 {
 		return nil, errors.New("no nodes")
 	}
-	t := &Tree{nodes: make([]node, n), counts: tb.Value}
+	t := &Tree{counts: tb.Value}
+	pre := make([]node, n)
 	var pending []int32 // split nodes awaiting their right child
 	thr, leaves := 0, 0
 	for i, f := range tb.Feature {
@@ -243,14 +243,14 @@ func (tb *treeBody) tree(nf, C int) (*Tree, error) {
 			}
 			p := pending[len(pending)-1]
 			pending = pending[:len(pending)-1]
-			t.nodes[p].Next = int32(i)
+			pre[p].Next = int32(i)
 		}
 		switch {
 		case f < 0:
 			if f != -1 {
 				return nil, fmt.Errorf("node %d: feature %d", i, f)
 			}
-			t.nodes[i] = node{Feature: -1, Next: int32(leaves * C)}
+			pre[i] = node{Feature: -1, Next: int32(leaves * C)}
 			leaves++
 		case int(f) >= nf:
 			return nil, fmt.Errorf("node %d: feature %d out of range (%d features)", i, f, nf)
@@ -263,7 +263,7 @@ func (tb *treeBody) tree(nf, C int) (*Tree, error) {
 				return nil, fmt.Errorf("node %d: threshold not finite", i)
 			}
 			thr++
-			t.nodes[i] = node{Feature: f, Threshold: v}
+			pre[i] = node{Feature: f, Threshold: v}
 			pending = append(pending, int32(i))
 		}
 	}
@@ -288,6 +288,6 @@ func (tb *treeBody) tree(nf, C int) (*Tree, error) {
 			return nil, fmt.Errorf("leaf %d: class counts sum to %v", off/C, s)
 		}
 	}
-	t.finish(C)
+	t.finish(pre, C)
 	return t, nil
 }

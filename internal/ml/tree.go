@@ -6,22 +6,63 @@ import (
 	"slices"
 )
 
-// node is one tree node in depth-first (preorder) layout: a split node's left
-// child is the next node and Next is its right child. Once a tree is
-// finished, a leaf compares its Feature 0 against -Inf and loops to itself
-// (Next is its own index), so walks take a fixed number of branch-free steps.
+// node is one tree node as a tree is grown or read from a model file:
+// depth-first (preorder) layout, where a split node's left child is the next
+// node and Next is its right child, and a leaf has Feature -1 and Next the
+// offset of its class distribution in counts.
 type node struct {
 	Threshold float32
 	Feature   int32
 	Next      int32
 }
 
+// wnode is one node of a finished tree, laid out for walking. The children
+// of a split node are adjacent, Child and Child+1, so a step is one unsigned
+// comparison and one addition (see next). Thresholds and feature values are
+// compared as order keys (see orderKey). A leaf has the largest key, so
+// every value steps "left", onto Child, which is the leaf itself: a walk that
+// reaches a leaf stays there. Leaf is a leaf's offset in counts and proba.
+type wnode struct {
+	Key     uint32
+	Feature uint32
+	Child   uint32
+	Leaf    uint32
+}
+
+// leafKey is the key of a leaf: no value key exceeds it.
+const leafKey = math.MaxUint32
+
+// next returns the node that a value with key v steps to from n.
+func (n *wnode) next(v uint32) uint32 {
+	// v > n.Key exactly when the 64-bit difference is negative
+	return n.Child + uint32((uint64(n.Key)-uint64(v))>>63)
+}
+
+// isLeaf reports whether n, at index i, is a leaf.
+func (n *wnode) isLeaf(i uint32) bool { return n.Child == i }
+
+// orderKey maps a float32 to a key whose unsigned order is the float order:
+// orderKey(a) > orderKey(b) exactly when a > b, for values that are not NaN
+// (-0 and +0 get the same key). NaN values have no meaningful key; rows
+// with NaN are refused where data enters (the CSV reader).
+func orderKey(v float32) uint32 {
+	b := math.Float32bits(v + 0) // -0 + 0 = +0
+	// negative: flip every bit; positive: set the sign bit (branch-free)
+	return b ^ (uint32(int32(b)>>31) | 1<<31)
+}
+
+// keyValue is the inverse of orderKey.
+func keyValue(k uint32) float32 {
+	if k>>31 != 0 {
+		return math.Float32frombits(k &^ (1 << 31))
+	}
+	return math.Float32frombits(^k)
+}
+
 // Tree is one fitted CART classification tree.
 type Tree struct {
-	nodes []node
-	// leafOff holds, per node, the offset of a leaf's class distribution in
-	// counts and proba, or -1 for a split node.
-	leafOff []int32
+	// nodes is the walk layout; the root is node 0.
+	nodes []wnode
 	// depth is the greatest number of splits from the root to a leaf.
 	depth int
 	// counts holds, per leaf, the weighted training class counts.
@@ -36,36 +77,58 @@ func (t *Tree) NumNodes() int { return len(t.nodes) }
 // Depth returns the greatest number of splits from the root to a leaf.
 func (t *Tree) Depth() int { return t.depth }
 
-// finish turns leaves (Feature -1, Next = value offset) into self loops and
-// computes leafOff and depth.
-func (t *Tree) finish(nClasses int) {
-	t.leafOff = make([]int32, len(t.nodes))
-	depth := make([]int32, len(t.nodes))
+// finish lays out the preorder nodes for walking, computes the depth and
+// normalizes the class distributions. The preorder order of the leaves is
+// kept in counts, so preorder writes the same tree back.
+func (t *Tree) finish(pre []node, nClasses int) {
+	t.nodes = make([]wnode, len(pre))
 	t.depth = 0
-	for i := range t.nodes {
-		n := &t.nodes[i]
+	type item struct{ pre, at, depth int32 }
+	stack := []item{{0, 0, 0}}
+	free := uint32(1)
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n := pre[it.pre]
 		if n.Feature < 0 {
-			t.leafOff[i] = n.Next
-			*n = node{Threshold: float32(math.Inf(-1)), Feature: 0, Next: int32(i)}
-			t.depth = max(t.depth, int(depth[i]))
+			t.nodes[it.at] = wnode{Key: leafKey, Child: uint32(it.at), Leaf: uint32(n.Next)}
+			t.depth = max(t.depth, int(it.depth))
 			continue
 		}
-		t.leafOff[i] = -1
-		depth[i+1] = depth[i] + 1
-		depth[n.Next] = depth[i] + 1
+		c := free
+		free += 2
+		t.nodes[it.at] = wnode{Key: orderKey(n.Threshold), Feature: uint32(n.Feature), Child: c}
+		// the left subtree is laid out first, right after its parent's pair
+		stack = append(stack, item{n.Next, int32(c + 1), it.depth + 1}, item{it.pre + 1, int32(c), it.depth + 1})
 	}
 	t.normalize(nClasses)
 }
 
-// leaf returns the offset into proba of the leaf that x falls into.
-func (t *Tree) leaf(x []float64) int32 {
-	nodes := t.nodes
-	i := int32(0)
-	for range t.depth {
-		n := &nodes[i]
-		i = step(i, n, float32(x[n.Feature]))
+// preorder returns the nodes in the depth-first layout of model files.
+func (t *Tree) preorder() []node {
+	pre := make([]node, 0, len(t.nodes))
+	// parent is the preorder index of the node whose right child at is, or -1
+	type item struct {
+		at     uint32
+		parent int32
 	}
-	return t.leafOff[i]
+	stack := []item{{0, -1}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if it.parent >= 0 {
+			pre[it.parent].Next = int32(len(pre))
+		}
+		n := &t.nodes[it.at]
+		if n.isLeaf(it.at) {
+			pre = append(pre, node{Feature: -1, Next: int32(n.Leaf)})
+			continue
+		}
+		p := int32(len(pre))
+		pre = append(pre, node{Threshold: keyValue(n.Key), Feature: int32(n.Feature)})
+		stack = append(stack, item{n.Child + 1, p}, item{n.Child, -1})
+	}
+	return pre
 }
 
 // treeParams are the resolved growth limits.
@@ -100,6 +163,7 @@ type builder struct {
 	left    []int64  // running left class weights (scratch)
 	total   []int64  // class weights of the current node
 	stack   []task
+	pre     []node  // the tree being grown, preorder
 	totals  []int64 // class weights of the tasks on stack, nClasses each
 }
 
@@ -147,6 +211,7 @@ func (bl *builder) grow(r *rand.Rand) *Tree {
 		}
 	}
 	t := &Tree{}
+	pre := bl.pre[:0]
 	bl.stack = append(bl.stack[:0], task{start: 0, end: len(bl.samples), parent: -1})
 	bl.totals = append(bl.totals[:0], root...)
 	for len(bl.stack) > 0 {
@@ -155,9 +220,9 @@ func (bl *builder) grow(r *rand.Rand) *Tree {
 		k := len(bl.totals) - C
 		copy(bl.total, bl.totals[k:])
 		bl.totals = bl.totals[:k]
-		idx := int32(len(t.nodes))
+		idx := int32(len(pre))
 		if tk.parent >= 0 {
-			t.nodes[tk.parent].Next = idx
+			pre[tk.parent].Next = idx
 		}
 		sp, ok := bl.split(tk, r)
 		if !ok {
@@ -165,12 +230,12 @@ func (bl *builder) grow(r *rand.Rand) *Tree {
 			for _, v := range bl.total {
 				t.counts = append(t.counts, float64(v))
 			}
-			t.nodes = append(t.nodes, node{Feature: -1, Next: off})
+			pre = append(pre, node{Feature: -1, Next: off})
 			continue
 		}
 		clear(bl.left)
 		mid := bl.partition(tk.start, tk.end, sp.feature, sp.last, bl.left)
-		t.nodes = append(t.nodes, node{Feature: int32(sp.feature), Threshold: sp.threshold})
+		pre = append(pre, node{Feature: int32(sp.feature), Threshold: sp.threshold})
 		// push right then left: the left child is built next, right after its parent
 		bl.stack = append(bl.stack,
 			task{start: mid, end: tk.end, depth: tk.depth + 1, parent: idx},
@@ -180,7 +245,8 @@ func (bl *builder) grow(r *rand.Rand) *Tree {
 		}
 		bl.totals = append(bl.totals, bl.left...)
 	}
-	t.finish(C)
+	bl.pre = pre
+	t.finish(pre, C)
 	return t
 }
 
