@@ -21,7 +21,8 @@ import (
 // serve reads the app settings, builds the functions and serves them until
 // ctx is canceled. A function whose settings are missing still gets a
 // route: it answers 503 naming them, so the host always sees the handler
-// ready.
+// ready. The host's readiness ping is answered as soon as the port is open;
+// the start-up report (version, setting problems) is logged beside it.
 func serve(ctx context.Context, stdout, stderr io.Writer) int {
 	cfg := config.FromEnv()
 	log := logging.New(stdout, cfg.LogLevel)
@@ -29,13 +30,20 @@ func serve(ctx context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "handler: cannot start: %s\n", joinProblems(ps))
 		return 2
 	}
+	ln, err := funcapp.Listen(cfg.Port)
+	if err != nil {
+		log.Error().Err(err).Msg("handler stopped")
+		return 1
+	}
+	app := newApp(ctx, cfg, log)
+	served := make(chan error, 1)
+	go func() { served <- funcapp.ServeListener(ctx, ln, app.Handler(), log) }()
+	log.Info().Str("version", buildinfo.Version).Str("commit", buildinfo.Commit).
+		Strs("functions", app.Functions()).Msg("handler starting")
 	for _, p := range cfg.Problems() {
 		log.Warn().Str("setting", p.Setting).Str("group", p.Group).Msg("app setting problem: " + p.Message)
 	}
-	app := newApp(ctx, cfg, log)
-	log.Info().Str("version", buildinfo.Version).Str("commit", buildinfo.Commit).
-		Strs("functions", app.Functions()).Msg("handler starting")
-	if err := funcapp.Serve(ctx, cfg.Port, app.Handler(), log); err != nil {
+	if err := <-served; err != nil {
 		log.Error().Err(err).Msg("handler stopped")
 		return 1
 	}

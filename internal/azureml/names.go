@@ -2,7 +2,8 @@ package azureml
 
 import (
 	"fmt"
-	"regexp"
+
+	"github.com/frogbridge/frogbridge/internal/lazyregexp"
 )
 
 // Name patterns. AzureML accepts letters, digits, '-' and '_' in job and
@@ -12,12 +13,12 @@ import (
 // fast at start) because the names also end up in command lines, blob
 // paths and URLs.
 var (
-	jobNamePattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
-	envNamePattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	envVersionPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	connNamePattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]+$`)
-	computeNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{1,31}$`)
-	outputNamePattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	jobNamePattern     = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	envNamePattern     = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	envVersionPattern  = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	connNamePattern    = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9_-]+$`)
+	computeNamePattern = lazyregexp.New(`^[A-Za-z][A-Za-z0-9-]{1,31}$`)
+	outputNamePattern  = lazyregexp.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // ValidateJobName reports whether name is a valid job name: 1–255 letters,

@@ -10,13 +10,14 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/frogbridge/frogbridge/internal/lazyregexp"
 )
 
 // Config is the handler's configuration.
@@ -190,20 +191,20 @@ func contains(list []string, s string) bool {
 }
 
 var (
-	namePattern          = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	secretNamePattern    = regexp.MustCompile(`^[0-9A-Za-z-]+$`)
-	vaultNamePattern     = regexp.MustCompile(`^[A-Za-z][0-9A-Za-z-]{1,22}[0-9A-Za-z]$`)
-	guidPattern          = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	containerPattern     = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,}$`)
-	accountPattern       = regexp.MustCompile(`^[a-z0-9]{3,24}$`)
-	resourceGroupPattern = regexp.MustCompile(`^[-\w._()]+$`)
-	imagePattern         = regexp.MustCompile(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`)
-	tagPattern           = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	namePattern          = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	secretNamePattern    = lazyregexp.New(`^[0-9A-Za-z-]+$`)
+	vaultNamePattern     = lazyregexp.New(`^[A-Za-z][0-9A-Za-z-]{1,22}[0-9A-Za-z]$`)
+	guidPattern          = lazyregexp.New(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	containerPattern     = lazyregexp.New(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,}$`)
+	accountPattern       = lazyregexp.New(`^[a-z0-9]{3,24}$`)
+	resourceGroupPattern = lazyregexp.New(`^[-\w._()]+$`)
+	imagePattern         = lazyregexp.New(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`)
+	tagPattern           = lazyregexp.New(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 )
 
 // maxLen holds the length limits checked beside the patterns (counted
 // repetitions would make the patterns slow to compile at start).
-var maxLen = map[*regexp.Regexp]int{
+var maxLen = map[*lazyregexp.Regexp]int{
 	namePattern: 255, secretNamePattern: 127, vaultNamePattern: 24, guidPattern: 36,
 	containerPattern: 63, accountPattern: 24, resourceGroupPattern: 90, imagePattern: 255, tagPattern: 128,
 }
@@ -228,7 +229,7 @@ func (l *loader) required(name, group string) string {
 	return v
 }
 
-func (l *loader) pattern(name, group string, re *regexp.Regexp, required bool, def string) string {
+func (l *loader) pattern(name, group string, re *lazyregexp.Regexp, required bool, def string) string {
 	v := l.get(name)
 	if v == "" {
 		if required {

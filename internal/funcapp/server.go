@@ -20,12 +20,21 @@ const ShutdownGrace = 25 * time.Second
 // calls, and serves h until ctx is canceled; then it stops accepting
 // connections and waits up to ShutdownGrace for running requests.
 func Serve(ctx context.Context, port int, h http.Handler, log zerolog.Logger) error {
+	ln, err := Listen(port)
+	if err != nil {
+		return err
+	}
+	return ServeListener(ctx, ln, h, log)
+}
+
+// Listen opens 127.0.0.1:port, the only address the Functions host calls.
+func Listen(port int) (net.Listener, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s (FUNCTIONS_CUSTOMHANDLER_PORT): %w", addr, err)
+		return nil, fmt.Errorf("listen on %s (FUNCTIONS_CUSTOMHANDLER_PORT): %w", addr, err)
 	}
-	return ServeListener(ctx, ln, h, log)
+	return ln, nil
 }
 
 // ServeListener is Serve on an existing listener.

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/frogbridge/frogbridge/internal/lazyregexp"
 )
 
 // Sentinel errors matched by a *ResponseError with errors.Is.
@@ -153,11 +154,11 @@ func codeString(v any) string {
 }
 
 // jwtLike matches JWTs (three base64url segments).
-var jwtLike = regexp.MustCompile(`[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*`)
+var jwtLike = lazyregexp.New(`[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*`)
 
 // opaqueLike matches long runs that may be opaque credentials (JFrog
 // reference tokens, API keys); isOpaqueSecret decides.
-var opaqueLike = regexp.MustCompile(`[A-Za-z0-9+/_\-=]{40,}`)
+var opaqueLike = lazyregexp.New(`[A-Za-z0-9+/_\-=]{40,}`)
 
 // isOpaqueSecret reports whether a long run mixes upper case, lower case and
 // digits like base64 credentials do; URL paths and GUIDs (no upper case)

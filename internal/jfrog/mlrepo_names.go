@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/frogbridge/frogbridge/internal/lazyregexp"
 )
 
 // ErrInvalidInput matches errors for a repository key, model name, version,
@@ -24,15 +25,15 @@ const maxEntityName = 60
 
 // entityNamePattern is frogml's pattern for model names, namespaces,
 // versions and property keys [FML model_log_config.py, _input_checks_utility.py].
-var entityNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$`)
+var entityNamePattern = lazyregexp.New(`^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$`)
 
 // propertyValuePattern accepts frogml's property values: the name pattern
 // with "/" allowed, or a bracketed list such as [1,2.0]. INFERRED from the
 // frogml documentation of the rule, not from its regular expression.
-var propertyValuePattern = regexp.MustCompile(`^([a-zA-Z0-9_/-]+(\.[a-zA-Z0-9_/-]+)*|\[([a-zA-Z0-9_/-]+(\.[a-zA-Z0-9_/-]+)*(,[a-zA-Z0-9_/-]+(\.[a-zA-Z0-9_/-]+)*)*)?\])$`)
+var propertyValuePattern = lazyregexp.New(`^([a-zA-Z0-9_/-]+(\.[a-zA-Z0-9_/-]+)*|\[([a-zA-Z0-9_/-]+(\.[a-zA-Z0-9_/-]+)*(,[a-zA-Z0-9_/-]+(\.[a-zA-Z0-9_/-]+)*)*)?\])$`)
 
 // repoKeyPattern is Artifactory's repository key rule.
-var repoKeyPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var repoKeyPattern = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // maxPropertyValue bounds a property value (INFERRED; Artifactory stores
 // values up to 2400 characters).

@@ -12,10 +12,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/frogbridge/frogbridge/internal/lazyregexp"
 )
 
 // MaxBodyBytes bounds a request body.
@@ -25,18 +26,18 @@ const MaxBodyBytes = 64 << 10
 // checked beside them (checkName), which keeps the patterns quick to compile.
 var (
 	// ModelNamePattern is frogml's rule for model names (1-60 characters).
-	ModelNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$`)
+	ModelNamePattern = lazyregexp.New(`^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$`)
 	// VersionPattern is frogml's rule for versions (1-60 characters).
-	VersionPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$`)
+	VersionPattern = lazyregexp.New(`^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$`)
 	// ImageTagPattern is the Docker tag grammar.
-	ImageTagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	ImageTagPattern = lazyregexp.New(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 	// ARMNamePattern covers experiment, compute and job names.
-	ARMNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	ARMNamePattern = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 	// JobNamePattern is the shape of a job name in GET /api/jobs/{name}.
-	JobNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
-	tagKeyPattern  = regexp.MustCompile(`^[A-Za-z0-9_.:/-]+$`)
-	columnPattern  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
-	maxFeatures    = regexp.MustCompile(`^(sqrt|log2|all|[1-9][0-9]{0,5}|0?\.[0-9]{1,6})$`)
+	JobNamePattern = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	tagKeyPattern  = lazyregexp.New(`^[A-Za-z0-9_.:/-]+$`)
+	columnPattern  = lazyregexp.New(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	maxFeatures    = lazyregexp.New(`^(sqrt|log2|all|[1-9][0-9]{0,5}|0?\.[0-9]{1,6})$`)
 )
 
 // ValidationError is a request the suite refuses; Field names the JSON
@@ -191,7 +192,7 @@ func validateCommon(imageTag, experiment, compute, display string, tags map[stri
 	return nil
 }
 
-func checkName(field, v string, re *regexp.Regexp, max int) error {
+func checkName(field, v string, re *lazyregexp.Regexp, max int) error {
 	if v == "" {
 		return nil
 	}
@@ -303,7 +304,7 @@ func enumValue(allowed ...string) func(json.RawMessage) (string, error) {
 	}
 }
 
-func patternValue(re *regexp.Regexp) func(json.RawMessage) (string, error) {
+func patternValue(re *lazyregexp.Regexp) func(json.RawMessage) (string, error) {
 	return func(raw json.RawMessage) (string, error) {
 		s, ok := scalar(raw)
 		if !ok || len(s) > 64 || !re.MatchString(s) {

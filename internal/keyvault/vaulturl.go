@@ -5,17 +5,18 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
+
+	"github.com/frogbridge/frogbridge/internal/lazyregexp"
 )
 
 // vaultName follows the Key Vault naming rules: 3–24 characters, letters,
 // digits and hyphens, starting with a letter, ending with a letter or digit,
 // no consecutive hyphens (checked separately).
-var vaultName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$`)
+var vaultName = lazyregexp.New(`^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$`)
 
 // secretName is the Key Vault secret name pattern.
-var secretName = regexp.MustCompile(`^[0-9A-Za-z-]+$`)
+var secretName = lazyregexp.New(`^[0-9A-Za-z-]+$`)
 
 // VaultURL returns the vault URL to use, "https://host[:port]/". rawURL
 // (KEY_VAULT_URL) wins when set and must be an https URL with no path;

@@ -7,11 +7,12 @@ package logging
 import (
 	"context"
 	"io"
-	"regexp"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/frogbridge/frogbridge/internal/lazyregexp"
 )
 
 // Field names used across the suite's log lines.
@@ -46,20 +47,20 @@ func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w} }
 // patterns match the secret part of a value; each replacement keeps the
 // surrounding key so the line stays readable.
 var patterns = []struct {
-	re   *regexp.Regexp
+	re   *lazyregexp.Regexp
 	repl string
 }{
 	// JWTs (Entra ID and JFrog access tokens): header.payload.signature.
-	{regexp.MustCompile(`eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`), Redacted},
+	{lazyregexp.New(`eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`), Redacted},
 	// JFrog reference tokens start with base64("reftkn:").
-	{regexp.MustCompile(`cmVmdGtuOj[A-Za-z0-9+/=_-]{8,}`), Redacted},
+	{lazyregexp.New(`cmVmdGtuOj[A-Za-z0-9+/=_-]{8,}`), Redacted},
 	// Bearer credentials anywhere.
-	{regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}`), "${1}" + Redacted},
+	{lazyregexp.New(`(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}`), "${1}" + Redacted},
 	// Function keys in a query string: code=...
-	{regexp.MustCompile(`(?i)([?&]code=)[^&"\\\s\[#]+`), "${1}" + Redacted},
+	{lazyregexp.New(`(?i)([?&]code=)[^&"\\\s\[#]+`), "${1}" + Redacted},
 	// Keys, tokens and secrets in headers, JSON or key=value text. The value
 	// never starts with "[", so an already redacted value stays as it is.
-	{regexp.MustCompile(`(?i)((?:x-functions-key|authorization|access_token|refresh_token|id_token|subject_token|client_secret|password|secret_value|identity_header|msi_secret|x-identity-header|accountkey)\\?"?\s*[:=]\s*\\?"?(?:\[\\?")?)[^"\\\s,;&\[\]}]+`), "${1}" + Redacted},
+	{lazyregexp.New(`(?i)((?:x-functions-key|authorization|access_token|refresh_token|id_token|subject_token|client_secret|password|secret_value|identity_header|msi_secret|x-identity-header|accountkey)\\?"?\s*[:=]\s*\\?"?(?:\[\\?")?)[^"\\\s,;&\[\]}]+`), "${1}" + Redacted},
 }
 
 // Scrub returns s with every secret-looking value replaced by Redacted.

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/lazyregexp"
 	"github.com/frogbridge/frogbridge/internal/lease"
 )
 
@@ -108,7 +108,7 @@ func HTTPStatus(err error) int {
 
 // jwtLike matches anything shaped like a JWT; Details removes it as a last
 // line of defence.
-var jwtLike = regexp.MustCompile(`eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*`)
+var jwtLike = lazyregexp.New(`eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*`)
 
 // Details renders err for a response body: the failed step, the cause and
 // the fix, with anything shaped like a token removed.
