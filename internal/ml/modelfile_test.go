@@ -180,5 +180,35 @@ func FuzzDecodeModel(f *testing.F) {
 		if !near(s, 1, 1e-6) {
 			t.Fatalf("probabilities sum to %v", s)
 		}
+		// batch prediction (which walks trees without bounds checks) must
+		// agree with single rows, and so must the model written back
+		rows := make([]float64, 0, 5*len(m.Features))
+		for r := range 5 {
+			for f := range m.Features {
+				rows = append(rows, float64((r*7+f*3)%11)-5+float64(r)/3)
+			}
+		}
+		batch := make([]float64, 5*len(m.Classes))
+		m.PredictBatch(rows, batch, 2)
+		again, err := m.Encode()
+		if err != nil {
+			t.Fatalf("encode a decoded model: %v", err)
+		}
+		m2, err := DecodeModel(again, "again.json")
+		if err != nil {
+			t.Fatalf("decode a re-encoded model: %v", err)
+		}
+		C := len(m.Classes)
+		for r := range 5 {
+			x := rows[r*len(m.Features) : (r+1)*len(m.Features)]
+			m.PredictProba(x, p)
+			q := make([]float64, C)
+			m2.PredictProba(x, q)
+			for c := range C {
+				if p[c] != batch[r*C+c] || p[c] != q[c] {
+					t.Fatalf("row %d: single %v, batch %v, re-encoded %v", r, p, batch[r*C:(r+1)*C], q)
+				}
+			}
+		}
 	})
 }
