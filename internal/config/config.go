@@ -203,7 +203,7 @@ var (
 )
 
 // maxLen holds the length limits checked beside the patterns (counted
-// repetitions would make the patterns slow to compile at start).
+// repetitions would make the patterns slow to compile).
 var maxLen = map[*lazyregexp.Regexp]int{
 	namePattern: 255, secretNamePattern: 127, vaultNamePattern: 24, guidPattern: 36,
 	containerPattern: 63, accountPattern: 24, resourceGroupPattern: 90, imagePattern: 255, tagPattern: 128,
