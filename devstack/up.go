@@ -13,12 +13,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/frogbridge/frogbridge/internal/devstack/azureml"
+	"github.com/frogbridge/frogbridge/internal/devstack/localazureml"
 	"github.com/frogbridge/frogbridge/internal/devstack/azurite"
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
 	"github.com/frogbridge/frogbridge/internal/devstack/envfile"
 	"github.com/frogbridge/frogbridge/internal/devstack/faults"
-	"github.com/frogbridge/frogbridge/internal/devstack/keyvault"
+	"github.com/frogbridge/frogbridge/internal/devstack/localvault"
 	"github.com/frogbridge/frogbridge/internal/devstack/store"
 	"github.com/frogbridge/frogbridge/internal/devstack/tlsca"
 	"github.com/rs/zerolog"
@@ -120,11 +120,11 @@ type stack struct {
 	ca       *tlsca.CA
 	lns      [slotCount]net.Listener
 	tenant   *entra.Server
-	vault    *keyvault.Vault
+	vault    *localvault.Vault
 	faults   *faults.Registry
 	jfrog    jfrogPlatform
 	azurite  *azurite.Process
-	aml      *azureml.Server
+	aml      *localazureml.Server
 	servers  []*http.Server
 	serveErr chan error
 }
@@ -227,7 +227,7 @@ func (s *stack) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.vault, err = keyvault.New(keyvault.Options{
+	s.vault, err = localvault.New(localvault.Options{
 		DataDir:   filepath.Join(s.cfg.dataDir, "keyvault"),
 		VaultURL:  s.url(slotKeyVault, "https"),
 		Authority: s.tenant.Authority(),
@@ -358,7 +358,7 @@ func (s *stack) summary(w io.Writer, env map[string]string, provisioned string) 
 		{"env file", s.cfg.envFile},
 	}
 	if s.jfrog == nil {
-		rows[3][1] = "not started (package internal/devstack/jfrog unavailable)"
+		rows[3][1] = "not started (package internal/devstack/localjfrog unavailable)"
 	}
 	for _, r := range rows {
 		fmt.Fprintf(w, "  %-17s %s\n", r[0], r[1])

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
-	"github.com/frogbridge/frogbridge/internal/devstack/keyvault"
+	"github.com/frogbridge/frogbridge/internal/devstack/localvault"
 )
 
 // provision applies the demo's default setup and describes it.
@@ -17,16 +17,16 @@ func (s *stack) provision(ctx context.Context) (string, error) {
 	cfg := s.tenant.Config()
 	fa, _ := cfg.Identity(entra.FunctionAppIdentity)
 	compute, _ := cfg.Identity(entra.ComputeIdentity)
-	for _, ra := range []keyvault.RoleAssignment{
-		{PrincipalID: fa.ObjectID, Role: keyvault.RoleSecretsOfficer},
-		{PrincipalID: compute.ObjectID, Role: keyvault.RoleSecretsUser},
+	for _, ra := range []localvault.RoleAssignment{
+		{PrincipalID: fa.ObjectID, Role: localvault.RoleSecretsOfficer},
+		{PrincipalID: compute.ObjectID, Role: localvault.RoleSecretsUser},
 	} {
 		if err := s.vault.AssignRole(ra.PrincipalID, ra.Role); err != nil {
 			return "", fmt.Errorf("assign %s: %w", ra.Role, err)
 		}
 	}
 	done := []string{
-		"Key Vault: function-app is " + keyvault.RoleSecretsOfficer + ", compute is " + keyvault.RoleSecretsUser,
+		"Key Vault: function-app is " + localvault.RoleSecretsOfficer + ", compute is " + localvault.RoleSecretsUser,
 	}
 	if s.jfrog != nil {
 		if err := s.provisionJFrog(ctx); err != nil {
@@ -89,8 +89,8 @@ func (s *stack) adminHandler() http.Handler {
 	return mux
 }
 
-func decodeAssignment(w http.ResponseWriter, r *http.Request) (keyvault.RoleAssignment, bool) {
-	var ra keyvault.RoleAssignment
+func decodeAssignment(w http.ResponseWriter, r *http.Request) (localvault.RoleAssignment, bool) {
+	var ra localvault.RoleAssignment
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ra); err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 
-	"github.com/frogbridge/frogbridge/internal/devstack/azureml"
+	"github.com/frogbridge/frogbridge/internal/devstack/localazureml"
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
 )
 
@@ -33,7 +33,7 @@ var armAudiences = []string{"https://management.core.windows.net/", "https://man
 // newAzureML starts the local AzureML: ARM routes for one workspace whose
 // jobs run the trainer binary as a local process with the compute
 // identity, and upload their outputs to Azurite.
-func newAzureML(s *stack) (*azureml.Server, error) {
+func newAzureML(s *stack) (*localazureml.Server, error) {
 	cfg := s.tenant.Config()
 	compute, _ := cfg.Identity(entra.ComputeIdentity)
 	identity := s.url(slotIdentity, "http")
@@ -46,25 +46,25 @@ func newAzureML(s *stack) (*azureml.Server, error) {
 		"HOME":                       os.Getenv("HOME"),
 	}
 	blobOpts := &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{Transport: s.ca.HTTPClient(5 * time.Minute)}}
-	return azureml.New(azureml.Options{
+	return localazureml.New(localazureml.Options{
 		DataDir: filepath.Join(s.cfg.dataDir, "azureml"),
 		BaseURL: s.url(slotAzureML, "https"),
-		Verify: func(r *http.Request) (azureml.Principal, error) {
+		Verify: func(r *http.Request) (localazureml.Principal, error) {
 			raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			if !ok {
-				return azureml.Principal{}, fmt.Errorf("no bearer token")
+				return localazureml.Principal{}, fmt.Errorf("no bearer token")
 			}
 			c, err := s.tenant.VerifyAccessToken(raw, armAudiences...)
 			if err != nil {
-				return azureml.Principal{}, err
+				return localazureml.Principal{}, err
 			}
-			return azureml.Principal{ObjectID: c.ObjectID, AppID: c.AppID}, nil
+			return localazureml.Principal{ObjectID: c.ObjectID, AppID: c.AppID}, nil
 		},
 		TrainerPath:   s.cfg.trainer,
 		ComputeEnv:    env,
-		Blob:          azureml.BlobTarget{ConnectionString: s.azurite.ConnectionString(), ClientOptions: blobOpts},
+		Blob:          localazureml.BlobTarget{ConnectionString: s.azurite.ConnectionString(), ClientOptions: blobOpts},
 		CheckRegistry: s.checkRegistry,
-		Workspaces:    []azureml.Workspace{{SubscriptionID: localSubscription, ResourceGroup: localResourceGroup, Name: localWorkspace}},
+		Workspaces:    []localazureml.Workspace{{SubscriptionID: localSubscription, ResourceGroup: localResourceGroup, Name: localWorkspace}},
 		Logger:        s.log.With().Str("service", "azureml").Logger(),
 	})
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
-	"github.com/frogbridge/frogbridge/internal/devstack/jfrog"
+	"github.com/frogbridge/frogbridge/internal/devstack/localjfrog"
 )
 
 // jfrogPlatform is what up needs from the local JFrog Platform.
@@ -21,7 +21,7 @@ type jfrogPlatform interface {
 }
 
 func newJFrog(s *stack) (jfrogPlatform, error) {
-	p, err := jfrog.New(jfrog.Options{
+	p, err := localjfrog.New(localjfrog.Options{
 		DataDir:    filepath.Join(s.cfg.dataDir, "jfrog"),
 		BaseURL:    s.url(slotJFrog, "https"),
 		HTTPClient: s.ca.HTTPClient(30 * time.Second),

@@ -22,8 +22,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
-	devjfrog "github.com/frogbridge/frogbridge/internal/devstack/jfrog"
-	devkv "github.com/frogbridge/frogbridge/internal/devstack/keyvault"
+	devjfrog "github.com/frogbridge/frogbridge/internal/devstack/localjfrog"
+	devkv "github.com/frogbridge/frogbridge/internal/devstack/localvault"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/ml"

@@ -14,6 +14,6 @@
 // which may carry registry passwords.
 //
 // The same client talks to Azure and to the local stack's AzureML
-// (internal/devstack/azureml); only [ClientOptions.Endpoint] and the trusted
+// (internal/devstack/localazureml); only [ClientOptions.Endpoint] and the trusted
 // CA (SSL_CERT_FILE) differ.
 package azureml

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/azureml"
-	devaml "github.com/frogbridge/frogbridge/internal/devstack/azureml"
+	devaml "github.com/frogbridge/frogbridge/internal/devstack/localazureml"
 	"github.com/frogbridge/frogbridge/internal/secret"
 	"github.com/frogbridge/frogbridge/internal/testbin"
 )

@@ -17,7 +17,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/rs/zerolog"
 
-	devjfrog "github.com/frogbridge/frogbridge/internal/devstack/jfrog"
+	devjfrog "github.com/frogbridge/frogbridge/internal/devstack/localjfrog"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/secret"
 )

@@ -1,0 +1,50 @@
+// Package localazureml is the local stack's Azure Machine Learning: an HTTP
+// server that answers the Azure Resource Manager routes of
+// Microsoft.MachineLearningServices workspaces the suite uses, with the
+// request and response shapes, status codes and properties.status values of
+// api-version 2025-09-01, and that really runs submitted command jobs.
+//
+// Routes, below
+// /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}
+// and all requiring ?api-version (2025-09-01 or 2025-12-01):
+//
+//	PUT|GET  /environments/{name}/versions/{version}
+//	PUT|GET  /connections/{name}          POST /connections/{name}/listsecrets
+//	PUT|GET  /jobs/{name}                 POST /jobs/{name}/cancel
+//	GET      /datastores[?isDefault=true] GET  /datastores/{name}
+//	POST     /datastores/{name}/listSecrets
+//
+// and the cancel operation's Location,
+// /subscriptions/{sub}/providers/Microsoft.MachineLearningServices/locations/local/mfeOperationResults/{id},
+// which answers 202 until the job is terminal and 200 after. A job's Studio
+// service endpoint points at /studio/runs/{job}?wsid=…, a plain-text page
+// (loopback callers only, no token) with the job's status, error and log.
+//
+// A job walks NotStarted → Queued → Running → Finalizing → Completed, or
+// ends Failed or Canceled. Instead of pulling the environment's image, the
+// server checks the workspace connection whose target host matches the
+// image's registry with Options.CheckRegistry (a refused credential fails
+// the job like a failed image pull). It then runs the command as a local
+// process without a shell: the command is split like a shell would split it
+// (quotes and backslashes, no expansion), "trainer" resolves to
+// Options.TrainerPath, ${{outputs.<name>}} becomes a local folder and
+// ${{inputs.<name>}} the literal value. The process gets Options.ComputeEnv,
+// the job's environmentVariables, AZUREML_RUN_ID, AZURE_ML_INPUT_<name> and
+// AZURE_ML_OUTPUT_<name>; its output goes to user_logs/std_log.txt in the
+// job's folder. On exit 0 each output folder is uploaded with azblob to the
+// workspace's blob datastore (Azurite) under the output's path, by default
+// azureml/<job>/<output>/, and the job completes; otherwise it fails with
+// an error naming the exit status and the last lines of stderr.
+//
+// Local-stack specifics, each documented where it is produced:
+//   - a failed job's error is in properties.error {code, message}; Azure's
+//     published schema has no such field (its studio shows the error), so
+//     the name follows ARM's error shape;
+//   - the default datastore carries properties.blobServiceUrl, the Azurite
+//     URL, because it cannot be derived from accountName and endpoint;
+//   - jobs that were not terminal when the server stopped are Failed with
+//     "local stack restarted" when it starts again.
+//
+// State (environments, connections, jobs, operations) is kept in
+// DataDir/state.json, replaced atomically on every change.
+package localazureml
