@@ -13,11 +13,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/frogbridge/frogbridge/internal/devstack/localazureml"
 	"github.com/frogbridge/frogbridge/internal/devstack/azurite"
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
 	"github.com/frogbridge/frogbridge/internal/devstack/envfile"
 	"github.com/frogbridge/frogbridge/internal/devstack/faults"
+	"github.com/frogbridge/frogbridge/internal/devstack/localazureml"
 	"github.com/frogbridge/frogbridge/internal/devstack/localvault"
 	"github.com/frogbridge/frogbridge/internal/devstack/store"
 	"github.com/frogbridge/frogbridge/internal/devstack/tlsca"

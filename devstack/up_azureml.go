@@ -13,8 +13,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 
-	"github.com/frogbridge/frogbridge/internal/devstack/localazureml"
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
+	"github.com/frogbridge/frogbridge/internal/devstack/localazureml"
 )
 
 // The local AzureML workspace the suite is configured with.
