@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/frogbridge/frogbridge/internal/atomicfile"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/secret"
@@ -188,7 +189,7 @@ func infer(ctx context.Context, f inferFlags, repo *modelRepo, now time.Time, st
 		return fmt.Errorf("create --inference-results-dir: %w", err)
 	}
 	out := filepath.Join(f.resultsDir, inferenceResultsFile)
-	if err := ml.WriteFileAtomic(out, append(b, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteFile(out, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
 	printSummary(stdout, res, f.sampleCount, out)

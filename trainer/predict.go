@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/frogbridge/frogbridge/internal/atomicfile"
 	"github.com/frogbridge/frogbridge/internal/ml"
 )
 
@@ -74,7 +75,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		return exitOK
 	}
-	if err := ml.WriteFileAtomic(*output, buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(*output, buf.Bytes(), 0o644); err != nil {
 		return failure(stderr, "predict", err)
 	}
 	return exitOK

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frogbridge/frogbridge/internal/atomicfile"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/ml"
 )
@@ -234,7 +235,7 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 		files[3].dir = f.metadataDir
 	}
 	for _, o := range files {
-		if err := ml.WriteFileAtomic(filepath.Join(o.dir, o.name), o.data, 0o644); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(o.dir, o.name), o.data, 0o644); err != nil {
 			return err
 		}
 	}
