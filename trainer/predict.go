@@ -17,7 +17,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/ml"
 )
 
-func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runPredict(ctx context.Context, _ *env, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	modelPath := fs.String("model", "", "model file (model.json) written by trainer train")
 	input := fs.String("input", "", "CSV file with a header row holding the model's feature columns")

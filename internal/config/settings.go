@@ -23,6 +23,8 @@ const (
 	GroupRotation = "rotation"
 	GroupStorage  = "storage"
 	GroupJobs     = "jobs"
+	// GroupTrainer holds the trainer's settings (TrainerSettings).
+	GroupTrainer = "trainer"
 )
 
 // Setting names, as the Functions host passes them to the handler.
