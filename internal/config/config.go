@@ -1,8 +1,11 @@
 // Package config turns the handler's app settings (environment variables)
-// into a typed, validated Config. Settings are read once at start; every
-// missing or malformed setting is reported by name, grouped by the functions
-// that need it, so the handler can start anyway and answer 503 from the
-// functions that cannot run.
+// into a typed, validated Config, and the trainer's environment into a
+// Trainer (LoadTrainer). It is the only package that reads the
+// environment. Settings are read once at start; every missing or malformed
+// setting is reported by name, grouped by the functions that need it, so
+// the handler can start anyway and answer 503 from the functions that
+// cannot run. Each default is written once, in the Settings and
+// TrainerSettings tables.
 package config
 
 import (
