@@ -76,25 +76,14 @@ func TestLoadTrainerDefaults(t *testing.T) {
 // TestTrainerSettingsDocumented keeps TrainerSettings and LoadTrainer in
 // step: every variable read is listed, every listed one read.
 func TestTrainerSettingsDocumented(t *testing.T) {
-	listed := map[string]bool{}
+	seen := map[string]bool{}
 	for _, s := range TrainerSettings {
-		if s.Name == "" || s.Description == "" || s.Group != GroupTrainer || listed[s.Name] {
+		if s.Name == "" || s.Description == "" || s.Group != GroupTrainer || seen[s.Name] {
 			t.Errorf("bad or duplicate entry %+v", s)
 		}
-		listed[s.Name] = true
+		seen[s.Name] = true
 	}
-	read := map[string]bool{}
-	LoadTrainer(func(k string) string { read[k] = true; return "" })
-	for k := range read {
-		if !listed[k] {
-			t.Errorf("LoadTrainer reads %s but TrainerSettings does not list it", k)
-		}
-	}
-	for k := range listed {
-		if !read[k] {
-			t.Errorf("TrainerSettings lists %s but LoadTrainer never reads it", k)
-		}
-	}
+	checkReadsListed(t, TrainerSettings, func(getenv func(string) string) { LoadTrainer(getenv) })
 }
 
 func FuzzLoadTrainer(f *testing.F) {

@@ -28,9 +28,8 @@ func TestWriteArtifacts(t *testing.T) {
 		t.Errorf("model.json = %q", b)
 	}
 	var m Metrics
-	readJSON(t, filepath.Join(out, jobspec.MetricsFile), &m)
-	if m.Accuracy != 0.9 {
-		t.Errorf("metrics.json = %+v", m)
+	if b, err := os.ReadFile(filepath.Join(out, jobspec.MetricsFile)); err != nil || json.Unmarshal(b, &m) != nil || m.Accuracy != 0.9 {
+		t.Errorf("metrics.json = %+v, %v", m, err)
 	}
 	orig, _ := os.ReadFile(filepath.Join(out, jobspec.MetadataFile))
 	cp, _ := os.ReadFile(filepath.Join(meta, jobspec.MetadataFile))
@@ -46,16 +45,5 @@ func TestWriteArtifacts(t *testing.T) {
 	}
 	if err := WriteArtifacts(out, &Artifacts{}, nil); err != nil {
 		t.Errorf("nil options: %v", err)
-	}
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatal(err)
 	}
 }
