@@ -82,3 +82,20 @@ func TestParseJobSeeds(t *testing.T) {
 		})
 	}
 }
+
+// FuzzImageVersion checks that any image reference and tag give a valid,
+// deterministic environment version.
+func FuzzImageVersion(f *testing.F) {
+	f.Add("acme.jfrog.io/docker-local/trainer:1.4.2", "1.4.2")
+	f.Add("", "")
+	f.Add("x", "..--__")
+	f.Fuzz(func(t *testing.T, image, tag string) {
+		v := azureml.ImageVersion(image, tag)
+		if err := azureml.ValidateEnvironmentVersion(v); err != nil {
+			t.Fatalf("ImageVersion(%q, %q) = %q: %v", image, tag, v, err)
+		}
+		if v != azureml.ImageVersion(image, tag) {
+			t.Fatal("not deterministic")
+		}
+	})
+}

@@ -127,7 +127,10 @@ func fail(status int, step string, err error) error {
 }
 
 // prepare refreshes the registry connection with the current JFrog
-// credentials and ensures the environment version for the image tag.
+// credentials and ensures the environment version for the image: the
+// version is named after the full image reference (azureml.ImageVersion),
+// so a new ARTIFACTORY_HOST or ARTIFACTORY_DOCKER_REPO gets a new version
+// instead of colliding with an immutable one.
 func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
 	creds, err := s.creds.Current(ctx)
 	if err != nil {
@@ -144,7 +147,7 @@ func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
 		tag = s.cfg.TrainerTag
 	}
 	image := s.cfg.ArtifactoryHost + "/" + s.cfg.DockerRepo + "/" + s.cfg.TrainerImage + ":" + tag
-	id, err := s.ws.PutEnvironmentVersion(ctx, envName(s.cfg.TrainerImage), tag, azureml.EnvironmentVersion{
+	id, err := s.ws.PutEnvironmentVersion(ctx, envName(s.cfg.TrainerImage), azureml.ImageVersion(image, tag), azureml.EnvironmentVersion{
 		Image:       image,
 		Description: "frogbridge trainer image from Artifactory",
 		Tags:        map[string]string{"frogbridge-image": image},

@@ -62,7 +62,7 @@ func TestEnvironmentVersions(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"image change", http.MethodPut, path, map[string]any{"properties": map[string]any{"image": "other:1"}}, 400, "UserError"},
+		{"image change", http.MethodPut, path, map[string]any{"properties": map[string]any{"image": "other:1"}}, 409, "UserError"},
 		{"no image", http.MethodPut, wsPath() + "/environments/trainer/versions/2", map[string]any{"properties": map[string]any{}}, 400, "UserError"},
 		{"build", http.MethodPut, wsPath() + "/environments/trainer/versions/2", map[string]any{"properties": map[string]any{"build": map[string]any{"contextUri": "x"}}}, 400, "UserError"},
 		{"bad version", http.MethodPut, wsPath() + "/environments/trainer/versions/-x", map[string]any{"properties": map[string]any{"image": "a:1"}}, 400, "UserError"},
