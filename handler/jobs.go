@@ -26,18 +26,19 @@ func newJobs(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.St
 		return nil, fmt.Errorf("AzureML workspace: %w", err)
 	}
 	return jobs.NewService(jobs.Config{
-		ArtifactoryHost: j.ArtifactoryHost,
-		DockerRepo:      j.DockerRepo,
-		TrainerImage:    j.TrainerImage,
-		TrainerTag:      j.TrainerTag,
-		MLRepo:          j.MLRepo,
-		ModelName:       j.ModelName,
-		Experiment:      j.Experiment,
-		Compute:         j.Compute,
-		ConnectionName:  j.ConnectionName,
-		ComputeClientID: j.ComputeClientID,
-		VaultURL:        cfg.Rotation.VaultURL,
-		SecretName:      cfg.Rotation.SecretName,
+		ArtifactoryHost:    j.ArtifactoryHost,
+		DockerRepo:         j.DockerRepo,
+		TrainerImage:       j.TrainerImage,
+		TrainerTag:         j.TrainerTag,
+		MLRepo:             j.MLRepo,
+		ModelName:          j.ModelName,
+		Experiment:         j.Experiment,
+		Compute:            j.Compute,
+		ConnectionName:     j.ConnectionName,
+		ConnectionCategory: j.ConnectionCategory,
+		ComputeClientID:    j.ComputeClientID,
+		VaultURL:           cfg.Rotation.VaultURL,
+		SecretName:         cfg.Rotation.SecretName,
 	}, ws, store, jobs.NewBlobOutputs(cred, nil)), nil
 }
 

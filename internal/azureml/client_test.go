@@ -45,7 +45,7 @@ func TestRequestsCarryTokenAndAPIVersion(t *testing.T) {
 	if err != nil || id != "/env/id" {
 		t.Fatalf("env: %q %v", id, err)
 	}
-	if err := c.PutRegistryConnection(ctx, "reg", "https://acme.jfrog.io", "puller", secret.Token("pw-123")); err != nil {
+	if err := c.PutRegistryConnection(ctx, "reg", "https://acme.jfrog.io", "puller", secret.Token("pw-123"), nil); err != nil {
 		t.Fatal(err)
 	}
 	job, err := c.PutCommandJob(ctx, "run-42", azureml.CommandJob{
@@ -119,7 +119,7 @@ func TestErrors(t *testing.T) {
 				io.WriteString(w, tt.body)
 			})
 			c := newClient(t, srv, nil)
-			err := c.PutRegistryConnection(context.Background(), "reg", "https://acme.jfrog.io", "u", secret.Token("very-secret-pw"))
+			err := c.PutRegistryConnection(context.Background(), "reg", "https://acme.jfrog.io", "u", secret.Token("very-secret-pw"), nil)
 			var re *azureml.ResponseError
 			if !errors.As(err, &re) || re.StatusCode != tt.status || !errors.Is(err, tt.sentinel) {
 				t.Fatalf("got %v", err)
@@ -345,10 +345,16 @@ func TestPutRegistryConnectionRequiresCredentials(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := c.PutRegistryConnection(context.Background(), "reg", tt.target, tt.user, secret.Token(tt.pass))
+			err := c.PutRegistryConnection(context.Background(), "reg", tt.target, tt.user, secret.Token(tt.pass), nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v", err)
 			}
 		})
 	}
+	t.Run("category", func(t *testing.T) {
+		err := c.PutRegistryConnection(context.Background(), "reg", "acme.jfrog.io", "u", secret.Token("p"), &azureml.PutRegistryConnectionOptions{Category: "AzureBlob"})
+		if err == nil || !strings.Contains(err.Error(), "AZUREML_CONNECTION_CATEGORY") {
+			t.Fatalf("got %v", err)
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,7 +76,10 @@ type Jobs struct {
 	ModelName       string
 	Experiment      string
 	ConnectionName  string
-	ComputeClientID string
+	// ConnectionCategory is the registry connection's category,
+	// GenericContainerRegistry or ContainerRegistry.
+	ConnectionCategory string
+	ComputeClientID    string
 }
 
 // Problem is one missing or malformed setting.
@@ -152,6 +156,7 @@ func Load(getenv func(string) string) *Config {
 	j.ModelName = l.pattern(EnvModelName, GroupJobs, namePattern, false, "iris-classifier")
 	j.Experiment = l.pattern(EnvExperiment, GroupJobs, namePattern, false, "frogbridge")
 	j.ConnectionName = l.pattern(EnvConnectionName, GroupJobs, namePattern, false, "artifactory-registry")
+	j.ConnectionCategory = l.oneOf(EnvConnectionCategory, GroupJobs, "GenericContainerRegistry", "GenericContainerRegistry", "ContainerRegistry")
 	j.ComputeClientID = l.pattern(EnvComputeClientID, GroupJobs, guidPattern, false, "")
 
 	c.problems = l.problems
@@ -239,6 +244,20 @@ func (l *loader) pattern(name, group string, re *lazyregexp.Regexp, required boo
 	}
 	if max, ok := maxLen[re]; (ok && len(v) > max) || !re.MatchString(v) {
 		l.add(name, group, fmt.Sprintf("%q is malformed: must match %s and be at most %d characters", v, re.String(), maxLen[re]))
+		return ""
+	}
+	return v
+}
+
+// oneOf returns the setting when it is one of allowed (exactly, as AzureML
+// spells the values), def when it is unset, and "" with a problem otherwise.
+func (l *loader) oneOf(name, group, def string, allowed ...string) string {
+	v := l.get(name)
+	if v == "" {
+		return def
+	}
+	if !slices.Contains(allowed, v) {
+		l.add(name, group, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", ")))
 		return ""
 	}
 	return v

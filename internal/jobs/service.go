@@ -33,7 +33,7 @@ const (
 // Workspace is what the service needs of AzureML (*azureml.Client).
 // Methods are safe for concurrent use.
 type Workspace interface {
-	PutRegistryConnection(ctx context.Context, name, target, username string, password secret.Token) error
+	PutRegistryConnection(ctx context.Context, name, target, username string, password secret.Token, opts *azureml.PutRegistryConnectionOptions) error
 	PutEnvironmentVersion(ctx context.Context, name, version string, env azureml.EnvironmentVersion) (string, error)
 	PutCommandJob(ctx context.Context, name string, job azureml.CommandJob) (azureml.Job, error)
 	GetJob(ctx context.Context, name string) (azureml.Job, error)
@@ -65,7 +65,10 @@ type Config struct {
 	Experiment      string
 	Compute         string
 	ConnectionName  string
-	ComputeClientID string
+	// ConnectionCategory is the registry connection's category (empty:
+	// GenericContainerRegistry).
+	ConnectionCategory string
+	ComputeClientID    string
 	// VaultURL and SecretName tell the trainer where the JFrog credentials are.
 	VaultURL   string
 	SecretName string
@@ -140,7 +143,8 @@ func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
 		return "", fail(502, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
 	}
 	target := "https://" + s.cfg.ArtifactoryHost
-	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, target, creds.Username, creds.AccessToken); err != nil {
+	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, target, creds.Username, creds.AccessToken,
+		&azureml.PutRegistryConnectionOptions{Category: s.cfg.ConnectionCategory}); err != nil {
 		return "", fail(502, "refresh workspace connection "+s.cfg.ConnectionName, err)
 	}
 	if tag == "" {

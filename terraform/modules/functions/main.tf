@@ -100,5 +100,6 @@ resource "azurerm_function_app_flex_consumption" "this" {
     MODEL_NAME                      = var.model_name
     EXPERIMENT_NAME                 = var.experiment_name
     AZUREML_CONNECTION_NAME         = var.connection_name
+    AZUREML_CONNECTION_CATEGORY     = var.connection_category
   }
 }
