@@ -14,7 +14,9 @@ import (
 // category against the local stack and reads back the category stored.
 func TestRegistryConnectionCategories(t *testing.T) {
 	c, srv := localAzureML(t)
-	for _, tt := range []struct{ opts *azureml.PutRegistryConnectionOptions }{
+	for _, tt := range []struct {
+		opts *azureml.PutRegistryConnectionOptions
+	}{
 		{nil},
 		{&azureml.PutRegistryConnectionOptions{Category: azureml.CategoryContainerRegistry}},
 		{&azureml.PutRegistryConnectionOptions{Category: azureml.CategoryGenericContainerRegistry}},
