@@ -336,3 +336,27 @@ func TestStatePersists(t *testing.T) {
 		t.Fatalf("listsecrets after restart: %d %v", st, out)
 	}
 }
+
+func TestRunHistoryDiscovery(t *testing.T) {
+	ts := newTestServer(t, nil)
+	st, _, ws := ts.do(t, http.MethodGet, wsPath(), nil)
+	disc, _ := props(ws)["discoveryUrl"].(string)
+	if st != http.StatusOK || ws["id"] != wsPath() || disc != ts.url+discoveryPath {
+		t.Fatalf("workspace: %d %v", st, ws)
+	}
+	st, _, doc := ts.raw(t, http.MethodGet, discoveryPath, nil)
+	if st != http.StatusOK || doc["api"] != ts.url {
+		t.Fatalf("discovery: %d %v", st, doc)
+	}
+	envID := ts.putEnv(t, "registry.example.com/trainer:1")
+	if st, _, out := ts.do(t, http.MethodPut, wsPath()+"/jobs/rh-1", commandJob(envID, "trainer train")); st != http.StatusCreated {
+		t.Fatalf("put: %d %v", st, out)
+	}
+	st, _, d := ts.raw(t, http.MethodGet, "/history/v1.0"+wsPath()+"/runs/rh-1/details", nil)
+	if st != http.StatusOK || d["runId"] != "rh-1" || d["status"] == nil {
+		t.Fatalf("details: %d %v", st, d)
+	}
+	if st, _, out := ts.raw(t, http.MethodGet, "/history/v1.0"+wsPath()+"/runs/nope/details", nil); st != http.StatusNotFound || out["error"] == nil {
+		t.Fatalf("missing run: %d %v", st, out)
+	}
+}
