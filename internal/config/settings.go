@@ -61,6 +61,7 @@ const (
 	EnvModelName             = "MODEL_NAME"
 	EnvExperiment            = "EXPERIMENT_NAME"
 	EnvConnectionName        = "AZUREML_CONNECTION_NAME"
+	EnvConnectionCategory    = "AZUREML_CONNECTION_CATEGORY"
 	EnvComputeClientID       = "AZUREML_COMPUTE_CLIENT_ID"
 )
 
@@ -126,6 +127,8 @@ var Settings = []Setting{
 		Description: "AzureML experiment name used when a request names none."},
 	{Name: EnvConnectionName, Default: "artifactory-registry", Group: GroupJobs,
 		Description: "Workspace connection that holds the registry credentials AzureML pulls the image with."},
+	{Name: EnvConnectionCategory, Default: "GenericContainerRegistry", Group: GroupJobs,
+		Description: "Category of that connection: GenericContainerRegistry (Microsoft: a registry for image builds) or ContainerRegistry (a registry for the images jobs run)."},
 	{Name: EnvComputeClientID, Group: GroupJobs,
 		Description: "Client id of the compute cluster's user-assigned identity, passed to jobs as AZURE_CLIENT_ID."},
 }
