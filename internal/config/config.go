@@ -322,7 +322,7 @@ func (l *loader) vaultURL() string {
 func (l *loader) ttl() time.Duration {
 	v := l.get(EnvSecretTTL)
 	if v == "" {
-		return 14400 * time.Second
+		return 21600 * time.Second
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 75 || n > 365*86400 {
