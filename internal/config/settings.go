@@ -85,7 +85,7 @@ var Settings = []Setting{
 	{Name: EnvRotationSchedule, Group: GroupRotation,
 		Description: "NCRONTAB (6 fields) of the rotation timer; `handler schedule --ttl SECONDS` prints it for a TTL."},
 	{Name: EnvRevokePrevious, Default: "false", Group: GroupRotation,
-		Description: "Revoke the replaced JFrog token once the new one is stored."},
+		Description: "Revoke the replaced JFrog token once the new one is stored; JFrog revokes only tokens whose lifetime reaches its revocable-expiry-threshold (6 h by default)."},
 	{Name: EnvLockContainer, Default: "frogbridge-locks", Group: GroupRotation,
 		Description: "Blob container that holds the cross-instance rotation lease."},
 	{Name: EnvStorageAccountName, Group: GroupStorage,

@@ -77,7 +77,7 @@ func meHint(status int) string {
 	case http.StatusUnauthorized:
 		return "the access token was rejected (expired, revoked or from another platform)"
 	case http.StatusNotFound:
-		return "tokens/me needs JFrog Access 7.53.1 or later"
+		return "tokens/me needs JFrog Access 7.53.1 or later, and JFrog keeps no record of a token whose lifetime is below its persistent-expiry-threshold (3 h by default)"
 	}
 	return ""
 }
