@@ -402,6 +402,11 @@ func TestRevokeBelowJFrogThreshold(t *testing.T) {
 	if code := s.jfrogMe(t, old); code != http.StatusOK {
 		t.Errorf("replaced token: tokens/me = %d, want 200 (JFrog could not revoke it)", code)
 	}
+	// Leave a revocable token stored for the tests that follow.
+	s.admin(t, http.MethodPut, "/jfrog/token-thresholds", `{"revocable_expiry_threshold": 0, "persistent_expiry_threshold": 0}`)
+	if status, r, body := rotate(t, h, "?force=true"); status != http.StatusOK || !strings.Contains(body, `"previous_revoked":false`) || r.TokenID == "" {
+		t.Errorf("rotation after the thresholds are back = %d %s", status, body)
+	}
 
 	h4 := startHost(t, s, map[string]string{"ROTATION_REVOKE_PREVIOUS": "true", "SECRET_TTL": "14400"})
 	_, body = h4.call(t, http.MethodGet, "/api/health", "", "")
