@@ -111,6 +111,21 @@ func ValidateProperty(key, value string) error {
 	return nil
 }
 
+// pep440Pattern is the version pattern of PEP 440's appendix B
+// (https://peps.python.org/pep-0440/#appendix-b-parsing-version-strings-with-regular-expressions),
+// which packaging.version.Version, frogml's check, implements.
+var pep440Pattern = lazyregexp.New(`(?i)^\s*v?(?:(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_.]?[0-9]*)?(?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?(?:[-_.]?dev[-_.]?[0-9]*)?)(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?\s*$`)
+
+// ValidateFrameworkVersion checks model_format.framework_version as frogml
+// 1.2.46 does (ModelLogConfig._validate_framework_version): empty, or a
+// PEP 440 version.
+func ValidateFrameworkVersion(v string) error {
+	if v != "" && !pep440Pattern.MatchString(v) {
+		return fmt.Errorf("framework version %q is not a PEP 440 version such as 1.2.3: %w", v, ErrInvalidInput)
+	}
+	return nil
+}
+
 func validEntity(s string) bool {
 	return len(s) <= maxEntityName && entityNamePattern.MatchString(s)
 }

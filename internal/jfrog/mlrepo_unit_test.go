@@ -110,6 +110,17 @@ func TestValidateProperty(t *testing.T) {
 	}
 }
 
+func TestValidateFrameworkVersion(t *testing.T) {
+	for v, ok := range map[string]bool{
+		"": true, "1.2.3": true, "v1.26.8": true, "2.0rc1": true, "1.0.post2.dev3": true, "1!2.0+local.7": true,
+		"go1.26": false, "1.2.3-beta-x": false, "latest": false, "1..2": false,
+	} {
+		if err := ValidateFrameworkVersion(v); (err == nil) != ok {
+			t.Errorf("ValidateFrameworkVersion(%q) = %v, want ok=%v", v, err, ok)
+		}
+	}
+}
+
 func TestCreatedDate(t *testing.T) {
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	cases := []struct{ id, want string }{
