@@ -64,6 +64,9 @@ type Options struct {
 	Fingerprint string
 	// MaxTreeBytes bounds one tree's encoding (default DefaultMaxTreeBytes).
 	MaxTreeBytes int
+	// JoinTimeout, when positive, bounds how long Collect waits for every
+	// rank to connect (ErrRankMissing).
+	JoinTimeout time.Duration
 }
 
 func (o *Options) check() error {

@@ -291,3 +291,16 @@ func TestOptionsChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestCollectNamesTheRankThatNeverJoined(t *testing.T) {
+	o := opts(3, 3)
+	o.JoinTimeout = 300 * time.Millisecond
+	s := listen(t, o)
+	_, errc := collect(s, context.Background())
+	c := dial(t, s, 1, o)
+	defer c.Close()
+	err := wait(t, errc)
+	if !errors.Is(err, ErrRankMissing) || !strings.Contains(err.Error(), "ranks [2]") {
+		t.Errorf("err = %v, want ErrRankMissing naming rank 2", err)
+	}
+}

@@ -16,6 +16,10 @@ import (
 // it sent all its trees: the process exited, was killed or lost its node.
 var ErrRankLost = errors.New("connection lost")
 
+// ErrRankMissing is returned by Collect when a rank did not connect within
+// Options.JoinTimeout.
+var ErrRankMissing = errors.New("rank did not connect")
+
 // keepAlive is the TCP keep-alive period of both ends, so that a node that
 // vanishes without closing its connections is noticed.
 const keepAlive = 15 * time.Second
@@ -73,6 +77,22 @@ func (s *Server) Collect(ctx context.Context, accept func(index int, tree []byte
 		mu.Unlock()
 	})
 	defer stop()
+	if s.opts.JoinTimeout > 0 {
+		t := time.AfterFunc(s.opts.JoinTimeout, func() {
+			mu.Lock()
+			var missing []int
+			for r := 1; r < len(joined); r++ {
+				if !joined[r] {
+					missing = append(missing, r)
+				}
+			}
+			mu.Unlock()
+			if len(missing) > 0 {
+				cancel(fmt.Errorf("forestnet: ranks %v did not connect to rank 0 within %s: %w (each failed before training or never started; see its log)", missing, s.opts.JoinTimeout, ErrRankMissing))
+			}
+		})
+		defer t.Stop()
+	}
 	go func() {
 		for {
 			c, err := s.ln.Accept()
