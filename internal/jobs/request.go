@@ -65,7 +65,13 @@ type TrainingRequest struct {
 	Hyperparameters map[string]json.RawMessage `json:"hyperparameters"`
 	Upload          *bool                      `json:"upload"`
 	Tags            map[string]string          `json:"tags"`
+	// InstanceCount is the number of AzureML instances (1 to
+	// MaxInstanceCount, default 1); over one, the trainer grows the forest
+	// on all of them (instances.go).
+	InstanceCount *int `json:"instance_count"`
 
+	// Instances is the validated InstanceCount.
+	Instances int `json:"-"`
 	// Args are the validated trainer flags from Hyperparameters, sorted by
 	// flag name, e.g. ["--n-estimators", "50"].
 	Args []string `json:"-"`
@@ -137,6 +143,9 @@ func ParseTrainingRequest(r io.Reader) (*TrainingRequest, error) {
 		return nil, err
 	}
 	req.Args = args
+	if req.Instances, err = validateInstances(req.InstanceCount, args); err != nil {
+		return nil, err
+	}
 	return &req, nil
 }
 

@@ -183,6 +183,9 @@ type submission struct {
 	Command string
 	// Output is the named uri_folder output the command writes.
 	Output string
+	// Instances is the number of AzureML instances; over one, the job
+	// runs with the PyTorch distribution (one process per instance).
+	Instances int
 }
 
 func (s *Service) submit(ctx context.Context, sub submission) (Submitted, error) {
@@ -216,6 +219,9 @@ func (s *Service) submit(ctx context.Context, sub submission) (Submitted, error)
 		Identity: &azureml.ManagedIdentity{ClientID: s.cfg.ComputeClientID},
 		Timeout:  2 * time.Hour,
 	}
+	if sub.Instances > 1 {
+		job.InstanceCount, job.Distribution = sub.Instances, &azureml.Distribution{ProcessCountPerInstance: 1}
+	}
 	j, err := s.ws.PutCommandJob(ctx, name, job)
 	if err != nil {
 		return Submitted{}, fail(502, "submit job "+name, err)
@@ -234,7 +240,7 @@ func (s *Service) SubmitTraining(ctx context.Context, req *TrainingRequest) (Sub
 	return s.submit(ctx, submission{
 		Kind: KindTraining, Prefix: "train", Model: model,
 		ImageTag: req.ImageTag, Experiment: req.ExperimentName, Compute: req.Compute, DisplayName: req.DisplayName, Tags: req.Tags,
-		Command: strings.Join(args, " "), Output: jobspec.OutputMetadata,
+		Command: strings.Join(args, " "), Output: jobspec.OutputMetadata, Instances: req.Instances,
 	})
 }
 
