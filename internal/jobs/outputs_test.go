@@ -14,8 +14,8 @@ import (
 )
 
 func TestParseOutputs(t *testing.T) {
-	md, err := ParseTrainingOutput([]byte(`{"model_name":"iris-classifier","version":"v1","model_type":"random_forest","accuracy":1,"features":["a"]}`))
-	if err != nil || md.ModelName != "iris-classifier" || md.Version != "v1" || md.Accuracy != 1 {
+	md, err := ParseTrainingOutput([]byte(`{"model_name":"iris-classifier","version":"v1","model_type":"random_forest","accuracy":1,"features":["a"],"model_sha256":"ab12"}`))
+	if err != nil || md.ModelName != "iris-classifier" || md.Version != "v1" || md.Accuracy != 1 || md.ModelSHA256 != "ab12" {
 		t.Fatalf("training output = %+v, %v", md, err)
 	}
 	if _, err := ParseTrainingOutput([]byte(`{"accuracy":1}`)); err == nil {

@@ -273,6 +273,9 @@ type TrainingOutput struct {
 	Version   string  `json:"version"`
 	ModelType string  `json:"model_type,omitempty"`
 	Accuracy  float64 `json:"accuracy"`
+	// ModelSHA256 is the sha256 of model.json, the same for any
+	// instance_count and workers with the same seed.
+	ModelSHA256 string `json:"model_sha256,omitempty"`
 }
 
 // DeploymentOutput is read from inference_results.json of a completed
@@ -364,7 +367,7 @@ func ParseTrainingOutput(b []byte) (TrainingOutput, error) {
 	if err != nil {
 		return TrainingOutput{}, err
 	}
-	return TrainingOutput{ModelName: md.ModelName, Version: md.Version, ModelType: md.ModelType, Accuracy: md.Accuracy}, nil
+	return TrainingOutput{ModelName: md.ModelName, Version: md.Version, ModelType: md.ModelType, Accuracy: md.Accuracy, ModelSHA256: md.ModelSHA256}, nil
 }
 
 // ParseDeploymentOutput parses the trainer's inference_results.json
