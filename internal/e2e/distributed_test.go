@@ -137,4 +137,3 @@ func modelStorage(t *testing.T, s *stack, model string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
-
