@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/frogbridge/frogbridge/internal/dataset"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/secret"
@@ -130,7 +131,7 @@ func infer(ctx context.Context, f inferFlags, repo *modelRepo, now time.Time, st
 			return err
 		}
 		version = v
-		dl, err = repo.client.DownloadModelVersion(ctx, tok, repo.repo, f.modelName, v, f.modelDir, nil)
+		dl, err = repo.client.DownloadModelVersion(ctx, tok, repo.repo, f.modelName, v, f.modelDir, &jfrog.DownloadOptions{Replace: true})
 		return err
 	})
 	if err != nil {
@@ -211,7 +212,7 @@ func inferenceData(f inferFlags, m *ml.Model, md *ml.Metadata) (*ml.Dataset, err
 		if !f.splitColumnSet && md != nil {
 			splitCol = md.Split.Column
 		}
-		d, err = ml.ReadCSVFile(f.data, &ml.CSVOptions{Label: f.label, SplitColumn: splitCol, Features: m.Features})
+		d, _, err = dataset.Load(f.data, &dataset.Options{Label: f.label, SplitColumn: splitCol, Features: m.Features})
 	}
 	if err != nil {
 		return nil, err

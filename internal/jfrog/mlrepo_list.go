@@ -33,13 +33,25 @@ type ModelVersionInfo struct {
 // models/{name}/{version}/ layout is INFERRED from frogml's upload paths).
 // A model with no version matches ErrNotFound.
 func (c *Client) ListModelVersions(ctx context.Context, token secret.Token, repo, name string) ([]ModelVersionInfo, error) {
+	return c.listVersions(ctx, token, modelKind, repo, name)
+}
+
+// ListDatasetVersions lists the complete versions of dataset name in
+// repo, newest first, like ListModelVersions: a version is complete when
+// its dataset-manifest.json exists under datasets/{name}/{version}/
+// (INFERRED layout, from frogml's folder_name "datasets").
+func (c *Client) ListDatasetVersions(ctx context.Context, token secret.Token, repo, name string) ([]ModelVersionInfo, error) {
+	return c.listVersions(ctx, token, datasetKind, repo, name)
+}
+
+func (c *Client) listVersions(ctx context.Context, token secret.Token, k entityKind, repo, name string) ([]ModelVersionInfo, error) {
 	if err := ValidateRepoKey(repo); err != nil {
 		return nil, err
 	}
 	if err := ValidateModelName(name); err != nil {
 		return nil, err
 	}
-	p := "/artifactory/api/storage/" + url.PathEscape(repo) + "/models/" + url.PathEscape(name)
+	p := "/artifactory/api/storage/" + url.PathEscape(repo) + "/" + k.root + "/" + url.PathEscape(name)
 	req, err := c.newRequest(ctx, http.MethodGet, p, token, nil)
 	if err != nil {
 		return nil, err
@@ -47,7 +59,7 @@ func (c *Client) ListModelVersions(ctx context.Context, token secret.Token, repo
 	req.Raw().URL.RawQuery = "list&deep=1&depth=2"
 	hint := func(status int) string {
 		if status == http.StatusNotFound {
-			return fmt.Sprintf("no model %s in repository %s (or no such repository): upload a version first or check ARTIFACTORY_ML_REPO and the model name", name, repo)
+			return fmt.Sprintf("no %s %s in repository %s (or no such repository): upload a version first or check ARTIFACTORY_ML_REPO and the %s name", k.noun, name, repo, k.noun)
 		}
 		return mlHint(repo, name, "")(status)
 	}
@@ -59,12 +71,12 @@ func (c *Client) ListModelVersions(ctx context.Context, token secret.Token, repo
 	if err != nil {
 		return nil, fmt.Errorf("jfrog: GET %s: %w", c.endpoint(p), err)
 	}
-	versions, err := ParseVersionList(raw)
+	versions, err := parseVersionList(raw, k.manifestFile)
 	if err != nil {
 		return nil, fmt.Errorf("jfrog: GET %s: %w", c.endpoint(p), err)
 	}
 	if len(versions) == 0 {
-		return nil, fmt.Errorf("jfrog: model %s in repository %s has no complete version: upload one first: %w", name, repo, ErrNotFound)
+		return nil, fmt.Errorf("jfrog: %s %s in repository %s has no complete version: upload one first: %w", k.noun, name, repo, ErrNotFound)
 	}
 	return versions, nil
 }
@@ -84,6 +96,10 @@ type fileList struct {
 // newest first. Entries that are not "/{version}/model-manifest.json" with
 // a valid version are ignored.
 func ParseVersionList(body []byte) ([]ModelVersionInfo, error) {
+	return parseVersionList(body, manifestFileName)
+}
+
+func parseVersionList(body []byte, manifest string) ([]ModelVersionInfo, error) {
 	var fl fileList
 	if err := json.Unmarshal(bytes.TrimSpace(body), &fl); err != nil {
 		return nil, fmt.Errorf("storage file list is not valid JSON: %w", ErrUnavailable)
@@ -95,7 +111,7 @@ func ParseVersionList(body []byte) ([]ModelVersionInfo, error) {
 			continue
 		}
 		v, rest, ok := strings.Cut(strings.TrimPrefix(f.URI, "/"), "/")
-		if !ok || rest != manifestFileName || ValidateModelVersion(v) != nil || seen[v] {
+		if !ok || rest != manifest || ValidateModelVersion(v) != nil || seen[v] {
 			continue
 		}
 		seen[v] = true
@@ -118,15 +134,24 @@ func ParseVersionList(body []byte) ([]ModelVersionInfo, error) {
 // "latest", the newest complete version of the model (see
 // ListModelVersions).
 func (c *Client) ResolveVersion(ctx context.Context, token secret.Token, repo, name, version string) (string, error) {
+	return c.resolveVersion(ctx, token, modelKind, repo, name, version)
+}
+
+// ResolveDatasetVersion is ResolveVersion for a dataset.
+func (c *Client) ResolveDatasetVersion(ctx context.Context, token secret.Token, repo, name, version string) (string, error) {
+	return c.resolveVersion(ctx, token, datasetKind, repo, name, version)
+}
+
+func (c *Client) resolveVersion(ctx context.Context, token secret.Token, k entityKind, repo, name, version string) (string, error) {
 	if version != LatestVersion {
 		if err := validateRef(repo, name, version); err != nil {
 			return "", err
 		}
 		return version, nil
 	}
-	vs, err := c.ListModelVersions(ctx, token, repo, name)
+	vs, err := c.listVersions(ctx, token, k, repo, name)
 	if err != nil {
-		return "", fmt.Errorf("resolve %s of model %s: %w", LatestVersion, name, err)
+		return "", fmt.Errorf("resolve %s of %s %s: %w", LatestVersion, k.noun, name, err)
 	}
 	return vs[0].Version, nil
 }

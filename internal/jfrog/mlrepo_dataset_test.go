@@ -1,0 +1,158 @@
+package jfrog_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/frogbridge/frogbridge/internal/jfrog"
+)
+
+func TestDatasetVersionRoundTrip(t *testing.T) {
+	s := newMLServer(t, testRepo)
+	c := s.client(t)
+	ctx := context.Background()
+	content := map[string][]byte{
+		"train/part-0.csv": []byte("a,label\n1,x\n"),
+		"train/part-1.csv": []byte("a,label\n2,y\n"),
+	}
+	files := writeFiles(t, t.TempDir(), content)
+	res, err := c.UploadDatasetVersion(ctx, s.admin, testRepo, "flowers", "1.0", files, map[string]string{"rows": "2"}, &jfrog.UploadOptions{Retry: fastRetry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(res.URL, "/artifactory/api/machinelearning/ml-local/dataset/entity-manifest/flowers/1.0") || res.Manifest.ModelFormat != nil {
+		t.Fatalf("URL %s, format %+v", res.URL, res.Manifest.ModelFormat)
+	}
+	t.Run("stored the way frogml stores datasets", func(t *testing.T) {
+		code, body := s.get(t, "/artifactory/api/machinelearning/ml-local/dataset/entity-manifest/flowers/1.0")
+		var raw map[string]json.RawMessage
+		if code != http.StatusOK || json.Unmarshal(body, &raw) != nil {
+			t.Fatalf("%d %s", code, body)
+		}
+		if _, ok := raw["dataset_artifacts"]; !ok || raw["model_artifacts"] != nil || raw["model_format"] != nil {
+			t.Fatalf("manifest %s", body)
+		}
+		if code, _ := s.get(t, "/artifactory/ml-local/datasets/flowers/1.0/dataset-manifest.json"); code != http.StatusOK {
+			t.Fatalf("datasets/flowers/1.0/dataset-manifest.json: %d", code)
+		}
+		if code, _ := s.get(t, "/artifactory/api/machinelearning/ml-local/model/entity-manifest/flowers/1.0"); code != http.StatusNotFound {
+			t.Fatalf("a dataset is visible as a model: %d", code)
+		}
+	})
+	t.Run("list and latest", func(t *testing.T) {
+		vs, err := c.ListDatasetVersions(ctx, s.admin, testRepo, "flowers")
+		if err != nil || len(vs) != 1 || vs[0].Version != "1.0" {
+			t.Fatalf("%+v %v", vs, err)
+		}
+		v, err := c.ResolveDatasetVersion(ctx, s.admin, testRepo, "flowers", jfrog.LatestVersion)
+		if err != nil || v != "1.0" {
+			t.Fatalf("%q %v", v, err)
+		}
+		if _, err := c.ListModelVersions(ctx, s.admin, testRepo, "flowers"); !errors.Is(err, jfrog.ErrNotFound) {
+			t.Fatalf("models: %v", err)
+		}
+	})
+	t.Run("download verified", func(t *testing.T) {
+		dest := filepath.Join(t.TempDir(), "data")
+		dl, err := c.DownloadDatasetVersion(ctx, s.admin, testRepo, "flowers", "1.0", dest, nil)
+		if err != nil || len(dl.Files) != 2 {
+			t.Fatalf("%+v %v", dl, err)
+		}
+		for name, want := range content {
+			if got, err := os.ReadFile(filepath.Join(dest, name)); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%s: %q %v", name, got, err)
+			}
+		}
+	})
+}
+
+// TestDownloadNestedManifestWritesNothing serves a manifest that lists
+// "x/y" and then "x": the download must fail before writing anything.
+func TestDownloadNestedManifestWritesNothing(t *testing.T) {
+	s := newMLServer(t, testRepo)
+	c := s.client(t)
+	ctx := context.Background()
+	files := writeFiles(t, t.TempDir(), map[string][]byte{"x/y": []byte("inner"), "z": []byte("file")})
+	if _, err := c.UploadModelVersion(ctx, s.admin, testRepo, "nested", "1", files, nil, &jfrog.UploadOptions{Retry: fastRetry()}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.GetModelManifest(ctx, s.admin, testRepo, "nested", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range m.ModelArtifacts {
+		if a.ArtifactPath == "z" {
+			// "x" points at z's content, so each artifact is downloadable
+			m.ModelArtifacts[i].ArtifactPath = "x"
+		}
+	}
+	if m.ModelArtifacts[0].ArtifactPath != "x/y" {
+		m.ModelArtifacts[0], m.ModelArtifacts[1] = m.ModelArtifacts[1], m.ModelArtifacts[0]
+	}
+	body, _ := json.Marshal(m)
+	s.setFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if r.Method == http.MethodGet && kind(r.URL.Path) == "manifest" {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(body)
+			return true
+		}
+		return false
+	})
+	defer s.setFault(nil)
+	parent := t.TempDir()
+	dest := filepath.Join(parent, "model")
+	if _, err := c.DownloadModelVersion(ctx, s.admin, testRepo, "nested", "1", dest, nil); !errors.Is(err, jfrog.ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable (a manifest with one path inside another)", err)
+	}
+	if got, _ := os.ReadDir(parent); len(got) != 0 {
+		t.Fatalf("a failed download left %v", got)
+	}
+}
+
+// TestDownloadIgnoresPlantedSymlink plants a symbolic link to a folder
+// outside the destination where an artifact's folder goes: nothing may be
+// written through it.
+func TestDownloadIgnoresPlantedSymlink(t *testing.T) {
+	s := newMLServer(t, testRepo)
+	c := s.client(t)
+	ctx := context.Background()
+	files := writeFiles(t, t.TempDir(), map[string][]byte{"model.json": []byte(`{}`), "sub/w.bin": []byte("weights")})
+	if _, err := c.UploadModelVersion(ctx, s.admin, testRepo, "linked", "1", files, nil, &jfrog.UploadOptions{Retry: fastRetry()}); err != nil {
+		t.Fatal(err)
+	}
+	outside := t.TempDir()
+	dest := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(dest, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.DownloadModelVersion(ctx, s.admin, testRepo, "linked", "1", dest, &jfrog.DownloadOptions{Replace: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := listDir(t, outside); len(got) != 0 {
+		t.Fatalf("the download wrote through the symbolic link: %v", got)
+	}
+	if st, err := os.Lstat(filepath.Join(dest, "sub")); err != nil || !st.IsDir() {
+		t.Fatalf("sub is not a real folder: %v %v", st, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dest, "sub", "w.bin")); err != nil || string(b) != "weights" {
+		t.Fatalf("%q %v", b, err)
+	}
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DownloadModelVersion(ctx, s.admin, testRepo, "linked", "1", link, &jfrog.DownloadOptions{Replace: true}); !errors.Is(err, jfrog.ErrInvalidInput) {
+		t.Fatalf("destination is a symbolic link: err = %v", err)
+	}
+	if got := listDir(t, outside); len(got) != 0 {
+		t.Fatalf("wrote through a linked destination: %v", got)
+	}
+}
