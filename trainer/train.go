@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frogbridge/frogbridge/internal/dataset"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/ml"
 )
@@ -26,26 +27,34 @@ const (
 
 // trainFlags are the parsed flags of `trainer train`.
 type trainFlags struct {
-	data, label, splitColumn string
-	splitColumnSet           bool
-	testSize                 float64
-	seed                     uint64
-	model                    string
-	nEstimators, maxDepth    int
-	minSamplesLeaf           int
-	maxFeatures              string
-	c                        float64
-	maxIter                  int
-	workers                  int
-	outputDir, metadataDir   string
-	modelName, version       string
-	upload                   bool
+	dataFlags
+	label, splitColumn     string
+	splitColumnSet         bool
+	testSize               float64
+	seed                   uint64
+	model                  string
+	nEstimators, maxDepth  int
+	minSamplesLeaf         int
+	maxFeatures            string
+	c                      float64
+	maxIter                int
+	workers                int
+	outputDir, metadataDir string
+	modelName, version     string
+	upload                 bool
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	env, err := loadArtifactoryEnv()
+	return runTrainWith(ctx, args, env, err, stdout, stderr)
+}
+
+// runTrainWith is runTrain with the Artifactory configuration (or its
+// error) given.
+func runTrainWith(ctx context.Context, args []string, env artifactoryEnv, envErr error, stdout, stderr io.Writer) int {
 	var f trainFlags
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	fs.StringVar(&f.data, "data", ml.IrisName, "data set: \"iris\" (embedded) or a CSV file with a header row")
+	f.dataFlags.register(fs)
 	fs.StringVar(&f.label, "label", "label", "label column")
 	fs.StringVar(&f.splitColumn, "split-column", "", "column holding train/test per row, used instead of a random split (default \"split\" for --data iris)")
 	fs.Float64Var(&f.testSize, "test-size", 0.2, "test fraction of a random split")
@@ -67,11 +76,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code, stop := parseFlags(fs, args, stdout, stderr); stop {
 		return code
 	}
-	fs.Visit(func(fl *flag.Flag) {
-		if fl.Name == "split-column" {
-			f.splitColumnSet = true
-		}
-	})
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	f.splitColumnSet = set["split-column"]
+	if err := f.dataFlags.validate(set); err != nil {
+		return usageError(stderr, "train", "%v", err)
+	}
 	switch {
 	case f.model != ml.RandomForest && f.model != ml.LogisticRegression:
 		return usageError(stderr, "train", "--model %q: use %s or %s", f.model, ml.RandomForest, ml.LogisticRegression)
@@ -91,8 +101,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if f.version == "" {
 		f.version = now.Format("v20060102150405")
 	}
-	env, envErr := loadArtifactoryEnv()
 	upload := f.upload || env.Upload
+	if f.remote() && envErr != nil {
+		return usageError(stderr, "train", "--dataset/--artifactory: %v", envErr)
+	}
 	if upload {
 		if envErr != nil {
 			return usageError(stderr, "train", "--upload: %v", envErr)
@@ -104,7 +116,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return usageError(stderr, "train", "--version: %v", err)
 		}
 	}
-	if err := train(ctx, f, now, stdout); err != nil {
+	if err := train(ctx, f, env, now, stdout); err != nil {
 		return failure(stderr, "train", err)
 	}
 	if upload {
@@ -137,35 +149,36 @@ func resolveMaxFeatures(s string, nf int) (int, error) {
 	return 0, fmt.Errorf("%q: use sqrt, log2, all, a count or a fraction in (0,1]", s)
 }
 
-func loadTrainingData(f trainFlags) (*ml.Dataset, error) {
-	if f.data == ml.IrisName {
+func loadTrainingData(ctx context.Context, f trainFlags, env artifactoryEnv, splitCol string) (*loadedData, error) {
+	if f.data == ml.IrisName && !f.remote() {
 		if f.label != "label" {
 			return nil, fmt.Errorf("--label %q: the embedded iris set's label column is \"label\"", f.label)
 		}
 		if f.splitColumn != "" && f.splitColumn != "split" {
 			return nil, fmt.Errorf("--split-column %q: the embedded iris set's split column is \"split\" (or set --split-column= for a random split)", f.splitColumn)
 		}
-		return ml.Iris()
 	}
-	return ml.ReadCSVFile(f.data, &ml.CSVOptions{Label: f.label, SplitColumn: f.splitColumn})
+	return loadData(ctx, f.dataFlags, env, &dataset.Options{Label: f.label, SplitColumn: splitCol, Features: f.featureList})
 }
 
-func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) error {
-	d, err := loadTrainingData(f)
+func train(ctx context.Context, f trainFlags, env artifactoryEnv, now time.Time, stdout io.Writer) error {
+	splitCol := f.splitColumn
+	if f.data == ml.IrisName && !f.remote() && !f.splitColumnSet {
+		splitCol = "split"
+	}
+	ld, err := loadTrainingData(ctx, f, env, splitCol)
 	if err != nil {
 		return err
 	}
-	splitCol := f.splitColumn
-	if f.data == ml.IrisName && !f.splitColumnSet {
-		splitCol = "split"
-	}
+	d := ld.set
 	var trainSet, testSet *ml.Dataset
 	sp := ml.SplitProvenance{Column: splitCol}
+	// split in place: the data is not copied (see ml.PartitionRandom)
 	if splitCol != "" {
-		trainSet, testSet, err = ml.SplitByColumn(d)
+		trainSet, testSet, err = ml.PartitionByColumn(d)
 	} else {
 		sp.TestSize = f.testSize
-		trainSet, testSet, err = ml.RandomSplit(d, f.testSize, f.seed)
+		trainSet, testSet, err = ml.PartitionRandom(d, f.testSize, f.seed)
 	}
 	if err != nil {
 		return err
@@ -201,11 +214,11 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 		TrainingSamples: trainSet.Rows(), TestSamples: testSet.Rows(), Timestamp: ts, FitSeconds: res.FitSeconds,
 	}
 	meta := ml.Metadata{
-		ModelName: f.modelName, Version: f.version, ModelType: f.model, Dataset: datasetName(f.data),
+		ModelName: f.modelName, Version: f.version, ModelType: f.model, Dataset: ld.name,
 		Accuracy: res.Report.Accuracy, TrainingDate: ts, Features: d.Features, TargetClasses: d.Classes,
 		ModelFile: modelFile, ModelSHA256: ml.SHA256Hex(modelBytes), DatasetSHA256: d.SHA256,
 		ModelSchemaVersion: ml.ModelSchemaVersion, Trainer: buildTrainer(), Hyperparameters: hp,
-		Seed: f.seed, Split: sp, Image: imageRef(),
+		Seed: f.seed, Split: sp, Image: imageRef(), DataSource: &ld.source,
 	}
 	metricsBytes, err := json.MarshalIndent(metrics, "", "  ")
 	if err != nil {
@@ -242,13 +255,4 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 		f.modelName, f.version, f.model, meta.Dataset, trainSet.Rows(), testSet.Rows(), res.Report.Accuracy, res.FitSeconds,
 		filepath.Join(f.outputDir, modelFile), meta.ModelSHA256)
 	return nil
-}
-
-// datasetName is the data set name recorded in metadata: "iris" or the CSV
-// file's base name.
-func datasetName(data string) string {
-	if data == ml.IrisName {
-		return ml.IrisName
-	}
-	return filepath.Base(data)
 }
