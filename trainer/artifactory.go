@@ -132,6 +132,14 @@ type modelRepo struct {
 	client *jfrog.Client
 	source *keyvault.CredentialSource
 	repo   string
+	// static, when set, is the token to use instead of Key Vault
+	// (JF_ACCESS_TOKEN).
+	static secret.Token
+}
+
+// clientOptions are the azcore options of every client the trainer builds.
+func clientOptions(env artifactoryEnv) azcore.ClientOptions {
+	return azcore.ClientOptions{Transport: env.transport}
 }
 
 // connectModelRepo builds the Key Vault store and the JFrog client; it
@@ -168,6 +176,15 @@ func connectModelRepo(env artifactoryEnv) (*modelRepo, error) {
 // calls fn again with a newer version; otherwise the error says which
 // secret holds the rejected token.
 func (r *modelRepo) do(ctx context.Context, fn func(context.Context, secret.Token) error) error {
+	if !r.static.IsZero() {
+		if err := fn(ctx, r.static); err != nil {
+			if errors.Is(err, jfrog.ErrUnauthorized) {
+				return fmt.Errorf("%w (the token in %s was refused: give a valid one)", err, envJFToken)
+			}
+			return err
+		}
+		return nil
+	}
 	unauthorized := func(err error) bool { return errors.Is(err, jfrog.ErrUnauthorized) }
 	return r.source.Do(ctx, unauthorized, func(ctx context.Context, c keyvault.Credentials) error {
 		return fn(ctx, c.AccessToken)
