@@ -186,6 +186,7 @@ func TestLoadErrors(t *testing.T) {
 		{"truncated gzip", map[string][]byte{"t.csv.gz": gz(t, sampleCSV)[:20]}, opts, nil, "t.csv.gz"},
 		{"truncated parquet", map[string][]byte{"t.parquet": samplePQ(t, 0)[:40]}, opts, nil, "t.parquet: not a readable Parquet file"},
 		{"mixed schemas", map[string][]byte{"dir/1.csv": []byte("a,label\n1,x\n"), "dir/2.csv": []byte("a,b,label\n1,2,x\n")}, opts, ErrMixedSchema, "2.csv: mixed schemas in folder"},
+		{"column names with line breaks", map[string][]byte{"odd.csv": []byte("\"a\nb\",c\n1,2\n")}, opts, nil, `label column missing (have "a\nb",c)`},
 		{"empty folder", map[string][]byte{"dir/_SUCCESS": nil}, opts, ErrNoData, "the folder holds no data file"},
 	}
 	for _, tt := range tests {

@@ -201,8 +201,8 @@ func parseFeature(s string) (float64, error) {
 
 // EncodeClasses turns labels in order of first appearance (labels[rawY[i]]
 // is row i's label) into sorted classes and class indices: numerically when
-// every label is a number, else lexically. It returns the classes and a new
-// index slice.
+// every label is a number, else lexically. It rewrites rawY in place into
+// class indices and returns the classes and rawY.
 func EncodeClasses(labels []string, rawY []int) ([]string, []int) {
 	numeric := true
 	nums := make([]float64, len(labels))
@@ -233,11 +233,10 @@ func EncodeClasses(labels []string, rawY []int) ([]string, []int) {
 		remap[old] = newID
 		classes[newID] = labels[old]
 	}
-	y := make([]int, len(rawY))
 	for i, v := range rawY {
-		y[i] = remap[v]
+		rawY[i] = remap[v]
 	}
-	return classes, y
+	return classes, rawY
 }
 
 func csvErr(name string, err error) error {
