@@ -20,13 +20,14 @@ echo "data: $rows rows x $cols features; CSV $(du -m "$work/data.csv" | cut -f1)
 best() { # best MODE FILE: the fastest of $runs runs, with its peak RSS
   for _ in $(seq "$runs"); do "$work/loadbench" "$@"; done | sort -k4 -n | head -1
 }
+none=$(best none)
 floor=$(best floor "$work/data.csv")
 csv=$(best load "$work/data.csv")
 pq=$(best load "$work/data.parquet")
 field() { echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i+1) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 printf "%-34s %8s %12s %10s\n" "" "seconds" "peak RSS MiB" "RSS/f64"
-for row in "encoding/csv -> []float64 (floor)|$floor" "dataset.Load CSV|$csv" "dataset.Load Parquet|$pq"; do
+for row in "harness (no load)|$none" "encoding/csv -> []float64 (floor)|$floor" "dataset.Load CSV|$csv" "dataset.Load Parquet|$pq"; do
   name=${row%%|*}; m=${row#*|}
   printf "%-34s %8s %12s %10s\n" "$name" "$(field "$m" seconds)" "$(field "$m" peak-rss-mib)" "$(ratio "$(field "$m" peak-rss-mib)" "$f64")"
 done

@@ -4,6 +4,7 @@
 // process's peak RSS (getrusage ru_maxrss) for one load per process.
 //
 //	loadbench gen   -rows N -cols C -dir DIR   write DIR/data.csv and DIR/data.parquet
+//	loadbench none                             the harness itself: no load
 //	loadbench floor FILE.csv                   encoding/csv + strconv.ParseFloat into []float64
 //	loadbench load  FILE                       dataset.Load (label column "label")
 package main
@@ -34,6 +35,9 @@ func main() {
 	switch os.Args[1] {
 	case "gen":
 		err = gen(os.Args[2:])
+	case "none":
+		// the harness floor: the process and measurement with no load
+		err = measure(func() (int, error) { return 0, nil })
 	case "floor":
 		err = measure(func() (int, error) { return floor(os.Args[2]) })
 	case "load":
