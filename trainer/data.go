@@ -12,6 +12,7 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/dataset"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/secret"
 )
@@ -30,7 +31,8 @@ import (
 // --data-ref only records where that path came from. --dataset and
 // --artifactory download with the compute identity's JFrog token from Key
 // Vault (ARTIFACTORY_HOST, ARTIFACTORY_ML_REPO for datasets, and the Key
-// Vault settings), verified by SHA-256.
+// Vault settings), verified by SHA-256. metadata.json records the source
+// as jobspec.DataSource.
 type dataFlags struct {
 	data           string
 	dataSet        bool
@@ -118,7 +120,7 @@ func (d *dataFlags) remote() bool { return d.datasetName != "" || d.artifactory 
 // loadedData is the training data with its provenance.
 type loadedData struct {
 	set    *ml.Dataset
-	source ml.DataSource
+	source jobspec.DataSource
 	// name is the data set name recorded as metadata.json "dataset".
 	name string
 }
@@ -126,12 +128,12 @@ type loadedData struct {
 // loadData reads the data the flags name: the embedded Iris set, a local
 // file or folder, or a download from Artifactory into a temporary folder
 // that is removed once the data is in memory.
-func loadData(ctx context.Context, d dataFlags, env artifactoryEnv, opts *dataset.Options) (*loadedData, error) {
+func loadData(ctx context.Context, d dataFlags, e *env, opts *dataset.Options) (*loadedData, error) {
 	switch {
 	case d.datasetName != "":
-		return loadDataset(ctx, d, env, opts)
+		return loadDataset(ctx, d, e, opts)
 	case d.artifactory != "":
-		return loadArtifactory(ctx, d, env, opts)
+		return loadArtifactory(ctx, d, e, opts)
 	}
 	if d.data == ml.IrisName {
 		set, err := ml.Iris()
@@ -144,18 +146,18 @@ func loadData(ctx context.Context, d dataFlags, env artifactoryEnv, opts *datase
 				return nil, err
 			}
 		}
-		return &loadedData{set: set, name: ml.IrisName, source: ml.DataSource{Kind: ml.SourceIris, Format: string(dataset.FormatCSV), Files: 1, Rows: set.Rows(), SHA256: set.SHA256}}, nil
+		return &loadedData{set: set, name: ml.IrisName, source: jobspec.DataSource{Kind: jobspec.SourceIris, Format: string(dataset.FormatCSV), Files: 1, Rows: set.Rows(), SHA256: set.SHA256}}, nil
 	}
 	set, info, err := dataset.Load(d.data, opts)
 	if err != nil {
 		return nil, err
 	}
-	src := sourceOf(ml.SourcePath, info)
+	src := sourceOf(jobspec.SourcePath, info)
 	src.Path, src.Ref = d.data, d.dataRef
 	return &loadedData{set: set, name: filepath.Base(filepath.Clean(d.data)), source: src}, nil
 }
 
-func sourceOf(kind string, info dataset.Info) ml.DataSource {
+func sourceOf(kind string, info dataset.Info) jobspec.DataSource {
 	formats := map[dataset.Format]bool{}
 	var list []string
 	for _, f := range info.Files {
@@ -164,13 +166,13 @@ func sourceOf(kind string, info dataset.Info) ml.DataSource {
 			list = append(list, string(f.Format))
 		}
 	}
-	return ml.DataSource{Kind: kind, Format: strings.Join(list, ","), Files: len(info.Files), Rows: info.Rows, SHA256: info.SHA256}
+	return jobspec.DataSource{Kind: kind, Format: strings.Join(list, ","), Files: len(info.Files), Rows: info.Rows, SHA256: info.SHA256}
 }
 
 // loadDataset downloads a dataset version of the ML repository and loads
 // every file in it.
-func loadDataset(ctx context.Context, d dataFlags, env artifactoryEnv, opts *dataset.Options) (*loadedData, error) {
-	repo, err := connectModelRepo(env)
+func loadDataset(ctx context.Context, d dataFlags, e *env, opts *dataset.Options) (*loadedData, error) {
+	repo, err := connectModelRepo(e)
 	if err != nil {
 		return nil, err
 	}
@@ -182,12 +184,13 @@ func loadDataset(ctx context.Context, d dataFlags, env artifactoryEnv, opts *dat
 	dir := filepath.Join(tmp, d.datasetName)
 	version := d.datasetVersion
 	err = repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
-		v, err := repo.client.ResolveDatasetVersion(ctx, tok, repo.repo, d.datasetName, d.datasetVersion)
+		ref := jfrog.DatasetRef{Repo: repo.repo, Name: d.datasetName, Version: d.datasetVersion}
+		v, err := repo.client.ResolveDatasetVersion(ctx, tok, ref)
 		if err != nil {
 			return err
 		}
-		version = v
-		_, err = repo.client.DownloadDatasetVersion(ctx, tok, repo.repo, d.datasetName, v, dir, nil)
+		version, ref.Version = v, v
+		_, err = repo.client.DownloadDatasetVersion(ctx, tok, ref, dir, nil)
 		return err
 	})
 	if err != nil {
@@ -198,15 +201,15 @@ func loadDataset(ctx context.Context, d dataFlags, env artifactoryEnv, opts *dat
 		return nil, fmt.Errorf("dataset %s version %s: %w", d.datasetName, version, err)
 	}
 	set.Name = d.datasetName + "@" + version
-	src := sourceOf(ml.SourceDataset, info)
+	src := sourceOf(jobspec.SourceDataset, info)
 	src.Dataset, src.DatasetVersion, src.Repository = d.datasetName, version, repo.repo
 	return &loadedData{set: set, name: d.datasetName, source: src}, nil
 }
 
 // loadArtifactory downloads one file of any repository and loads it.
-func loadArtifactory(ctx context.Context, d dataFlags, env artifactoryEnv, opts *dataset.Options) (*loadedData, error) {
+func loadArtifactory(ctx context.Context, d dataFlags, e *env, opts *dataset.Options) (*loadedData, error) {
 	repoKey, p, _ := strings.Cut(d.artifactory, "/")
-	repo, err := connectModelRepo(env)
+	repo, err := connectModelRepo(e)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +232,7 @@ func loadArtifactory(ctx context.Context, d dataFlags, env artifactoryEnv, opts 
 		return nil, fmt.Errorf("artifactory file %s: %w", d.artifactory, err)
 	}
 	set.Name = d.artifactory
-	src := sourceOf(ml.SourceArtifactory, info)
+	src := sourceOf(jobspec.SourceArtifactory, info)
 	src.Artifactory, src.Repository = d.artifactory, repoKey
 	return &loadedData{set: set, name: path.Base(p), source: src}, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/dataset/datasettest"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/ml"
 )
 
@@ -53,10 +54,10 @@ func TestTrainParquetFolderRecordsSource(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var md ml.Metadata
-	readJSON(t, filepath.Join(out, metadataFile), &md)
+	var md jobspec.Metadata
+	readJSON(t, filepath.Join(out, jobspec.MetadataFile), &md)
 	src := md.DataSource
-	if src == nil || src.Kind != ml.SourcePath || src.Ref != ref || src.Format != "parquet" || src.Files != 2 || src.Rows != 150 || src.SHA256 != md.DatasetSHA256 || len(src.SHA256) != 64 {
+	if src == nil || src.Kind != jobspec.SourcePath || src.Ref != ref || src.Format != "parquet" || src.Files != 2 || src.Rows != 150 || src.SHA256 != md.DatasetSHA256 || len(src.SHA256) != 64 {
 		t.Fatalf("data_source %+v", src)
 	}
 	if !slices.Equal(md.Features, []string{"petal_length", "petal_width"}) || md.Dataset != "data" || md.Split.TrainingSamples != 120 {
@@ -110,25 +111,25 @@ func TestTrainFromDatasetAndArtifactory(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := []jfrog.ModelFile{{Name: "iris.parquet", Path: filepath.Join(src, "iris.parquet")}}
-	if _, err := repo.client.UploadDatasetVersion(ctx, tok, testMLRepo, "iris-pq", "1", files, nil, nil); err != nil {
+	if _, err := repo.client.UploadDatasetVersion(ctx, tok, jfrog.DatasetRef{Repo: testMLRepo, Name: "iris-pq", Version: "1"}, files, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("dataset latest", func(t *testing.T) {
 		out := filepath.Join(dir, "out-ds")
 		var o, e bytes.Buffer
-		code := runTrainWith(ctx, []string{"--dataset", "iris-pq", "--label", "species", "--output-dir", out, "--n-estimators", "10"}, s.env, nil, &o, &e)
+		code := runWith(ctx, s.env, []string{"train", "--dataset", "iris-pq", "--label", "species", "--output-dir", out, "--n-estimators", "10"}, &o, &e)
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, e.String())
 		}
-		var md ml.Metadata
-		readJSON(t, filepath.Join(out, metadataFile), &md)
-		if d := md.DataSource; d == nil || d.Kind != ml.SourceDataset || d.Dataset != "iris-pq" || d.DatasetVersion != "1" || d.Repository != testMLRepo || d.Rows != 150 {
+		var md jobspec.Metadata
+		readJSON(t, filepath.Join(out, jobspec.MetadataFile), &md)
+		if d := md.DataSource; d == nil || d.Kind != jobspec.SourceDataset || d.Dataset != "iris-pq" || d.DatasetVersion != "1" || d.Repository != testMLRepo || d.Rows != 150 {
 			t.Fatalf("data_source %+v", md.DataSource)
 		}
 	})
 	t.Run("missing dataset version", func(t *testing.T) {
 		var o, e bytes.Buffer
-		code := runTrainWith(ctx, []string{"--dataset", "iris-pq", "--dataset-version", "9", "--label", "species", "--output-dir", filepath.Join(dir, "none")}, s.env, nil, &o, &e)
+		code := runWith(ctx, s.env, []string{"train", "--dataset", "iris-pq", "--dataset-version", "9", "--label", "species", "--output-dir", filepath.Join(dir, "none")}, &o, &e)
 		if code != exitFailure || !strings.Contains(e.String(), "dataset iris-pq version 9") || strings.Count(e.String(), "\n") != 1 {
 			t.Fatalf("exit %d: %q", code, e.String())
 		}
@@ -145,13 +146,13 @@ func TestTrainFromDatasetAndArtifactory(t *testing.T) {
 		resp.Body.Close()
 		out := filepath.Join(dir, "out-art")
 		var o, e bytes.Buffer
-		code := runTrainWith(ctx, []string{"--artifactory", "data-generic/iris/train.csv", "--split-column", "split", "--output-dir", out, "--n-estimators", "10"}, s.env, nil, &o, &e)
+		code := runWith(ctx, s.env, []string{"train", "--artifactory", "data-generic/iris/train.csv", "--split-column", "split", "--output-dir", out, "--n-estimators", "10"}, &o, &e)
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, e.String())
 		}
-		var md ml.Metadata
-		readJSON(t, filepath.Join(out, metadataFile), &md)
-		if d := md.DataSource; d == nil || d.Kind != ml.SourceArtifactory || d.Artifactory != "data-generic/iris/train.csv" || d.SHA256 != ml.SHA256Hex(csv) {
+		var md jobspec.Metadata
+		readJSON(t, filepath.Join(out, jobspec.MetadataFile), &md)
+		if d := md.DataSource; d == nil || d.Kind != jobspec.SourceArtifactory || d.Artifactory != "data-generic/iris/train.csv" || d.SHA256 != ml.SHA256Hex(csv) {
 			b, _ := json.Marshal(md.DataSource)
 			t.Fatalf("data_source %s", b)
 		}

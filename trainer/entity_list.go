@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
@@ -19,11 +20,11 @@ type listedVersion struct {
 
 // runEntityList implements `trainer model|dataset list`: the complete
 // versions, newest first.
-func runEntityList(e entityCommand, ctx context.Context, args []string, env repoEnv, stdout, stderr io.Writer) int {
-	cmd := e.noun + " list"
+func runEntityList(c entityCommand, ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int {
+	cmd := c.noun + " list"
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	name := fs.String("name", "", e.noun+" name")
-	repoKey := fs.String("repo", "", "Machine Learning repository (default "+envMLRepo+")")
+	name := fs.String("name", "", c.noun+" name")
+	repoKey := fs.String("repo", "", "Machine Learning repository (default "+jobspec.EnvMLRepo+")")
 	asJSON := fs.Bool("json", false, "print the versions as a JSON array")
 	fs.Usage = usageFunc(fs, "trainer "+cmd+" --name N [--json]")
 	if code, stop := parseFlags(fs, args, stdout, stderr); stop {
@@ -32,22 +33,22 @@ func runEntityList(e entityCommand, ctx context.Context, args []string, env repo
 	if err := jfrog.ValidateModelName(*name); err != nil {
 		return usageError(stderr, cmd, "--name: %v", err)
 	}
-	repo, err := env.connect(*repoKey)
+	repo, err := connectRepo(e, *repoKey)
 	if err != nil {
 		return usageError(stderr, cmd, "%v", err)
 	}
 	var vs []jfrog.ModelVersionInfo
 	err = repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
 		var err error
-		if e.noun == "model" {
-			vs, err = repo.client.ListModelVersions(ctx, tok, repo.repo, *name)
+		if c.noun == "model" {
+			vs, err = repo.client.ListModelVersions(ctx, tok, jfrog.ModelRef{Repo: repo.repo, Name: *name})
 		} else {
-			vs, err = repo.client.ListDatasetVersions(ctx, tok, repo.repo, *name)
+			vs, err = repo.client.ListDatasetVersions(ctx, tok, jfrog.DatasetRef{Repo: repo.repo, Name: *name})
 		}
 		return err
 	})
 	if err != nil {
-		return failure(stderr, cmd, fmt.Errorf("list %s %s in %s: %w", e.noun, *name, repo.repo, err))
+		return failure(stderr, cmd, fmt.Errorf("list %s %s in %s: %w", c.noun, *name, repo.repo, err))
 	}
 	out := make([]listedVersion, len(vs))
 	for i, v := range vs {

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
@@ -28,13 +29,13 @@ type pulledFile struct {
 // runEntityPull implements `trainer model|dataset pull`: download a
 // version into a new or empty folder, every file verified by SHA-256, the
 // folder moved into place only when all match.
-func runEntityPull(e entityCommand, ctx context.Context, args []string, env repoEnv, stdout, stderr io.Writer) int {
-	cmd := e.noun + " pull"
+func runEntityPull(c entityCommand, ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int {
+	cmd := c.noun + " pull"
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	name := fs.String("name", "", e.noun+" name")
+	name := fs.String("name", "", c.noun+" name")
 	version := fs.String("version", "", "version, or \"latest\"")
 	dir := fs.String("dir", "", "new or empty folder that receives the files")
-	repoKey := fs.String("repo", "", "Machine Learning repository (default "+envMLRepo+")")
+	repoKey := fs.String("repo", "", "Machine Learning repository (default "+jobspec.EnvMLRepo+")")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	fs.Usage = usageFunc(fs, "trainer "+cmd+" --name N --version V|latest --dir DIR [--json]")
 	if code, stop := parseFlags(fs, args, stdout, stderr); stop {
@@ -51,7 +52,7 @@ func runEntityPull(e entityCommand, ctx context.Context, args []string, env repo
 	if *dir == "" {
 		return usageError(stderr, cmd, "--dir: give the folder to download into")
 	}
-	repo, err := env.connect(*repoKey)
+	repo, err := connectRepo(e, *repoKey)
 	if err != nil {
 		return usageError(stderr, cmd, "%v", err)
 	}
@@ -59,19 +60,19 @@ func runEntityPull(e entityCommand, ctx context.Context, args []string, env repo
 	var dl jfrog.DownloadResult
 	err = repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
 		var err error
-		if e.noun == "model" {
-			if v, err = repo.client.ResolveVersion(ctx, tok, repo.repo, *name, *version); err == nil {
-				dl, err = repo.client.DownloadModelVersion(ctx, tok, repo.repo, *name, v, *dir, nil)
+		if c.noun == "model" {
+			if v, err = repo.client.ResolveVersion(ctx, tok, jfrog.ModelRef{Repo: repo.repo, Name: *name, Version: *version}); err == nil {
+				dl, err = repo.client.DownloadModelVersion(ctx, tok, jfrog.ModelRef{Repo: repo.repo, Name: *name, Version: v}, *dir, nil)
 			}
 		} else {
-			if v, err = repo.client.ResolveDatasetVersion(ctx, tok, repo.repo, *name, *version); err == nil {
-				dl, err = repo.client.DownloadDatasetVersion(ctx, tok, repo.repo, *name, v, *dir, nil)
+			if v, err = repo.client.ResolveDatasetVersion(ctx, tok, jfrog.DatasetRef{Repo: repo.repo, Name: *name, Version: *version}); err == nil {
+				dl, err = repo.client.DownloadDatasetVersion(ctx, tok, jfrog.DatasetRef{Repo: repo.repo, Name: *name, Version: v}, *dir, nil)
 			}
 		}
 		return err
 	})
 	if err != nil {
-		return failure(stderr, cmd, fmt.Errorf("pull %s %s version %s from %s: %w", e.noun, *name, *version, repo.repo, err))
+		return failure(stderr, cmd, fmt.Errorf("pull %s %s version %s from %s: %w", c.noun, *name, *version, repo.repo, err))
 	}
 	out := pullResult{Name: *name, Version: v, Repository: repo.repo, Dir: *dir, Files: []pulledFile{}}
 	for _, f := range dl.Files {
@@ -80,7 +81,7 @@ func runEntityPull(e entityCommand, ctx context.Context, args []string, env repo
 	if *asJSON {
 		printJSON(stdout, out)
 	} else {
-		fmt.Fprintf(stdout, "pulled %s %s %s from %s into %s: %d files verified\n", e.noun, out.Name, out.Version, out.Repository, out.Dir, len(out.Files))
+		fmt.Fprintf(stdout, "pulled %s %s %s from %s into %s: %d files verified\n", c.noun, out.Name, out.Version, out.Repository, out.Dir, len(out.Files))
 	}
 	return exitOK
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
@@ -29,12 +30,12 @@ type pushResult struct {
 // folders as one version, the way frogml's log_model / upload_dataset_version
 // does (a folder's files keep their paths inside it; a file is stored
 // under its base name; frogml's skipped names such as .git are left out).
-func runEntityPush(e entityCommand, ctx context.Context, args []string, env repoEnv, stdout, stderr io.Writer) int {
-	cmd := e.noun + " push"
+func runEntityPush(c entityCommand, ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int {
+	cmd := c.noun + " push"
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	name := fs.String("name", "", e.noun+" name")
+	name := fs.String("name", "", c.noun+" name")
 	version := fs.String("version", "", "version (default: frogml's, the UTC time as 2006-01-02-15-04-05-000)")
-	repoKey := fs.String("repo", "", "Machine Learning repository (default "+envMLRepo+")")
+	repoKey := fs.String("repo", "", "Machine Learning repository (default "+jobspec.EnvMLRepo+")")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	props := propertyFlags{}
 	fs.Var(props, "property", "property key=value of the version (repeatable)")
@@ -63,28 +64,28 @@ func runEntityPush(e entityCommand, ctx context.Context, args []string, env repo
 	if err != nil {
 		return usageError(stderr, cmd, "%v", err)
 	}
-	repo, err := env.connect(*repoKey)
+	repo, err := connectRepo(e, *repoKey)
 	if err != nil {
 		return usageError(stderr, cmd, "%v", err)
 	}
 	var res jfrog.UploadResult
 	err = repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
 		var err error
-		if e.noun == "model" {
-			res, err = repo.client.UploadModelVersion(ctx, tok, repo.repo, *name, *version, files, props, nil)
+		if c.noun == "model" {
+			res, err = repo.client.UploadModelVersion(ctx, tok, jfrog.ModelRef{Repo: repo.repo, Name: *name, Version: *version}, files, &jfrog.UploadOptions{Properties: props})
 		} else {
-			res, err = repo.client.UploadDatasetVersion(ctx, tok, repo.repo, *name, *version, files, props, nil)
+			res, err = repo.client.UploadDatasetVersion(ctx, tok, jfrog.DatasetRef{Repo: repo.repo, Name: *name, Version: *version}, files, &jfrog.UploadOptions{Properties: props})
 		}
 		return err
 	})
 	if err != nil {
-		return failure(stderr, cmd, fmt.Errorf("push %s %s to %s: %w", e.noun, *name, repo.repo, err))
+		return failure(stderr, cmd, fmt.Errorf("push %s %s to %s: %w", c.noun, *name, repo.repo, err))
 	}
 	out := pushResult{Name: res.Name, Version: res.Version, Repository: res.Repo, URL: res.URL, Files: len(files), BytesSent: res.BytesSent, ChecksumDeployed: res.ChecksumDeployed}
 	if *asJSON {
 		printJSON(stdout, out)
 	} else {
-		fmt.Fprintf(stdout, "pushed %s %s %s to %s: %d files, %d bytes sent, %d already stored\n%s\n", e.noun, out.Name, out.Version, out.Repository, out.Files, out.BytesSent, out.ChecksumDeployed, out.URL)
+		fmt.Fprintf(stdout, "pushed %s %s %s to %s: %d files, %d bytes sent, %d already stored\n%s\n", c.noun, out.Name, out.Version, out.Repository, out.Files, out.BytesSent, out.ChecksumDeployed, out.URL)
 	}
 	return exitOK
 }

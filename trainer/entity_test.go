@@ -14,7 +14,9 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
+	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 )
 
 // runCLI runs `trainer args...` in a child process with only env (and PATH,
@@ -48,7 +50,7 @@ func TestEntityCLIWithJFrogToken(t *testing.T) {
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "ca.pem")
 	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.jfSrv.Certificate().Raw}), 0o600)
-	env := map[string]string{envJFURL: s.jfSrv.URL + "/artifactory", envJFToken: tok.Reveal(), envMLRepo: testMLRepo, "SSL_CERT_FILE": ca}
+	env := map[string]string{config.EnvJFrogURL: s.jfSrv.URL + "/artifactory", config.EnvJFrogToken: tok.Reveal(), jobspec.EnvMLRepo: testMLRepo, "SSL_CERT_FILE": ca}
 
 	data := filepath.Join(dir, "data")
 	os.MkdirAll(filepath.Join(data, "train", ".git"), 0o755)
@@ -100,7 +102,7 @@ func TestEntityCLIWithJFrogToken(t *testing.T) {
 		if code != exitOK || !strings.Contains(stdout, `"path":"model.onnx"`) {
 			t.Fatalf("pull: exit %d %q %q", code, stdout, stderr)
 		}
-		m, err := s.jfClient(t).GetModelManifest(context.Background(), tok, testMLRepo, "any-image-model", "2")
+		m, err := s.jfClient(t).GetModelManifest(context.Background(), tok, jfrog.ModelRef{Repo: testMLRepo, Name: "any-image-model", Version: "2"})
 		if err != nil || m.ModelFormat == nil || m.ModelFormat.Framework != "files" || m.ModelFormat.SerializationFormat != "onnx" {
 			t.Fatalf("manifest %+v %v", m.ModelFormat, err)
 		}
@@ -119,15 +121,15 @@ func TestEntityCLIWithJFrogToken(t *testing.T) {
 				t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
 			}
 		}
-		code, _, stderr := runCLI(t, map[string]string{envJFURL: s.jfSrv.URL}, "model", "list", "--name", "x", "--repo", testMLRepo)
-		if code != exitUsage || !strings.Contains(stderr, envJFToken) {
+		code, _, stderr := runCLI(t, map[string]string{config.EnvJFrogURL: s.jfSrv.URL}, "model", "list", "--name", "x", "--repo", testMLRepo)
+		if code != exitUsage || !strings.Contains(stderr, config.EnvJFrogToken) {
 			t.Errorf("JF_URL without a token: exit %d %q", code, stderr)
 		}
 	})
 	t.Run("a refused token", func(t *testing.T) {
-		bad := map[string]string{envJFURL: env[envJFURL], envJFToken: "not-a-token", envMLRepo: testMLRepo, "SSL_CERT_FILE": ca}
+		bad := map[string]string{config.EnvJFrogURL: env[config.EnvJFrogURL], config.EnvJFrogToken: "not-a-token", jobspec.EnvMLRepo: testMLRepo, "SSL_CERT_FILE": ca}
 		code, _, stderr := runCLI(t, bad, "dataset", "list", "--name", "tiny")
-		if code != exitFailure || !strings.Contains(stderr, envJFToken) || strings.Contains(stderr, "not-a-token") {
+		if code != exitFailure || !strings.Contains(stderr, config.EnvJFrogToken) || strings.Contains(stderr, "not-a-token") {
 			t.Errorf("exit %d %q", code, stderr)
 		}
 	})

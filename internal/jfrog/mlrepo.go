@@ -50,6 +50,9 @@ type UploadOptions struct {
 	// DisableChecksumDeploy sends every file's content without first trying
 	// a deploy by checksum.
 	DisableChecksumDeploy bool
+	// Properties are stored on the version (additionalData of the
+	// manifest), such as metrics and provenance; see ValidateProperty.
+	Properties map[string]string
 	// Retry is used for the calls that need their own retry rules: the
 	// start-transaction POST (retried only when the server did not process
 	// it) and content transfers (per-try timeout scaled with the size).
@@ -81,8 +84,8 @@ type startReply struct {
 	TransactionID          string `json:"transactionId"`
 }
 
-// UploadModelVersion stores files as version of model name in the Machine
-// Learning repository repo, the way frogml's log_model does: every file is
+// UploadModelVersion stores files as the model version ref, the way
+// frogml's log_model does: every file is
 // hashed first (one pass), then a transaction is started (POST
 // .../model/{name}/start-transaction/{version}), each file is deployed by
 // checksum (PUT with X-Checksum-Deploy: true and X-Checksum-Sha256, plus
@@ -90,17 +93,17 @@ type startReply struct {
 // by content (streamed from the file with the same checksum headers, so
 // the server rejects bytes that changed since hashing), and the
 // transaction is closed with the entity manifest (framework "files") and
-// props as additionalData. Names, version, properties and paths are
-// validated before any request. An empty version gets frogml's default,
-// the UTC time as 2006-01-02-15-04-05-000.
-func (c *Client) UploadModelVersion(ctx context.Context, token secret.Token, repo, name, version string, files []ModelFile, props map[string]string, opts *UploadOptions) (UploadResult, error) {
-	return c.uploadEntity(ctx, token, modelKind, repo, name, version, files, props, opts)
+// opts.Properties as additionalData. Names, version, properties and paths
+// are validated before any request. An empty ref.Version gets frogml's
+// default, the UTC time as 2006-01-02-15-04-05-000.
+func (c *Client) UploadModelVersion(ctx context.Context, token secret.Token, ref ModelRef, files []ModelFile, opts *UploadOptions) (UploadResult, error) {
+	return c.uploadEntity(ctx, token, modelKind, ref, files, opts)
 }
 
-// UploadDatasetVersion stores files as version of dataset name in the
-// Machine Learning repository repo, the way frogml's
-// upload_dataset_version does: the protocol of UploadModelVersion with the
-// dataset entity (POST .../dataset/{name}/start-transaction/{version}, PUT
+// UploadDatasetVersion stores files as the dataset version ref in a
+// Machine Learning repository, the way frogml's upload_dataset_version
+// does: the protocol of UploadModelVersion with the dataset entity (POST
+// .../dataset/{name}/start-transaction/{version}, PUT
 // .../dataset/entity-manifest/{name}/{version}/{transactionId} with the
 // datasetManifest part holding {"created_date","dataset_artifacts"})
 // [frogml storage frog_ml.py __upload_entity_version,
@@ -108,15 +111,16 @@ func (c *Client) UploadModelVersion(ctx context.Context, token secret.Token, rep
 // opts.SerializationFormat and the runtime fields are not used: a dataset
 // manifest has no model_format. res.Manifest lists the files in
 // ModelArtifacts.
-func (c *Client) UploadDatasetVersion(ctx context.Context, token secret.Token, repo, name, version string, files []ModelFile, props map[string]string, opts *UploadOptions) (UploadResult, error) {
-	return c.uploadEntity(ctx, token, datasetKind, repo, name, version, files, props, opts)
+func (c *Client) UploadDatasetVersion(ctx context.Context, token secret.Token, ref DatasetRef, files []ModelFile, opts *UploadOptions) (UploadResult, error) {
+	return c.uploadEntity(ctx, token, datasetKind, ModelRef(ref), files, opts)
 }
 
 // uploadEntity is UploadModelVersion for either entity kind.
-func (c *Client) uploadEntity(ctx context.Context, token secret.Token, k entityKind, repo, name, version string, files []ModelFile, props map[string]string, opts *UploadOptions) (UploadResult, error) {
+func (c *Client) uploadEntity(ctx context.Context, token secret.Token, k entityKind, ref ModelRef, files []ModelFile, opts *UploadOptions) (UploadResult, error) {
 	if opts == nil {
 		opts = &UploadOptions{}
 	}
+	repo, name, version, props := ref.Repo, ref.Name, ref.Version, opts.Properties
 	now := time.Now()
 	if version == "" {
 		s := now.UTC().Format("2006-01-02-15-04-05.000")

@@ -23,7 +23,7 @@ func TestDatasetVersionRoundTrip(t *testing.T) {
 		"train/part-1.csv": []byte("a,label\n2,y\n"),
 	}
 	files := writeFiles(t, t.TempDir(), content)
-	res, err := c.UploadDatasetVersion(ctx, s.admin, testRepo, "flowers", "1.0", files, map[string]string{"rows": "2"}, &jfrog.UploadOptions{Retry: fastRetry()})
+	res, err := c.UploadDatasetVersion(ctx, s.admin, jfrog.DatasetRef{Repo: testRepo, Name: "flowers", Version: "1.0"}, files, &jfrog.UploadOptions{Retry: fastRetry(), Properties: map[string]string{"rows": "2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,21 +47,21 @@ func TestDatasetVersionRoundTrip(t *testing.T) {
 		}
 	})
 	t.Run("list and latest", func(t *testing.T) {
-		vs, err := c.ListDatasetVersions(ctx, s.admin, testRepo, "flowers")
+		vs, err := c.ListDatasetVersions(ctx, s.admin, jfrog.DatasetRef{Repo: testRepo, Name: "flowers"})
 		if err != nil || len(vs) != 1 || vs[0].Version != "1.0" {
 			t.Fatalf("%+v %v", vs, err)
 		}
-		v, err := c.ResolveDatasetVersion(ctx, s.admin, testRepo, "flowers", jfrog.LatestVersion)
+		v, err := c.ResolveDatasetVersion(ctx, s.admin, jfrog.DatasetRef{Repo: testRepo, Name: "flowers", Version: jfrog.LatestVersion})
 		if err != nil || v != "1.0" {
 			t.Fatalf("%q %v", v, err)
 		}
-		if _, err := c.ListModelVersions(ctx, s.admin, testRepo, "flowers"); !errors.Is(err, jfrog.ErrNotFound) {
+		if _, err := c.ListModelVersions(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "flowers"}); !errors.Is(err, jfrog.ErrNotFound) {
 			t.Fatalf("models: %v", err)
 		}
 	})
 	t.Run("download verified", func(t *testing.T) {
 		dest := filepath.Join(t.TempDir(), "data")
-		dl, err := c.DownloadDatasetVersion(ctx, s.admin, testRepo, "flowers", "1.0", dest, nil)
+		dl, err := c.DownloadDatasetVersion(ctx, s.admin, jfrog.DatasetRef{Repo: testRepo, Name: "flowers", Version: "1.0"}, dest, nil)
 		if err != nil || len(dl.Files) != 2 {
 			t.Fatalf("%+v %v", dl, err)
 		}
@@ -80,10 +80,10 @@ func TestDownloadNestedManifestWritesNothing(t *testing.T) {
 	c := s.client(t)
 	ctx := context.Background()
 	files := writeFiles(t, t.TempDir(), map[string][]byte{"x/y": []byte("inner"), "z": []byte("file")})
-	if _, err := c.UploadModelVersion(ctx, s.admin, testRepo, "nested", "1", files, nil, &jfrog.UploadOptions{Retry: fastRetry()}); err != nil {
+	if _, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "nested", Version: "1"}, files, &jfrog.UploadOptions{Retry: fastRetry()}); err != nil {
 		t.Fatal(err)
 	}
-	m, err := c.GetModelManifest(ctx, s.admin, testRepo, "nested", "1")
+	m, err := c.GetModelManifest(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "nested", Version: "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestDownloadNestedManifestWritesNothing(t *testing.T) {
 	defer s.setFault(nil)
 	parent := t.TempDir()
 	dest := filepath.Join(parent, "model")
-	if _, err := c.DownloadModelVersion(ctx, s.admin, testRepo, "nested", "1", dest, nil); !errors.Is(err, jfrog.ErrUnavailable) {
+	if _, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "nested", Version: "1"}, dest, nil); !errors.Is(err, jfrog.ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable (a manifest with one path inside another)", err)
 	}
 	if got, _ := os.ReadDir(parent); len(got) != 0 {
@@ -124,7 +124,7 @@ func TestDownloadIgnoresPlantedSymlink(t *testing.T) {
 	c := s.client(t)
 	ctx := context.Background()
 	files := writeFiles(t, t.TempDir(), map[string][]byte{"model.json": []byte(`{}`), "sub/w.bin": []byte("weights")})
-	if _, err := c.UploadModelVersion(ctx, s.admin, testRepo, "linked", "1", files, nil, &jfrog.UploadOptions{Retry: fastRetry()}); err != nil {
+	if _, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "linked", Version: "1"}, files, &jfrog.UploadOptions{Retry: fastRetry()}); err != nil {
 		t.Fatal(err)
 	}
 	outside := t.TempDir()
@@ -132,7 +132,7 @@ func TestDownloadIgnoresPlantedSymlink(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(dest, "sub")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.DownloadModelVersion(ctx, s.admin, testRepo, "linked", "1", dest, &jfrog.DownloadOptions{Replace: true})
+	_, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "linked", Version: "1"}, dest, &jfrog.DownloadOptions{Replace: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestDownloadIgnoresPlantedSymlink(t *testing.T) {
 	if err := os.Symlink(outside, link); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DownloadModelVersion(ctx, s.admin, testRepo, "linked", "1", link, &jfrog.DownloadOptions{Replace: true}); !errors.Is(err, jfrog.ErrInvalidInput) {
+	if _, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "linked", Version: "1"}, link, &jfrog.DownloadOptions{Replace: true}); !errors.Is(err, jfrog.ErrInvalidInput) {
 		t.Fatalf("destination is a symbolic link: err = %v", err)
 	}
 	if got := listDir(t, outside); len(got) != 0 {

@@ -60,16 +60,16 @@ type DownloadResult struct {
 	Files []DownloadedFile
 }
 
-// GetModelManifest reads the entity manifest of a model version (GET
+// GetModelManifest reads the entity manifest of the model version ref (GET
 // /artifactory/api/machinelearning/{repo}/model/entity-manifest/{name}/{version}).
-func (c *Client) GetModelManifest(ctx context.Context, token secret.Token, repo, name, version string) (ModelManifest, error) {
-	return c.getManifest(ctx, token, modelKind, repo, name, version)
+func (c *Client) GetModelManifest(ctx context.Context, token secret.Token, ref ModelRef) (ModelManifest, error) {
+	return c.getManifest(ctx, token, modelKind, ref.Repo, ref.Name, ref.Version)
 }
 
-// GetDatasetManifest reads the entity manifest of a dataset version (GET
-// /artifactory/api/machinelearning/{repo}/dataset/entity-manifest/{name}/{version}).
-func (c *Client) GetDatasetManifest(ctx context.Context, token secret.Token, repo, name, version string) (DatasetManifest, error) {
-	m, err := c.getManifest(ctx, token, datasetKind, repo, name, version)
+// GetDatasetManifest reads the entity manifest of the dataset version ref
+// (GET /artifactory/api/machinelearning/{repo}/dataset/entity-manifest/{name}/{version}).
+func (c *Client) GetDatasetManifest(ctx context.Context, token secret.Token, ref DatasetRef) (DatasetManifest, error) {
+	m, err := c.getManifest(ctx, token, datasetKind, ref.Repo, ref.Name, ref.Version)
 	if err != nil {
 		return DatasetManifest{}, err
 	}
@@ -112,8 +112,8 @@ func validateRef(repo, name, version string) error {
 	return ValidateModelVersion(version)
 }
 
-// DownloadModelVersion downloads the model artifacts of a "files" model
-// version into destDir, at their artifact_path. The whole version is
+// DownloadModelVersion downloads the model artifacts of the "files" model
+// version ref into destDir, at their artifact_path. The whole version is
 // staged in one new temporary folder beside destDir, opened as an os.Root
 // so no path or symbolic link can lead a write outside it; each artifact
 // is streamed into it while its SHA-256 is computed (the server's
@@ -128,14 +128,14 @@ func validateRef(repo, name, version string) error {
 // inside another are refused before any request for content. Files are
 // not fsynced: since nothing on disk is ever trusted, a folder torn by a
 // crash is simply downloaded again.
-func (c *Client) DownloadModelVersion(ctx context.Context, token secret.Token, repo, name, version, destDir string, opts *DownloadOptions) (DownloadResult, error) {
-	return c.downloadEntity(ctx, token, modelKind, repo, name, version, destDir, opts)
+func (c *Client) DownloadModelVersion(ctx context.Context, token secret.Token, ref ModelRef, destDir string, opts *DownloadOptions) (DownloadResult, error) {
+	return c.downloadEntity(ctx, token, modelKind, ref.Repo, ref.Name, ref.Version, destDir, opts)
 }
 
-// DownloadDatasetVersion downloads the files of a dataset version into
+// DownloadDatasetVersion downloads the files of the dataset version ref into
 // destDir, with the guarantees of DownloadModelVersion.
-func (c *Client) DownloadDatasetVersion(ctx context.Context, token secret.Token, repo, name, version, destDir string, opts *DownloadOptions) (DownloadResult, error) {
-	return c.downloadEntity(ctx, token, datasetKind, repo, name, version, destDir, opts)
+func (c *Client) DownloadDatasetVersion(ctx context.Context, token secret.Token, ref DatasetRef, destDir string, opts *DownloadOptions) (DownloadResult, error) {
+	return c.downloadEntity(ctx, token, datasetKind, ref.Repo, ref.Name, ref.Version, destDir, opts)
 }
 
 func (c *Client) downloadEntity(ctx context.Context, token secret.Token, k entityKind, repo, name, version, destDir string, opts *DownloadOptions) (DownloadResult, error) {

@@ -26,22 +26,22 @@ type ModelVersionInfo struct {
 	Stored time.Time
 }
 
-// ListModelVersions lists the complete versions of model name in repo,
-// newest first (ties by version, descending). A version is complete when
+// ListModelVersions lists the complete versions of the model ref.Name in
+// ref.Repo (ref.Version is ignored), newest first (ties by version, descending). A version is complete when
 // its model-manifest.json exists. It reads GET
 // /artifactory/api/storage/{repo}/models/{name}?list&deep=1&depth=2 (the
 // models/{name}/{version}/ layout is INFERRED from frogml's upload paths).
 // A model with no version matches ErrNotFound.
-func (c *Client) ListModelVersions(ctx context.Context, token secret.Token, repo, name string) ([]ModelVersionInfo, error) {
-	return c.listVersions(ctx, token, modelKind, repo, name)
+func (c *Client) ListModelVersions(ctx context.Context, token secret.Token, ref ModelRef) ([]ModelVersionInfo, error) {
+	return c.listVersions(ctx, token, modelKind, ref.Repo, ref.Name)
 }
 
-// ListDatasetVersions lists the complete versions of dataset name in
-// repo, newest first, like ListModelVersions: a version is complete when
-// its dataset-manifest.json exists under datasets/{name}/{version}/
+// ListDatasetVersions lists the complete versions of the dataset ref.Name
+// in ref.Repo, newest first, like ListModelVersions: a version is complete
+// when its dataset-manifest.json exists under datasets/{name}/{version}/
 // (INFERRED layout, from frogml's folder_name "datasets").
-func (c *Client) ListDatasetVersions(ctx context.Context, token secret.Token, repo, name string) ([]ModelVersionInfo, error) {
-	return c.listVersions(ctx, token, datasetKind, repo, name)
+func (c *Client) ListDatasetVersions(ctx context.Context, token secret.Token, ref DatasetRef) ([]ModelVersionInfo, error) {
+	return c.listVersions(ctx, token, datasetKind, ref.Repo, ref.Name)
 }
 
 func (c *Client) listVersions(ctx context.Context, token secret.Token, k entityKind, repo, name string) ([]ModelVersionInfo, error) {
@@ -130,28 +130,28 @@ func parseVersionList(body []byte, manifest string) ([]ModelVersionInfo, error) 
 	return out, nil
 }
 
-// ResolveVersion returns version unchanged after validating it, or, for
-// "latest", the newest complete version of the model (see
-// ListModelVersions).
-func (c *Client) ResolveVersion(ctx context.Context, token secret.Token, repo, name, version string) (string, error) {
-	return c.resolveVersion(ctx, token, modelKind, repo, name, version)
+// ResolveVersion returns ref.Version unchanged after validating ref, or,
+// for LatestVersion ("latest"), the newest complete version of the model
+// (see ListModelVersions).
+func (c *Client) ResolveVersion(ctx context.Context, token secret.Token, ref ModelRef) (string, error) {
+	return c.resolveVersion(ctx, token, modelKind, ref)
 }
 
 // ResolveDatasetVersion is ResolveVersion for a dataset.
-func (c *Client) ResolveDatasetVersion(ctx context.Context, token secret.Token, repo, name, version string) (string, error) {
-	return c.resolveVersion(ctx, token, datasetKind, repo, name, version)
+func (c *Client) ResolveDatasetVersion(ctx context.Context, token secret.Token, ref DatasetRef) (string, error) {
+	return c.resolveVersion(ctx, token, datasetKind, ModelRef(ref))
 }
 
-func (c *Client) resolveVersion(ctx context.Context, token secret.Token, k entityKind, repo, name, version string) (string, error) {
-	if version != LatestVersion {
-		if err := validateRef(repo, name, version); err != nil {
+func (c *Client) resolveVersion(ctx context.Context, token secret.Token, k entityKind, ref ModelRef) (string, error) {
+	if ref.Version != LatestVersion {
+		if err := validateRef(ref.Repo, ref.Name, ref.Version); err != nil {
 			return "", err
 		}
-		return version, nil
+		return ref.Version, nil
 	}
-	vs, err := c.listVersions(ctx, token, k, repo, name)
+	vs, err := c.listVersions(ctx, token, k, ref.Repo, ref.Name)
 	if err != nil {
-		return "", fmt.Errorf("resolve %s of %s %s: %w", LatestVersion, k.noun, name, err)
+		return "", fmt.Errorf("resolve %s of %s %s: %w", LatestVersion, k.noun, ref.Name, err)
 	}
 	return vs[0].Version, nil
 }

@@ -208,6 +208,17 @@ variable "connection_name" {
   default     = "artifactory-registry"
 }
 
+variable "connection_category" {
+  description = "Category of that connection (AZUREML_CONNECTION_CATEGORY): GenericContainerRegistry, which Microsoft documents for registries used by image builds, or ContainerRegistry, for registries jobs pull their images from."
+  type        = string
+  default     = "GenericContainerRegistry"
+
+  validation {
+    condition     = contains(["GenericContainerRegistry", "ContainerRegistry"], var.connection_category)
+    error_message = "connection_category must be GenericContainerRegistry or ContainerRegistry."
+  }
+}
+
 variable "tags" {
   description = "Tags applied to every resource."
   type        = map(string)
