@@ -3,9 +3,14 @@ package jfrog_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,5 +159,80 @@ func TestDownloadIgnoresPlantedSymlink(t *testing.T) {
 	}
 	if got := listDir(t, outside); len(got) != 0 {
 		t.Fatalf("wrote through a linked destination: %v", got)
+	}
+}
+
+// TestDatasetUploadedAsFrogmlDoes sends the requests frogml's
+// upload_dataset_version sends (start-transaction without a version,
+// checksum deploy, a plain PUT of the content without checksum headers,
+// the datasetManifest part and additionalData "null") and downloads the
+// result with the client.
+func TestDatasetUploadedAsFrogmlDoes(t *testing.T) {
+	s := newMLServer(t, testRepo)
+	ctx := context.Background()
+	do := func(method, path, contentType string, body []byte, hdr map[string]string) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, s.srv.URL+"/artifactory"+path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+s.admin.Reveal())
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := s.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.Bytes()
+	}
+	code, body := do(http.MethodPost, "/api/machinelearning/"+testRepo+"/dataset/frog-data/start-transaction", "", nil, nil)
+	var start struct {
+		FilesUploadPath string `json:"filesUploadPath"`
+		TransactionID   string `json:"transactionId"`
+	}
+	if code != http.StatusOK || json.Unmarshal(body, &start) != nil || !strings.HasPrefix(start.FilesUploadPath, "datasets/frog-data/tmp/") {
+		t.Fatalf("start: %d %s", code, body)
+	}
+	// frogml takes the version from the upload path when it named none
+	version := strings.Split(strings.TrimPrefix(start.FilesUploadPath, "datasets/frog-data/tmp/"), "/")[0]
+	content := []byte("a,label\n1,x\n")
+	sum := sha256.Sum256(content)
+	sha := hex.EncodeToString(sum[:])
+	target := "/" + testRepo + "/" + start.FilesUploadPath + "/part-0.csv"
+	if code, _ := do(http.MethodPut, target, "", nil, map[string]string{"X-Checksum-Sha256": sha, "X-Checksum-Deploy": "true"}); code == http.StatusOK || code == http.StatusCreated {
+		t.Fatalf("checksum deploy of unknown content: %d", code)
+	}
+	if code, body := do(http.MethodPut, target, "", content, nil); code/100 != 2 {
+		t.Fatalf("content: %d %s", code, body)
+	}
+	manifest := fmt.Sprintf(`{"created_date":"2025-06-01T12:30:05.12","dataset_artifacts":[{"artifact_path":"part-0.csv","size":%d,"checksums":{"sha2":"%s"}}]}`, len(content), sha)
+	var mp bytes.Buffer
+	mw := multipart.NewWriter(&mp)
+	for _, part := range [][2]string{{"datasetManifest", manifest}, {"additionalData", "null"}} {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, part[0], part[0]))
+		h.Set("Content-Type", "application/octet-stream")
+		w, _ := mw.CreatePart(h)
+		w.Write([]byte(part[1]))
+	}
+	mw.Close()
+	if code, body := do(http.MethodPut, "/api/machinelearning/"+testRepo+"/dataset/entity-manifest/frog-data/"+version+"/"+start.TransactionID, mw.FormDataContentType(), mp.Bytes(), nil); code/100 != 2 {
+		t.Fatalf("end transaction: %d %s", code, body)
+	}
+	c := s.client(t)
+	v, err := c.ResolveDatasetVersion(ctx, s.admin, jfrog.DatasetRef{Repo: testRepo, Name: "frog-data", Version: jfrog.LatestVersion})
+	if err != nil || v != version {
+		t.Fatalf("latest %q, want %q: %v", v, version, err)
+	}
+	dest := filepath.Join(t.TempDir(), "d")
+	if _, err := c.DownloadDatasetVersion(ctx, s.admin, jfrog.DatasetRef{Repo: testRepo, Name: "frog-data", Version: v}, dest, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dest, "part-0.csv")); !bytes.Equal(got, content) {
+		t.Fatalf("%q", got)
 	}
 }
