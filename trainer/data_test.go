@@ -117,7 +117,7 @@ func TestTrainFromDatasetAndArtifactory(t *testing.T) {
 	t.Run("dataset latest", func(t *testing.T) {
 		out := filepath.Join(dir, "out-ds")
 		var o, e bytes.Buffer
-		code := runWith(ctx, s.env, []string{"train", "--dataset", "iris-pq", "--label", "species", "--output-dir", out, "--n-estimators", "10"}, &o, &e)
+		code := runWith(ctx, s.env, []string{"train", "--dataset", "iris-pq", "--label", "species", "--output-dir", out, "--n-estimators", "10", "--upload", "--model-name", "from-ds", "--version", "1"}, &o, &e)
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, e.String())
 		}
@@ -125,6 +125,15 @@ func TestTrainFromDatasetAndArtifactory(t *testing.T) {
 		readJSON(t, filepath.Join(out, jobspec.MetadataFile), &md)
 		if d := md.DataSource; d == nil || d.Kind != jobspec.SourceDataset || d.Dataset != "iris-pq" || d.DatasetVersion != "1" || d.Repository != testMLRepo || d.Rows != 150 {
 			t.Fatalf("data_source %+v", md.DataSource)
+		}
+		var props struct{ Properties map[string][]string }
+		if err := json.Unmarshal(s.adminDo(t, http.MethodGet, "/artifactory/api/storage/"+testMLRepo+"/models/from-ds/1?properties", "", ""), &props); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range map[string]string{"data_source": "dataset", "data_dataset": "iris-pq", "data_dataset_version": "1", "data_rows": "150", "data_sha256_prefix": md.DataSource.SHA256[:32]} {
+			if !slices.Equal(props.Properties[k], []string{v}) {
+				t.Errorf("property %s = %v, want %s", k, props.Properties[k], v)
+			}
 		}
 	})
 	t.Run("missing dataset version", func(t *testing.T) {

@@ -46,7 +46,7 @@ func TestLoadComplete(t *testing.T) {
 	if got, want := c.Rotation.ArtifactoryURL, "https://acme.jfrog.io"; got != want {
 		t.Errorf("ArtifactoryURL = %q, want %q", got, want)
 	}
-	if c.Rotation.TTL != 4*time.Hour || c.Rotation.SecretName != "artifactory-access-token-secret" {
+	if c.Rotation.TTL != 6*time.Hour || c.Rotation.SecretName != "artifactory-access-token-secret" {
 		t.Errorf("defaults not applied: %+v", c.Rotation)
 	}
 	if c.Jobs.ARMEndpoint != "https://management.azure.com" || c.Jobs.TrainerImage != "azureml-training" || c.Jobs.ConnectionCategory != "GenericContainerRegistry" {

@@ -129,6 +129,9 @@ func (c *Client) uploadEntity(ctx context.Context, token secret.Token, k entityK
 	if err := validateUpload(repo, name, version, files, props); err != nil {
 		return UploadResult{}, err
 	}
+	if err := ValidateFrameworkVersion(opts.FrameworkVersion); err != nil {
+		return UploadResult{}, err
+	}
 	digests := make([]digest, len(files))
 	for i, f := range files {
 		d, err := hashFile(f.Path, opts.AllChecksums)

@@ -138,7 +138,7 @@ variable "token_secret_name" {
 variable "secret_ttl" {
   description = "JFrog token lifetime in seconds (SECRET_TTL); the rotation runs at 80 % of it."
   type        = number
-  default     = 14400
+  default     = 21600
 
   validation {
     condition     = var.secret_ttl >= 300 && floor(var.secret_ttl) == var.secret_ttl
