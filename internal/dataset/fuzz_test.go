@@ -47,6 +47,10 @@ func FuzzLoadCSV(f *testing.F) {
 	})
 }
 
+// FuzzLoadParquet feeds Parquet bytes to Load. The Parquet library's
+// coverage varies between runs of one input (buffer pools, finalizers), so
+// the fuzzer keeps minimizing "new" inputs: run it with
+// -fuzzminimizetime 1s to fuzz rather than minimize.
 func FuzzLoadParquet(f *testing.F) {
 	f.Add(samplePQ(&testing.T{}, 0))
 	f.Add(samplePQ(&testing.T{}, 1))
