@@ -47,9 +47,9 @@ func runTrain(ctx context.Context, e *env, args []string, stdout, stderr io.Writ
 	f := trainFlags{image: e.cfg.Image}
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	f.dataFlags.register(fs)
-	fs.StringVar(&f.label, "label", "label", "label column")
-	fs.StringVar(&f.splitColumn, "split-column", "", "column holding train/test per row, used instead of a random split (default \"split\" for --data iris)")
-	fs.Float64Var(&f.testSize, "test-size", 0.2, "test fraction of a random split")
+	fs.StringVar(&f.label, jobspec.FlagLabel, "label", "label column")
+	fs.StringVar(&f.splitColumn, jobspec.FlagSplitColumn, "", "column holding train/test per row, used instead of a random split (default \"split\" for --data iris)")
+	fs.Float64Var(&f.testSize, jobspec.FlagTestSize, 0.2, "test fraction of a random split")
 	fs.Uint64Var(&f.seed, "seed", 42, "random seed (split, bootstrap, features)")
 	fs.StringVar(&f.model, "model", ml.RandomForest, "model: random_forest or logistic_regression")
 	fs.IntVar(&f.nEstimators, "n-estimators", 100, "number of trees")
@@ -70,7 +70,7 @@ func runTrain(ctx context.Context, e *env, args []string, stdout, stderr io.Writ
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	f.splitColumnSet = set["split-column"]
+	f.splitColumnSet = set[jobspec.FlagSplitColumn]
 	if err := f.dataFlags.validate(set); err != nil {
 		return usageError(stderr, "train", "%v", err)
 	}
