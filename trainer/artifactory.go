@@ -16,6 +16,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // Environment variables for the Artifactory ML repository, named as the
@@ -152,11 +153,13 @@ func connectModelRepo(env artifactoryEnv) (*modelRepo, error) {
 		}
 		cred = mi
 	}
-	store, err := keyvault.NewStore(env.VaultURL, cred, &keyvault.StoreOptions{ClientOptions: co, SecretName: env.SecretName})
+	store, err := keyvault.NewStore(env.VaultURL, cred, &keyvault.StoreOptions{ClientOptions: co, SecretName: env.SecretName,
+		SettingNames: keyvault.SettingNames{ClientID: envClientID, Vault: envKeyVaultURL, SecretName: envTokenSecret}})
 	if err != nil {
 		return nil, fmt.Errorf("key vault (%s/%s): %w", envKeyVaultName, envKeyVaultURL, err)
 	}
-	client, err := jfrog.NewClient(env.BaseURL, &jfrog.ClientOptions{ClientOptions: co})
+	client, err := jfrog.NewClient(env.BaseURL, &jfrog.ClientOptions{ClientOptions: co,
+		SettingNames: jfrog.SettingNames{PlatformURL: envArtifactoryHost, MLRepo: envMLRepo}})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", envArtifactoryHost, err)
 	}
@@ -168,7 +171,7 @@ func connectModelRepo(env artifactoryEnv) (*modelRepo, error) {
 // calls fn again with a newer version; otherwise the error says which
 // secret holds the rejected token.
 func (r *modelRepo) do(ctx context.Context, fn func(context.Context, secret.Token) error) error {
-	unauthorized := func(err error) bool { return errors.Is(err, jfrog.ErrUnauthorized) }
+	unauthorized := func(err error) bool { return errors.Is(err, upstream.ErrUnauthorized) }
 	return r.source.Do(ctx, unauthorized, func(ctx context.Context, c keyvault.Credentials) error {
 		return fn(ctx, c.AccessToken)
 	})

@@ -24,10 +24,10 @@ import (
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
 	devjfrog "github.com/frogbridge/frogbridge/internal/devstack/localjfrog"
 	devkv "github.com/frogbridge/frogbridge/internal/devstack/localvault"
-	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 const (
@@ -326,7 +326,7 @@ func TestTrainUploadInfer(t *testing.T) {
 		t.Fatalf("re-upload did not deploy by checksum: %s", stdout.String())
 	}
 	_, err = uploadArtifacts(ctx, s.env, out, "iris-classifier", "v2", io.Discard)
-	var re *jfrog.ResponseError
+	var re *upstream.ResponseError
 	if !errors.As(err, &re) || re.StatusCode != http.StatusConflict || !strings.Contains(err.Error(), "upload with a new version") {
 		t.Fatalf("uploading an existing version: %v", err)
 	}
@@ -414,7 +414,7 @@ func TestRotatedAndRevokedToken(t *testing.T) {
 		err := repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
 			calls++
 			_, err := repo.client.ListModelVersions(ctx, tok, testMLRepo, "absent")
-			if errors.Is(err, jfrog.ErrNotFound) {
+			if errors.Is(err, upstream.ErrNotFound) {
 				return nil // authenticated; the model simply does not exist
 			}
 			return err
@@ -431,7 +431,7 @@ func TestRotatedAndRevokedToken(t *testing.T) {
 	}
 	s.revoke(t, idB)
 	calls, err := list()
-	if !errors.Is(err, jfrog.ErrUnauthorized) || calls != 1 {
+	if !errors.Is(err, upstream.ErrUnauthorized) || calls != 1 {
 		t.Fatalf("revoked: %d calls, %v", calls, err)
 	}
 	msg := err.Error()

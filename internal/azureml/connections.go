@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // Connection categories and auth types of workspace connections.
@@ -47,7 +48,7 @@ func (c *Client) PutRegistryConnection(ctx context.Context, name, target, userna
 	}
 	switch {
 	case strings.TrimSpace(target) == "":
-		return fmt.Errorf("azureml: put connection %s: the registry target is empty: set ARTIFACTORY_HOST", name)
+		return fmt.Errorf("azureml: put connection %s: the registry target is empty: set %s", name, upstream.Setting(c.settings.RegistryHost, "the registry host"))
 	case username == "" || password.IsZero():
 		return fmt.Errorf("azureml: put connection %s: registry username or password is empty: run the token rotation so Key Vault holds JFrog credentials", name)
 	}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/rs/zerolog"
 
+	"github.com/frogbridge/frogbridge/internal/errkind"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/secret"
@@ -108,7 +108,7 @@ func NewService(cfg Config, deps Dependencies) (*Service, error) {
 		missing = append(missing, "SECRET_TTL")
 	}
 	if len(missing) > 0 {
-		return nil, &Error{Kind: KindConfig, Step: "configure", Err: fmt.Errorf("missing or invalid settings: %s", strings.Join(missing, ", "))}
+		return nil, &Error{Kind: errkind.Config, Step: "configure", Err: fmt.Errorf("missing or invalid settings: %s", strings.Join(missing, ", "))}
 	}
 	if deps.Tokens == nil || deps.Exchanger == nil || deps.Verifier == nil || deps.Revoker == nil || deps.Store == nil {
 		return nil, errors.New("rotation: Tokens, Exchanger, Verifier, Revoker and Store are required")
@@ -176,7 +176,7 @@ func (s *Service) Rotate(ctx context.Context, o RotateOptions) (Result, error) {
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
-				return Result{}, &Error{Kind: KindTimeout, Step: "start rotation", Err: ctx.Err()}
+				return Result{}, &Error{Kind: errkind.Timeout, Step: "start rotation", Err: ctx.Err()}
 			}
 		}
 		return s.rotate(ctx, o, start)
@@ -213,13 +213,13 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 	at, err := s.deps.Tokens.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{ScopeFor(s.cfg.Audience)}})
 	if err != nil {
 		e := fail("get managed identity token", fmt.Errorf("audience %s: check UAMI_CLIENT_ID and that the identity is assigned to the app: %w", s.cfg.Audience, err))
-		if e.Kind == KindUpstream {
-			e.Kind = KindAuthentication
+		if e.Kind == errkind.Upstream {
+			e.Kind = errkind.Authentication
 		}
 		return Result{}, e
 	}
 	if _, err := CheckClaims(at.Token, s.cfg.Audience, s.now()); err != nil {
-		return Result{}, &Error{Kind: KindAuthentication, Step: "check managed identity token", Err: err}
+		return Result{}, &Error{Kind: errkind.Authentication, Step: "check managed identity token", Err: err}
 	}
 
 	// 2. Exchange it at JFrog.
@@ -234,8 +234,8 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 	if err != nil {
 		s.revokeNew(ctx, log, ex, "it failed verification")
 		e := fail("verify new token", err)
-		if e.Kind != KindTimeout {
-			e.Kind = KindUpstream // JFrog rejecting a token it just issued is an upstream fault
+		if e.Kind != errkind.Timeout {
+			e.Kind = errkind.Upstream // JFrog rejecting a token it just issued is an upstream fault
 		}
 		return Result{}, e
 	}
@@ -247,7 +247,7 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 	}
 	if ex.Username == "" {
 		s.revokeNew(ctx, log, ex, "it has no user")
-		return Result{}, &Error{Kind: KindUpstream, Step: "verify new token", Err: fmt.Errorf("the token from OIDC integration %q has no username: set token_spec.username in its identity mapping (group-scoped tokens cannot be used)", s.cfg.ProviderName)}
+		return Result{}, &Error{Kind: errkind.Upstream, Step: "verify new token", Err: fmt.Errorf("the token from OIDC integration %q has no username: set token_spec.username in its identity mapping (group-scoped tokens cannot be used)", s.cfg.ProviderName)}
 	}
 
 	// 4. Store it as a new version.
@@ -294,10 +294,9 @@ type decision struct {
 // current reads the stored secret and decides whether to rotate.
 func (s *Service) current(ctx context.Context, o RotateOptions, start time.Time) (keyvault.Credentials, decision, error) {
 	cur, err := s.deps.Store.Current(ctx)
-	var kvErr *keyvault.ResponseError
 	switch {
 	case err == nil:
-	case errors.As(err, &kvErr) && kvErr.StatusCode == http.StatusNotFound:
+	case errors.Is(err, keyvault.ErrSecretNotFound):
 		return keyvault.Credentials{}, decision{why: "the secret has no version yet"}, nil
 	case errors.Is(err, keyvault.ErrMalformedSecret):
 		return keyvault.Credentials{}, decision{why: "the stored secret is malformed"}, nil
