@@ -439,3 +439,24 @@ func TestRotatedAndRevokedToken(t *testing.T) {
 		t.Fatalf("message %q", msg)
 	}
 }
+
+// TestHintsNameTheTrainersSettings: the shared clients' fix hints name the
+// trainer's variables, not the handler's.
+func TestHintsNameTheTrainersSettings(t *testing.T) {
+	s := newTestStack(t)
+	repo, err := connectModelRepo(s.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = repo.do(context.Background(), func(context.Context, secret.Token) error { return nil })
+	if !errors.Is(err, keyvault.ErrSecretNotFound) {
+		t.Fatalf("no secret stored yet: %v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, envTokenSecret) || strings.Contains(msg, "ARTIFACTORY_TOKEN_SECRET_NAME") {
+		t.Errorf("hint %q does not name %s alone", msg, envTokenSecret)
+	}
+	_, err = connectModelRepo(artifactoryEnv{BaseURL: "ftp://x", VaultURL: s.env.VaultURL, credential: s.env.credential})
+	if err == nil || !strings.Contains(err.Error(), envArtifactoryHost) || strings.Contains(err.Error(), "ARTIFACTORY_URL") {
+		t.Errorf("bad platform URL: %v", err)
+	}
+}

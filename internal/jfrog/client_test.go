@@ -350,3 +350,20 @@ func TestNewClientURL(t *testing.T) {
 		})
 	}
 }
+
+// TestHintsNameTheCallersSettings: hints use the caller's setting names,
+// and neutral words when it gave none.
+func TestHintsNameTheCallersSettings(t *testing.T) {
+	for _, tc := range []struct {
+		names jfrog.SettingNames
+		want  string
+	}{
+		{jfrog.SettingNames{}, "set the platform URL to the platform root"},
+		{jfrog.SettingNames{PlatformURL: "ARTIFACTORY_HOST"}, "set ARTIFACTORY_HOST to the platform root"},
+	} {
+		_, err := jfrog.NewClient("acme.jfrog.io", &jfrog.ClientOptions{SettingNames: tc.names})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("names %+v: %v, want %q", tc.names, err, tc.want)
+		}
+	}
+}

@@ -120,18 +120,18 @@ func decodeStrict(r io.Reader, v any) error {
 	if dec.More() {
 		return invalid("body", "has data after the JSON object")
 	}
-	if name := unknownMember(b, v); name != "" {
+	if name, ok := unknownMember(b, v); ok {
 		return invalid(name, "is not a known field")
 	}
 	return nil
 }
 
 // unknownMember returns the first member of the JSON object b that names
-// no field of the struct v points to ("" when every member does). Names
+// no field of the struct v points to, and whether there is one. Names
 // match case-insensitively, as encoding/json matches them. encoding/json's
 // DisallowUnknownFields reports an unknown member only as text, so the
 // members are walked here instead. b has been decoded into v already.
-func unknownMember(b []byte, v any) string {
+func unknownMember(b []byte, v any) (string, bool) {
 	t := reflect.TypeOf(v).Elem()
 	var known []string
 	for i := range t.NumField() {
@@ -147,23 +147,23 @@ func unknownMember(b []byte, v any) string {
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if _, err := dec.Token(); err != nil { // the opening {
-		return ""
+		return "", false
 	}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return ""
+			return "", false
 		}
 		key, _ := tok.(string)
 		if !slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, key) }) {
-			return key
+			return key, true
 		}
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
-			return ""
+			return "", false
 		}
 	}
-	return ""
+	return "", false
 }
 
 // ParseTrainingRequest decodes and validates a training request.
