@@ -42,9 +42,10 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 )
 
-// Maximum lengths of the upstream text a ResponseError keeps.
 const (
-	MaxCode    = 100
+	// MaxCode bounds the upstream error code New keeps.
+	MaxCode = 100
+	// MaxMessage bounds the upstream message New keeps.
 	MaxMessage = 500
 )
 
