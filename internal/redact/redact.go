@@ -56,9 +56,22 @@ const (
 	encodedValue = `(?:[^&"'\\\s#%]|%25)+`
 )
 
+// rule is one shape. The regular expression runs only when the text, in
+// lower case, contains one of triggers: most lines hold no secret, and a
+// substring search is far cheaper than a case-insensitive alternation.
 type rule struct {
-	re   *lazyregexp.Regexp
-	repl string
+	triggers []string
+	re       *lazyregexp.Regexp
+	repl     string
+}
+
+// keys returns the alternatives of a key list, as triggers.
+func keys(lists ...string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, strings.Split(l, "|")...)
+	}
+	return out
 }
 
 // keep keeps the first group (the key, separator and scheme).
@@ -68,36 +81,42 @@ const keep = "${1}" + Marker
 // table test in redact_test.go has a sample of every one.
 var rules = []rule{
 	// URL userinfo: scheme://user:password@host or scheme://token@host.
-	{lazyregexp.New(`(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@"'\\<>\[\]]+@`), "${1}" + Marker + "@"},
+	{[]string{"://"}, lazyregexp.New(`(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@"'\\<>\[\]]+@`), "${1}" + Marker + "@"},
 	// JWTs (Entra ID and JFrog access tokens): header.payload.signature,
 	// the header being base64 of `{"`.
-	{lazyregexp.New(`eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`), Marker},
+	{[]string{"eyj"}, lazyregexp.New(`eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`), Marker},
 	// JFrog reference tokens start with base64("reftkn:").
-	{lazyregexp.New(`cmVmdGtuOj[A-Za-z0-9+/=_-]{8,}`), Marker},
+	{[]string{"cmvmdgtuoj"}, lazyregexp.New(`cmVmdGtuOj[A-Za-z0-9+/=_-]{8,}`), Marker},
 	// JFrog API keys start with AKCp.
-	{lazyregexp.New(`AKCp[A-Za-z0-9]{10,}`), Marker},
+	{[]string{"akcp"}, lazyregexp.New(`AKCp[A-Za-z0-9]{10,}`), Marker},
 	// Bearer credentials anywhere.
-	{lazyregexp.New(`(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}`), keep},
+	{[]string{"bearer"}, lazyregexp.New(`(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}`), keep},
 	// JSON members, quoted values: spaces and all, up to the closing quote.
-	{lazyregexp.New(`(?i)((?:` + spacedKeys + `|` + connKeys + `|` + plainKeys + `)` + sep + open + `)` + quotedValue), keep},
-	{lazyregexp.New(`(?i)("(?:` + jsonKeys + `)\\?"\s*:\s*\\?")` + quotedValue), keep},
+	{keys(spacedKeys, connKeys, plainKeys), lazyregexp.New(`(?i)((?:` + spacedKeys + `|` + connKeys + `|` + plainKeys + `)` + sep + open + `)` + quotedValue), keep},
+	{keys(jsonKeys), lazyregexp.New(`(?i)("(?:` + jsonKeys + `)\\?"\s*:\s*\\?")` + quotedValue), keep},
 	// Unquoted values.
 	// A value that already is the marker matches as a whole, so that a
 	// second pass leaves it as it is.
-	{lazyregexp.New(`(?i)((?:` + spacedKeys + `)` + sep + `)(?:` + marker + `|[^"'\\,;&\[\]{}<>\r\n]+)`), keep},
-	{lazyregexp.New(`(?i)((?:` + connKeys + `)` + sep + `)(?:` + marker + `|[^"'\\\s;\[\]]+)`), keep},
-	{lazyregexp.New(`(?i)((?:` + plainKeys + `)` + sep + scheme + `)(?:` + marker + `|[^"'\\\s,;&\[\]{}<>]+)`), keep},
+	{keys(spacedKeys), lazyregexp.New(`(?i)((?:` + spacedKeys + `)` + sep + `)(?:` + marker + `|[^"'\\,;&\[\]{}<>\r\n]+)`), keep},
+	{keys(connKeys), lazyregexp.New(`(?i)((?:` + connKeys + `)` + sep + `)(?:` + marker + `|[^"'\\\s;\[\]]+)`), keep},
+	{keys(plainKeys), lazyregexp.New(`(?i)((?:` + plainKeys + `)` + sep + scheme + `)(?:` + marker + `|[^"'\\\s,;&\[\]{}<>]+)`), keep},
 	// Function keys and SAS signatures in a query string.
-	{lazyregexp.New(`(?i)((?:^|[?&;])(?:code|sig)=)[^&"'\\\s\[\]#;]+`), keep},
+	{[]string{"code=", "sig="}, lazyregexp.New(`(?i)((?:^|[?&;])(?:code|sig)=)[^&"'\\\s\[\]#;]+`), keep},
 	// The same parameters URL-encoded inside another parameter
 	// (redirect=https%3A%2F%2Fapp%2Fapi%3Fcode%3D…).
-	{lazyregexp.New(`(?i)((?:^|%3F|%26|%3B|[?&;\s"'=])(?:code|sig|access_token|refresh_token|id_token|client_secret|client_assertion|password)%3D)` + encodedValue), keep},
+	{[]string{"%3d"}, lazyregexp.New(`(?i)((?:^|%3F|%26|%3B|[?&;\s"'=])(?:code|sig|access_token|refresh_token|id_token|client_secret|client_assertion|password)%3D)` + encodedValue), keep},
 }
 
 // String returns s with every secret-shaped value replaced by Marker.
 func String(s string) string {
+	lower := strings.ToLower(s)
 	for _, r := range rules {
-		s = r.re.ReplaceAllString(s, r.repl)
+		for _, t := range r.triggers {
+			if strings.Contains(lower, t) {
+				s = r.re.ReplaceAllString(s, r.repl)
+				break
+			}
+		}
 	}
 	return s
 }
