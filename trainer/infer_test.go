@@ -30,6 +30,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 const (
@@ -286,7 +287,7 @@ func TestTrainUploadInfer(t *testing.T) {
 		t.Fatalf("re-upload did not deploy by checksum: %s", stdout.String())
 	}
 	_, err = uploadArtifacts(ctx, s.env, out, "iris-classifier", "v2", io.Discard)
-	var re *jfrog.ResponseError
+	var re *upstream.ResponseError
 	if !errors.As(err, &re) || re.StatusCode != http.StatusConflict || !strings.Contains(err.Error(), "upload with a new version") {
 		t.Fatalf("uploading an existing version: %v", err)
 	}
@@ -374,7 +375,7 @@ func TestRotatedAndRevokedToken(t *testing.T) {
 		err := repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
 			calls++
 			_, err := repo.client.ListModelVersions(ctx, tok, jfrog.ModelRef{Repo: testMLRepo, Name: "absent"})
-			if errors.Is(err, jfrog.ErrNotFound) {
+			if errors.Is(err, upstream.ErrNotFound) {
 				return nil // authenticated; the model simply does not exist
 			}
 			return err
@@ -391,7 +392,7 @@ func TestRotatedAndRevokedToken(t *testing.T) {
 	}
 	s.revoke(t, idB)
 	calls, err := list()
-	if !errors.Is(err, jfrog.ErrUnauthorized) || calls != 1 {
+	if !errors.Is(err, upstream.ErrUnauthorized) || calls != 1 {
 		t.Fatalf("revoked: %d calls, %v", calls, err)
 	}
 	msg := err.Error()
@@ -418,4 +419,27 @@ func FuzzPropertyValue(f *testing.F) {
 			t.Fatalf("propertyValue(%q) = %q, then %q", s, out, again)
 		}
 	})
+}
+
+// TestHintsNameTheTrainersSettings: the shared clients' fix hints name the
+// trainer's variables, not the handler's.
+func TestHintsNameTheTrainersSettings(t *testing.T) {
+	s := newTestStack(t)
+	repo, err := connectModelRepo(s.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = repo.do(context.Background(), func(context.Context, secret.Token) error { return nil })
+	if !errors.Is(err, keyvault.ErrSecretNotFound) {
+		t.Fatalf("no secret stored yet: %v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, jobspec.EnvSecretName) || strings.Contains(msg, "ARTIFACTORY_TOKEN_SECRET_NAME") {
+		t.Errorf("hint %q does not name %s alone", msg, jobspec.EnvSecretName)
+	}
+	cfg := *s.env.cfg
+	cfg.Artifactory.BaseURL = "ftp://x"
+	_, err = connectModelRepo(&env{cfg: &cfg, credential: s.env.credential, transport: s.env.transport})
+	if err == nil || !strings.Contains(err.Error(), jobspec.EnvArtifactoryHost) || strings.Contains(err.Error(), "ARTIFACTORY_URL") {
+		t.Errorf("bad platform URL: %v", err)
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // ErrChecksumMismatch matches a download (or deploy) whose bytes do not
@@ -132,7 +133,7 @@ func (c *Client) DownloadModelVersion(ctx context.Context, token secret.Token, r
 		local := filepath.Join(destDir, filepath.FromSlash(a.ArtifactPath))
 		rel, err := filepath.Rel(destDir, local)
 		if err != nil || !filepath.IsLocal(rel) {
-			return res, fmt.Errorf("jfrog: artifact path %q leaves the download folder: %w", a.ArtifactPath, ErrUnavailable)
+			return res, fmt.Errorf("jfrog: artifact path %q leaves the download folder: %w", a.ArtifactPath, upstream.ErrUnavailable)
 		}
 		src := c.sourcePath(repo, name, version, a)
 		tmp, err := c.fetchVerified(ctx, token, repo, src, local, a, opts)
@@ -240,10 +241,10 @@ func (c *Client) fetchOnce(ctx context.Context, token secret.Token, repo, src st
 	case errors.As(err, &werr):
 		return fmt.Errorf("jfrog: download %s: write %s: %w", where, dst.Name(), err)
 	default:
-		return fmt.Errorf("jfrog: download %s after %d bytes: %w: %w: %w", where, n, ErrUnavailable, errBodyBroken, err)
+		return fmt.Errorf("jfrog: download %s after %d bytes: %w: %w: %w", where, n, upstream.ErrUnavailable, errBodyBroken, err)
 	}
 	if n < a.Size {
-		return fmt.Errorf("jfrog: download %s: got %d of %d bytes: %w: %w", where, n, a.Size, ErrUnavailable, errBodyBroken)
+		return fmt.Errorf("jfrog: download %s: got %d of %d bytes: %w: %w", where, n, a.Size, upstream.ErrUnavailable, errBodyBroken)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); n != a.Size || sum != a.Checksums.Sha2 {
 		return fmt.Errorf("jfrog: download %s: received %d bytes with sha256 %s, the manifest says %d bytes with %s: nothing was written: %w",
