@@ -187,6 +187,10 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
+	onnxBytes, err := exportONNX(res.Model, modelBytes)
+	if err != nil {
+		return err
+	}
 	hp := ml.Hyperparameters{}
 	nEst := 0
 	if res.Model.Forest != nil {
@@ -233,14 +237,17 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 		files = append(files, files[2])
 		files[3].dir = f.metadataDir
 	}
+	if err := ml.WriteFileAtomic(filepath.Join(f.outputDir, onnxFile), onnxBytes, 0o644); err != nil {
+		return err
+	}
 	for _, o := range files {
 		if err := ml.WriteFileAtomic(filepath.Join(o.dir, o.name), o.data, 0o644); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "trained %s %s (%s) on %s: %d train / %d test rows, accuracy %.4f, fit %.3fs\nwrote %s (sha256 %s)\n",
+	fmt.Fprintf(stdout, "trained %s %s (%s) on %s: %d train / %d test rows, accuracy %.4f, fit %.3fs\nwrote %s (sha256 %s)\nwrote %s (%d bytes)\n",
 		f.modelName, f.version, f.model, meta.Dataset, trainSet.Rows(), testSet.Rows(), res.Report.Accuracy, res.FitSeconds,
-		filepath.Join(f.outputDir, modelFile), meta.ModelSHA256)
+		filepath.Join(f.outputDir, modelFile), meta.ModelSHA256, filepath.Join(f.outputDir, onnxFile), len(onnxBytes))
 	return nil
 }
 
