@@ -16,6 +16,19 @@ import (
 // onnxFile is the ONNX model written beside model.json.
 const onnxFile = "model.onnx"
 
+// serializationFormat is the version's model_format.serialization_format:
+// "onnx", what frogml 1.2.46's files.log_model records for a .onnx file
+// (FilesModelVersionManager takes the source file's extension,
+// frogml/sdk/model_version/model_loggers/files_model_version_manager.py)
+// and one of the formats its _log_model accepts
+// (__model_framework_from_file_format, frogml/sdk/model_version/utils/storage.py;
+// ONNX_FRAMEWORK_FORMAT = "onnx" in frogml/sdk/model_version/constants.py);
+// "json" is refused there. The framework stays "files", which
+// frogml.files.load_model and trainer infer require; frogml.onnx.load_model
+// would want framework "onnx" and a file named <model name>.onnx instead
+// (frogml/sdk/model_version/onnx/__init__.py).
+const serializationFormat = "onnx"
+
 // runExport converts a model.json into model.onnx. The model file is
 // verified as trainer predict verifies it; nothing is written unless the
 // whole conversion succeeded.

@@ -62,7 +62,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&f.metadataDir, "metadata-dir", "", "directory that receives a copy of metadata.json (the AzureML named output)")
 	fs.StringVar(&f.modelName, "model-name", envOr(envModelName, "iris-classifier"), "model name (env "+envModelName+")")
 	fs.StringVar(&f.version, "version", envOr(envModelVersion, ""), "model version (env "+envModelVersion+"; default vYYYYMMDDHHMMSS, UTC)")
-	fs.BoolVar(&f.upload, "upload", false, "upload model.json, metrics.json and metadata.json to the Artifactory ML repository (or UPLOAD_TO_ARTIFACTORY=true)")
+	fs.BoolVar(&f.upload, "upload", false, "upload model.onnx, model.json, metrics.json and metadata.json to the Artifactory ML repository (or UPLOAD_TO_ARTIFACTORY=true)")
 	fs.Usage = usageFunc(fs, "trainer train [flags]")
 	if code, stop := parseFlags(fs, args, stdout, stderr); stop {
 		return code

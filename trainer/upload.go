@@ -16,11 +16,11 @@ import (
 )
 
 // uploadedFiles are the files of a trained model version, in upload order
-// (model.json first: it names the serialization format).
-var uploadedFiles = []string{modelFile, metricsFile, metadataFile}
+// (the ONNX model first, the file the serialization format describes).
+var uploadedFiles = []string{onnxFile, modelFile, metricsFile, metadataFile}
 
-// uploadArtifacts uploads model.json, metrics.json and metadata.json from
-// outputDir as version of model modelName in the repository env.Repo,
+// uploadArtifacts uploads model.onnx, model.json, metrics.json and
+// metadata.json from outputDir as version of model modelName in the repository env.Repo,
 // with metrics, parameters and provenance as properties, prints the
 // version's URL to stdout and returns it. The local files are only read.
 func uploadArtifacts(ctx context.Context, env artifactoryEnv, outputDir, modelName, version string, stdout io.Writer) (versionURL string, err error) {
@@ -39,7 +39,7 @@ func uploadArtifacts(ctx context.Context, env artifactoryEnv, outputDir, modelNa
 	var res jfrog.UploadResult
 	err = repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
 		var err error
-		res, err = repo.client.UploadModelVersion(ctx, tok, env.Repo, modelName, version, files, props, &jfrog.UploadOptions{SerializationFormat: "json"})
+		res, err = repo.client.UploadModelVersion(ctx, tok, env.Repo, modelName, version, files, props, &jfrog.UploadOptions{SerializationFormat: serializationFormat})
 		return err
 	})
 	if err != nil {

@@ -146,7 +146,6 @@ func Build(m *ml.Model, opts *Options) (*onnxpb.ModelProto, error) {
 		ProducerName:    proto.String(ProducerName),
 		ProducerVersion: proto.String(opts.ProducerVersion),
 		Domain:          proto.String("io.frogbridge"),
-		ModelVersion:    proto.Int64(int64(ml.ModelSchemaVersion)),
 		DocString:       proto.String("frogbridge " + m.Type + " classifier; inputs " + string(features) + ", classes " + string(classes)),
 		OpsetImport: []*onnxpb.OperatorSetIdProto{
 			{Domain: proto.String(""), Version: proto.Int64(Opset)},
