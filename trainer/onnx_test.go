@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -151,6 +152,9 @@ func TestONNXMatchesTrainerPredict(t *testing.T) {
 				t.Fatalf("train: exit %d: %s", code, stderr)
 			}
 			compareWithRuntime(t, out, tc.input)
+			if edges := thresholdRows(t, out); edges != "" {
+				compareWithRuntime(t, out, edges)
+			}
 		})
 	}
 }
@@ -184,4 +188,47 @@ func writeBinaryIris(t *testing.T, iris, path string) {
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// thresholdRows writes rows whose every value equals a split threshold of
+// the forest in outDir, so that the split rule's boundary (x equal to the
+// threshold goes left) is exercised, and returns the CSV's path; "" for a
+// linear model.
+func thresholdRows(t *testing.T, outDir string) string {
+	t.Helper()
+	m, err := ml.LoadModel(filepath.Join(outDir, modelFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Forest == nil {
+		return ""
+	}
+	byFeature := make([][]float32, len(m.Features))
+	for _, tr := range m.Forest.Trees {
+		for _, n := range tr.Nodes() {
+			if n.Feature >= 0 {
+				byFeature[n.Feature] = append(byFeature[n.Feature], n.Threshold)
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString(strings.Join(m.Features, ",") + "\n")
+	for r := range 300 {
+		for f, th := range byFeature {
+			if f > 0 {
+				b.WriteByte(',')
+			}
+			v := float32(0)
+			if len(th) > 0 {
+				v = th[(r*(f+7))%len(th)]
+			}
+			b.WriteString(strconv.FormatFloat(float64(v), 'g', -1, 32))
+		}
+		b.WriteByte('\n')
+	}
+	path := filepath.Join(outDir, "threshold-rows.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
