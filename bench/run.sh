@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FROGBRIDGE_BIN_DIR="$PWD/bin"
-sections=("${@:-handler rotation trainer mlrepo}")
+sections=("${@:-handler rotation trainer mlrepo onnx}")
 sections=(${sections[@]})
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
