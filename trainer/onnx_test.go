@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/onnx/ortnode"
+	"github.com/frogbridge/frogbridge/internal/testbin"
 )
 
 // probaTolerance is how far onnxruntime's float32 probabilities may be
@@ -60,6 +62,25 @@ func synthTestRows(t *testing.T, dir string) (all, test string) {
 	return all, test
 }
 
+// trainerExe runs the trainer binary (testbin: FROGBRIDGE_BIN_DIR or a
+// fresh build, without the race detector, which would make the synth100k
+// fits take minutes) and returns its exit code and stderr.
+func trainerExe(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(testbin.Path(t, "trainer"), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), stderr.String()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exitOK, stderr.String()
+}
+
 // compareWithRuntime scores input with model.onnx in onnxruntime and with
 // `trainer predict` on model.json in outDir, and checks that the labels are
 // identical and the probabilities within probaTolerance. It returns the
@@ -69,7 +90,7 @@ func compareWithRuntime(t *testing.T, outDir, input string) int {
 	var md ml.Metadata
 	readJSON(t, filepath.Join(outDir, metadataFile), &md)
 	predOut := filepath.Join(outDir, "predictions.json")
-	if code, _, stderr := runArgs(t, "predict", "--model", filepath.Join(outDir, modelFile), "--input", input, "--proba", "--output", predOut); code != exitOK {
+	if code, stderr := trainerExe(t, "predict", "--model", filepath.Join(outDir, modelFile), "--input", input, "--proba", "--output", predOut); code != exitOK {
 		t.Fatalf("trainer predict: exit %d: %s", code, stderr)
 	}
 	var want predictionsDoc
@@ -106,9 +127,9 @@ func compareWithRuntime(t *testing.T, outDir, input string) int {
 	return len(want.Predictions)
 }
 
-// TestONNXMatchesTrainerPredict trains each model kind, then scores the
-// model.onnx written beside model.json with onnxruntime-node and compares
-// it with trainer predict on the same rows.
+// TestONNXMatchesTrainerPredict trains each model kind with the trainer
+// binary, then scores the model.onnx written beside model.json with
+// onnxruntime-node and compares it with trainer predict on the same rows.
 func TestONNXMatchesTrainerPredict(t *testing.T) {
 	if err := ortnode.Available(); err != nil {
 		t.Skipf("skipping the ONNX runtime comparison: %v", err)
@@ -148,7 +169,7 @@ func TestONNXMatchesTrainerPredict(t *testing.T) {
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(dir, fmt.Sprint("out", i))
-			if code, _, stderr := runArgs(t, append([]string{"train", "--output-dir", out, "--version", "v1"}, tc.train...)...); code != exitOK {
+			if code, stderr := trainerExe(t, append([]string{"train", "--output-dir", out, "--version", "v1"}, tc.train...)...); code != exitOK {
 				t.Fatalf("train: exit %d: %s", code, stderr)
 			}
 			compareWithRuntime(t, out, tc.input)
