@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
+	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/onnx"
 )
@@ -28,6 +29,10 @@ const onnxFile = "model.onnx"
 // would want framework "onnx" and a file named <model name>.onnx instead
 // (frogml/sdk/model_version/onnx/__init__.py).
 const serializationFormat = "onnx"
+
+// inferDownload leaves model.onnx out of trainer infer's download: infer
+// predicts with model.json.
+var inferDownload = &jfrog.DownloadOptions{Only: func(p string) bool { return p != onnxFile }}
 
 // runExport converts a model.json into model.onnx. The model file is
 // verified as trainer predict verifies it; nothing is written unless the

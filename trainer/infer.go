@@ -130,7 +130,7 @@ func infer(ctx context.Context, f inferFlags, repo *modelRepo, now time.Time, st
 			return err
 		}
 		version = v
-		dl, err = repo.client.DownloadModelVersion(ctx, tok, repo.repo, f.modelName, v, f.modelDir, nil)
+		dl, err = repo.client.DownloadModelVersion(ctx, tok, repo.repo, f.modelName, v, f.modelDir, inferDownload)
 		return err
 	})
 	if err != nil {

@@ -373,6 +373,12 @@ func TestTrainUploadInfer(t *testing.T) {
 	if got.Accuracy != metrics.Accuracy || got.ModelVersion != "v2" || got.ModelType != ml.RandomForest || got.ModelPath != filepath.Join(results, "model", modelFile) {
 		t.Fatalf("results %+v, local accuracy %v", got, metrics.Accuracy)
 	}
+	if _, err := os.Stat(filepath.Join(results, "model", onnxFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("infer downloaded %s, which it does not use: %v", onnxFile, err)
+	}
+	if _, err := os.Stat(filepath.Join(results, "model", metadataFile)); err != nil {
+		t.Errorf("infer did not download %s: %v", metadataFile, err)
+	}
 	if !strings.Contains(stdout.String(), "sample 1: predicted") || !strings.Contains(stdout.String(), "iris-classifier v2") {
 		t.Fatalf("summary %q", stdout.String())
 	}
