@@ -29,9 +29,10 @@
 // for two classes.
 //
 // Versions: IR version 8 with the default opset 17 and ai.onnx.ml opset 3,
-// the newest set ONNX 1.12 defines. onnxruntime runs it since 1.12 and the
-// ONNX checker of Debian's python3-onnx (1.12) accepts it; newer versions
-// read older models.
+// the newest set ONNX 1.12 defines, so that the ONNX checker of Debian's
+// python3-onnx (1.12) accepts it; runtimes read older versions than their
+// own. Tested with onnxruntime 1.30.0; onnxruntime's version matrix pairs
+// ONNX 1.12 with onnxruntime 1.13 (from memory, not verified here).
 package onnx
 
 import (
