@@ -8,14 +8,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/frogbridge/frogbridge/internal/atomicfile"
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/onnx"
 )
-
-// onnxFile is the ONNX model written beside model.json.
-const onnxFile = "model.onnx"
 
 // serializationFormat is the version's model_format.serialization_format:
 // "onnx", what frogml 1.2.46's files.log_model records for a .onnx file
@@ -32,12 +31,12 @@ const serializationFormat = "onnx"
 
 // inferDownload leaves model.onnx out of trainer infer's download: infer
 // predicts with model.json.
-var inferDownload = &jfrog.DownloadOptions{Only: func(p string) bool { return p != onnxFile }}
+var inferDownload = &jfrog.DownloadOptions{Only: func(p string) bool { return p != jobspec.ONNXFile }}
 
 // runExport converts a model.json into model.onnx. The model file is
 // verified as trainer predict verifies it; nothing is written unless the
 // whole conversion succeeded.
-func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runExport(ctx context.Context, _ *env, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	modelPath := fs.String("model", "", "model file (model.json) written by trainer train")
 	out := fs.String("out", "", "ONNX file to write (default model.onnx beside --model); written atomically")
@@ -50,7 +49,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return usageError(stderr, "export", "--model is required")
 	}
 	if *out == "" {
-		*out = filepath.Join(filepath.Dir(*modelPath), onnxFile)
+		*out = filepath.Join(filepath.Dir(*modelPath), jobspec.ONNXFile)
 	}
 	m, err := ml.LoadModel(*modelPath, &ml.LoadOptions{SHA256: *sha})
 	if err != nil {
@@ -78,7 +77,7 @@ func writeONNX(m *ml.Model, modelPath, path string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := ml.WriteFileAtomic(path, b, 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
 		return 0, err
 	}
 	return len(b), nil

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 )
 
 // TestExportMatchesTrain: trainer export of a model.json gives the bytes
@@ -17,12 +19,12 @@ func TestExportMatchesTrain(t *testing.T) {
 	if code, _, stderr := runArgs(t, "train", "--output-dir", out, "--version", "v1", "--n-estimators", "7"); code != exitOK {
 		t.Fatalf("train: exit %d: %s", code, stderr)
 	}
-	want, err := os.ReadFile(filepath.Join(out, onnxFile))
+	want, err := os.ReadFile(filepath.Join(out, jobspec.ONNXFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	explicit := filepath.Join(dir, "exported.onnx")
-	code, stdout, stderr := runArgs(t, "export", "--model", filepath.Join(out, modelFile), "--out", explicit)
+	code, stdout, stderr := runArgs(t, "export", "--model", filepath.Join(out, jobspec.ModelFile), "--out", explicit)
 	if code != exitOK || !strings.Contains(stdout, "ONNX IR 8, opset 17, ai.onnx.ml opset 3") {
 		t.Fatalf("export: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
@@ -37,14 +39,14 @@ func TestExportMatchesTrain(t *testing.T) {
 	if err := os.MkdirAll(elsewhere, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(filepath.Join(out, modelFile))
-	if err := os.WriteFile(filepath.Join(elsewhere, modelFile), b, 0o644); err != nil {
+	b, _ := os.ReadFile(filepath.Join(out, jobspec.ModelFile))
+	if err := os.WriteFile(filepath.Join(elsewhere, jobspec.ModelFile), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := runArgs(t, "export", "--model", filepath.Join(elsewhere, modelFile)); code != exitOK {
+	if code, _, stderr := runArgs(t, "export", "--model", filepath.Join(elsewhere, jobspec.ModelFile)); code != exitOK {
 		t.Fatalf("export without --out: exit %d: %s", code, stderr)
 	}
-	if got, _ := os.ReadFile(filepath.Join(elsewhere, onnxFile)); !bytes.Equal(got, want) {
+	if got, _ := os.ReadFile(filepath.Join(elsewhere, jobspec.ONNXFile)); !bytes.Equal(got, want) {
 		t.Error("export without --out did not write model.onnx beside the model")
 	}
 }
@@ -58,7 +60,7 @@ func TestExportBadModel(t *testing.T) {
 	if code, _, stderr := runArgs(t, "train", "--output-dir", out, "--version", "v1", "--n-estimators", "3"); code != exitOK {
 		t.Fatalf("train: exit %d: %s", code, stderr)
 	}
-	good, err := os.ReadFile(filepath.Join(out, modelFile))
+	good, err := os.ReadFile(filepath.Join(out, jobspec.ModelFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +81,7 @@ func TestExportBadModel(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d := t.TempDir()
-			model := filepath.Join(d, modelFile)
+			model := filepath.Join(d, jobspec.ModelFile)
 			if tc.data != nil {
 				if err := os.WriteFile(model, tc.data, 0o644); err != nil {
 					t.Fatal(err)
@@ -92,7 +94,7 @@ func TestExportBadModel(t *testing.T) {
 			}
 			entries, _ := os.ReadDir(d)
 			for _, e := range entries {
-				if e.Name() != modelFile {
+				if e.Name() != jobspec.ModelFile {
 					t.Errorf("export left %s", e.Name())
 				}
 			}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/onnx/ortnode"
 	"github.com/frogbridge/frogbridge/internal/testbin"
@@ -87,15 +88,15 @@ func trainerExe(t *testing.T, args ...string) (int, string) {
 // number of rows compared.
 func compareWithRuntime(t *testing.T, outDir, input string) int {
 	t.Helper()
-	var md ml.Metadata
-	readJSON(t, filepath.Join(outDir, metadataFile), &md)
+	var md jobspec.Metadata
+	readJSON(t, filepath.Join(outDir, jobspec.MetadataFile), &md)
 	predOut := filepath.Join(outDir, "predictions.json")
-	if code, stderr := trainerExe(t, "predict", "--model", filepath.Join(outDir, modelFile), "--input", input, "--proba", "--output", predOut); code != exitOK {
+	if code, stderr := trainerExe(t, "predict", "--model", filepath.Join(outDir, jobspec.ModelFile), "--input", input, "--proba", "--output", predOut); code != exitOK {
 		t.Fatalf("trainer predict: exit %d: %s", code, stderr)
 	}
 	var want predictionsDoc
 	readJSON(t, predOut, &want)
-	got, err := ortnode.Score(context.Background(), filepath.Join(outDir, onnxFile), input, md.Features, nil)
+	got, err := ortnode.Score(context.Background(), filepath.Join(outDir, jobspec.ONNXFile), input, md.Features, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +218,7 @@ func writeBinaryIris(t *testing.T, iris, path string) {
 // linear model.
 func thresholdRows(t *testing.T, outDir string) string {
 	t.Helper()
-	m, err := ml.LoadModel(filepath.Join(outDir, modelFile), nil)
+	m, err := ml.LoadModel(filepath.Join(outDir, jobspec.ModelFile), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
