@@ -46,9 +46,10 @@ type WriteArtifactsOptions struct {
 }
 
 // WriteArtifacts writes model.json, model.onnx (when a.ONNX is set),
-// metrics.json and metadata.json into dir, creating it when missing. Each file is replaced atomically, so a
-// reader sees a whole previous or a whole new file; model.json is written
-// first and metadata.json, which names the model's sha256, last.
+// metrics.json and metadata.json into dir, creating it when missing. Each
+// file is replaced atomically, so a reader sees a whole previous or a whole
+// new file; model.json is written first and metadata.json, which names the
+// model's sha256, last.
 func WriteArtifacts(dir string, a *Artifacts, opts *WriteArtifactsOptions) error {
 	if opts == nil {
 		opts = &WriteArtifactsOptions{}
