@@ -265,7 +265,7 @@ func TestTrainUploadInfer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(u, "/entity-manifest/iris-classifier/v1") || !strings.Contains(stdout.String(), u) || !strings.Contains(stdout.String(), "0 of 3 files already stored") {
+	if !strings.HasSuffix(u, "/entity-manifest/iris-classifier/v1") || !strings.Contains(stdout.String(), u) || !strings.Contains(stdout.String(), "0 of 4 files already stored") {
 		t.Fatalf("url %s, stdout %s", u, stdout.String())
 	}
 	var props struct{ Properties map[string][]string }
@@ -279,11 +279,22 @@ func TestTrainUploadInfer(t *testing.T) {
 			t.Errorf("property %s = %v, want %s", k, props.Properties[k], v)
 		}
 	}
+	var manifest jfrog.ModelManifest
+	if err := json.Unmarshal(s.adminDo(t, http.MethodGet, "/artifactory/api/machinelearning/"+testMLRepo+"/model/entity-manifest/iris-classifier/v1", "", ""), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, a := range manifest.ModelArtifacts {
+		listed = append(listed, a.ArtifactPath)
+	}
+	if !slices.Equal(listed, uploadedFiles) || manifest.ModelFormat == nil || manifest.ModelFormat.SerializationFormat != "onnx" || manifest.ModelFormat.Framework != jfrog.FrameworkFiles {
+		t.Errorf("manifest lists %v with format %+v, want %v, files framework, onnx serialization", listed, manifest.ModelFormat, uploadedFiles)
+	}
 	stdout.Reset()
 	if _, err := uploadArtifacts(ctx, s.env, out, "iris-classifier", "v2", &stdout); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stdout.String(), "(0 bytes sent, 3 of 3 files already stored)") {
+	if !strings.Contains(stdout.String(), "(0 bytes sent, 4 of 4 files already stored)") {
 		t.Fatalf("re-upload did not deploy by checksum: %s", stdout.String())
 	}
 	_, err = uploadArtifacts(ctx, s.env, out, "iris-classifier", "v2", io.Discard)
@@ -322,6 +333,12 @@ func TestTrainUploadInfer(t *testing.T) {
 	readJSON(t, filepath.Join(out, jobspec.MetricsFile), &metrics)
 	if got.Accuracy != metrics.Accuracy || got.ModelVersion != "v2" || got.ModelType != ml.RandomForest || got.ModelPath != filepath.Join(results, "model", jobspec.ModelFile) {
 		t.Fatalf("results %+v, local accuracy %v", got, metrics.Accuracy)
+	}
+	if _, err := os.Stat(filepath.Join(results, "model", jobspec.ONNXFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("infer downloaded %s, which it does not use: %v", jobspec.ONNXFile, err)
+	}
+	if _, err := os.Stat(filepath.Join(results, "model", jobspec.MetadataFile)); err != nil {
+		t.Errorf("infer did not download %s: %v", jobspec.MetadataFile, err)
 	}
 	if !strings.Contains(stdout.String(), "sample 1: predicted") || !strings.Contains(stdout.String(), "iris-classifier v2") {
 		t.Fatalf("summary %q", stdout.String())

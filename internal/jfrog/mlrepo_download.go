@@ -36,6 +36,10 @@ type DownloadOptions struct {
 	// Attempts bounds how often an artifact whose body broke off mid-way is
 	// fetched again; 0 means 3.
 	Attempts int
+	// Only, when set, is asked for each artifact_path of the manifest;
+	// artifacts it returns false for are neither downloaded nor listed in
+	// DownloadResult.Files (the manifest stays whole).
+	Only func(artifactPath string) bool
 }
 
 // DownloadedFile is one verified file of a downloaded model version.
@@ -130,6 +134,9 @@ func (c *Client) DownloadModelVersion(ctx context.Context, token secret.Token, r
 		}
 	}()
 	for _, a := range m.ModelArtifacts {
+		if opts.Only != nil && !opts.Only(a.ArtifactPath) {
+			continue
+		}
 		local := filepath.Join(destDir, filepath.FromSlash(a.ArtifactPath))
 		rel, err := filepath.Rel(destDir, local)
 		if err != nil || !filepath.IsLocal(rel) {

@@ -150,6 +150,21 @@ func TestModelVersionRoundTrip(t *testing.T) {
 			t.Fatalf("left behind: %v", got)
 		}
 	})
+	t.Run("download of selected artifacts", func(t *testing.T) {
+		dest := t.TempDir()
+		dl, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v1"}, dest, &jfrog.DownloadOptions{
+			Only: func(p string) bool { return p == "model.json" },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(dl.Files) != 1 || dl.Files[0].ArtifactPath != "model.json" || len(dl.Manifest.ModelArtifacts) != len(content) {
+			t.Fatalf("files %+v of manifest %+v", dl.Files, dl.Manifest.ModelArtifacts)
+		}
+		if got := listDir(t, dest); len(got) != 1 {
+			t.Fatalf("downloaded %v, want model.json only", got)
+		}
+	})
 }
 
 func TestCorruptedBlobIsDetected(t *testing.T) {
