@@ -65,6 +65,7 @@ func (s *Server) Collect(ctx context.Context, accept func(index int, tree []byte
 		mu     sync.Mutex
 		conns  = map[net.Conn]bool{}
 		joined = make([]bool, s.opts.WorldSize)
+		closed bool // no more connections are served
 		wg     sync.WaitGroup
 		done   = make(chan error, s.opts.WorldSize)
 	)
@@ -77,6 +78,14 @@ func (s *Server) Collect(ctx context.Context, accept func(index int, tree []byte
 		mu.Unlock()
 	})
 	defer stop()
+	// shut stops serving and waits for the connections' goroutines.
+	shut := func() {
+		s.ln.Close()
+		mu.Lock()
+		closed = true
+		mu.Unlock()
+		wg.Wait()
+	}
 	if s.opts.JoinTimeout > 0 {
 		t := time.AfterFunc(s.opts.JoinTimeout, func() {
 			mu.Lock()
@@ -103,29 +112,34 @@ func (s *Server) Collect(ctx context.Context, accept func(index int, tree []byte
 				return
 			}
 			mu.Lock()
+			if closed {
+				mu.Unlock()
+				c.Close()
+				return
+			}
 			conns[c] = true
+			wg.Add(1)
 			mu.Unlock()
-			wg.Go(func() {
+			go func() {
+				defer wg.Done()
 				defer c.Close()
 				if err := s.serve(ctx, c, &mu, joined, accept); err != nil {
 					cancel(err)
 					return
 				}
 				done <- nil
-			})
+			}()
 		}
 	}()
 	for range s.opts.WorldSize - 1 {
 		select {
 		case <-done:
 		case <-ctx.Done():
-			s.ln.Close()
-			wg.Wait()
+			shut()
 			return context.Cause(ctx)
 		}
 	}
-	s.ln.Close()
-	wg.Wait()
+	shut()
 	return nil
 }
 
