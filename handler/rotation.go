@@ -166,6 +166,6 @@ func warnSchedule(cfg *config.Config, log zerolog.Logger) {
 	if gap >= cfg.Rotation.TTL {
 		want, _ := rotation.Schedule(cfg.Rotation.TTL)
 		log.Warn().Str("setting", config.EnvRotationSchedule).Dur("max_gap", gap).Dur("ttl", cfg.Rotation.TTL).
-			Msgf("ROTATION_SCHEDULE %q can leave %s between runs, longer than SECRET_TTL: the token would expire before the next rotation; use %q", s, gap, want)
+			Msgf("ROTATION_SCHEDULE can leave %s between runs, longer than SECRET_TTL: the token would expire before the next rotation; use %q", gap, want)
 	}
 }

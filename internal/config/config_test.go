@@ -177,3 +177,40 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// TestProblemsNeverRepeatValues: a malformed setting may carry a password
+// or a SAS signature; its problem names the setting and what is wrong,
+// never the value (problems reach the anonymous health endpoint and the
+// start-up log).
+func TestProblemsNeverRepeatValues(t *testing.T) {
+	const marker = "s3cr3tMARKER"
+	bad := []string{
+		"https://user:" + marker + "@acme.jfrog.io/",
+		"https://acme.jfrog.io/?sv=2022&sig=" + marker,
+		"https://acme.jfrog.io/#" + marker,
+		"http://" + marker + ".example",
+		marker + " not valid",
+		"acme.jfrog.io:" + marker,
+		":" + marker,
+	}
+	names := []string{EnvPort}
+	for _, s := range Settings {
+		names = append(names, s.Name)
+	}
+	reported := 0
+	for _, name := range names {
+		for _, v := range bad {
+			m := full()
+			m[name] = v
+			for _, p := range Load(env(m)).Problems() {
+				reported++
+				if strings.Contains(p.String(), marker) {
+					t.Errorf("%s=%q: problem repeats the value: %s", name, v, p)
+				}
+			}
+		}
+	}
+	if reported < len(names) {
+		t.Fatalf("only %d problems for %d settings with malformed values", reported, len(names))
+	}
+}
