@@ -62,6 +62,7 @@ type fakeJFrog struct {
 	exchangeWait time.Duration
 	exchangeErr  error
 	meErr        error
+	refuse       map[string]error // tokens/me error by token id
 	revokeErr    error
 	noUser       bool
 	expiresIn    time.Duration
@@ -103,6 +104,9 @@ func (f *fakeJFrog) Exchange(ctx context.Context, subject secret.Token, provider
 }
 
 func (f *fakeJFrog) Me(_ context.Context, tok secret.Token) (jfrog.TokenInfo, error) {
+	if err := f.refuse[jfrog.TokenID(tok)]; err != nil {
+		return jfrog.TokenInfo{}, err
+	}
 	if f.meErr != nil {
 		return jfrog.TokenInfo{}, f.meErr
 	}
@@ -134,6 +138,8 @@ type fakeStore struct {
 	currentErr  error
 	putErr      error
 	putLands    bool // with putErr: the write happens, then the error is returned
+	landsLate   bool // with putErr: the write lands right after the next read
+	pending     *keyvault.Credentials
 	readBackErr error
 	puts        int
 	reads       int
@@ -165,6 +171,9 @@ func (f *fakeStore) latest() (keyvault.Credentials, bool) {
 func (f *fakeStore) Current(context.Context) (keyvault.Credentials, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if p := f.pending; p != nil {
+		defer func() { f.pending = nil; f.versions = append(f.versions, *p) }()
+	}
 	f.reads++
 	if f.reads > 1 && f.readBackErr != nil {
 		return keyvault.Credentials{}, f.readBackErr
@@ -197,9 +206,9 @@ func (f *fakeStore) Properties(ctx context.Context) (keyvault.Properties, error)
 func (f *fakeStore) Put(_ context.Context, v keyvault.NewVersion) (keyvault.Properties, error) {
 	f.mu.Lock()
 	f.puts++
-	fail, lands := f.putErr, f.putLands
+	fail, lands, late := f.putErr, f.putLands, f.landsLate
 	f.mu.Unlock()
-	if fail != nil && !lands {
+	if fail != nil && !lands && !late {
 		return keyvault.Properties{}, fail
 	}
 	now := time.Now().Truncate(time.Second)
@@ -209,6 +218,13 @@ func (f *fakeStore) Put(_ context.Context, v keyvault.NewVersion) (keyvault.Prop
 	if !v.ExpiresOn.IsZero() {
 		e := v.ExpiresOn
 		c.ExpiresOn = &e
+	}
+	if late {
+		f.mu.Lock()
+		c.Name, c.Version = "artifactory-access-token-secret", fmt.Sprintf("v%d", len(f.versions)+1)
+		f.pending = &c
+		f.mu.Unlock()
+		return keyvault.Properties{}, fail
 	}
 	f.add(c)
 	got, _ := f.latest()

@@ -200,7 +200,7 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 		}()
 	}
 
-	cur, reason, err := s.current(ctx, o, start)
+	cur, reason, err := s.current(ctx, log, o, start)
 	if err != nil {
 		return Result{}, err
 	}
@@ -292,7 +292,7 @@ type decision struct {
 }
 
 // current reads the stored secret and decides whether to rotate.
-func (s *Service) current(ctx context.Context, o RotateOptions, start time.Time) (keyvault.Credentials, decision, error) {
+func (s *Service) current(ctx context.Context, log zerolog.Logger, o RotateOptions, start time.Time) (keyvault.Credentials, decision, error) {
 	cur, err := s.deps.Store.Current(ctx)
 	var kvErr *keyvault.ResponseError
 	switch {
@@ -321,12 +321,34 @@ func (s *Service) current(ctx context.Context, o RotateOptions, start time.Time)
 	left := cur.ExpiresOn.Sub(now)
 	half := s.cfg.SecretTTL / 2
 	if left > half {
+		if why := s.refused(ctx, log, cur); why != "" {
+			return cur, decision{why: why}, nil
+		}
 		return cur, decision{done: s.resultFrom(cur, false, fmt.Sprintf("the stored token expires in %s, more than half of SECRET_TTL (%s)", round(left), round(s.cfg.SecretTTL)))}, nil
 	}
 	if left <= 0 {
 		return cur, decision{why: "the stored token has expired"}, nil
 	}
 	return cur, decision{why: fmt.Sprintf("the stored token expires in %s, within half of SECRET_TTL (%s)", round(left), round(s.cfg.SecretTTL))}, nil
+}
+
+// refused checks a stored token that looks fresh with JFrog (tokens/me)
+// and returns why it must be replaced when JFrog refuses it (401 or 403:
+// revoked out of band, or revoked by a run whose store outcome was
+// ambiguous). Any other failure (JFrog unreachable, 5xx, deadline) keeps
+// the token: an outage must not turn every timer run into a rotation.
+func (s *Service) refused(ctx context.Context, log zerolog.Logger, cur keyvault.Credentials) string {
+	_, err := s.deps.Verifier.Me(ctx, cur.AccessToken)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, jfrog.ErrUnauthorized), errors.Is(err, jfrog.ErrForbidden):
+		log.Warn().Err(err).Str(fieldVersion, cur.Version).Msg("JFrog refuses the stored token")
+		return "JFrog refuses the stored token (tokens/me): it was revoked or its user lost access"
+	default:
+		log.Warn().Err(err).Str(fieldVersion, cur.Version).Msg("cannot check the stored token with JFrog; keeping it")
+		return ""
+	}
 }
 
 func (s *Service) resultFrom(c keyvault.Credentials, rotated bool, reason string) *Result {
