@@ -369,3 +369,68 @@ func TestRotationStallPastDeadline(t *testing.T) {
 		})
 	}
 }
+
+// runTimer invokes the rotation timer through the admin API and waits for
+// the host to log its result.
+func runTimer(t testing.TB, h *host) {
+	t.Helper()
+	done := strings.Count(h.out.String(), `"message":"Executed"`)
+	if status, _ := h.call(t, http.MethodPost, "/admin/functions/KeyVaultSecretRotation", `{"input":""}`, "master"); status != http.StatusAccepted {
+		t.Fatalf("admin invoke = %d, want 202", status)
+	}
+	waitUntil(t, 60*time.Second, "the timer run to finish", func() bool {
+		return strings.Count(h.out.String(), `"message":"Executed"`) > done
+	})
+}
+
+// TestRotationSelfHealing: Key Vault answers 503 to every write of a
+// rotation while each write still lands seconds later, after the run has
+// read the vault back and given up. The run must not revoke its token (it
+// becomes the latest version), and the next timer run finds a working
+// token and keeps it. A stored token revoked out of band is replaced by
+// the next timer run although it looks fresh.
+func TestRotationSelfHealing(t *testing.T) {
+	t.Parallel()
+	s := privateStack(t)
+	h := startHost(t, s, nil)
+	kv := s.vault(t)
+	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
+		t.Fatalf("initial rotation: %s", body)
+	}
+
+	t.Run("write lands after the run gave up", func(t *testing.T) {
+		before := s.versions(t, kv)
+		const times = 20
+		s.fault(t, map[string]any{"service": "keyvault", "method": "PUT", "path": "/secrets/", "action": "late",
+			"status": 503, "retry_after": "1", "delay": "6s", "times": times})
+		status, _, body := rotate(t, h, "?force=true")
+		attempts := s.faultsConsumed(t, times)
+		s.clearFaults(t)
+		if status == http.StatusOK || attempts == 0 {
+			t.Fatalf("rotation = %d %s after %d refused writes, want a failure", status, body, attempts)
+		}
+		waitUntil(t, 30*time.Second, "the late writes to land", func() bool { return s.versions(t, kv) == before+attempts })
+		_, tok, _ := s.storedCredentials(t, kv)
+		if code := s.jfrogMe(t, tok); code != http.StatusOK {
+			t.Fatalf("Key Vault's latest version holds a token JFrog refuses (tokens/me = %d): the run revoked a token whose write landed", code)
+		}
+		runTimer(t, h)
+		if got := s.versions(t, kv); got != before+attempts {
+			t.Errorf("the timer rotated a working token: %d versions, want %d", got, before+attempts)
+		}
+	})
+	t.Run("revoked out of band", func(t *testing.T) {
+		before := s.versions(t, kv)
+		_, tok, _ := s.storedCredentials(t, kv)
+		s.jfrogRevokeSelf(t, tok)
+		runTimer(t, h)
+		if got := s.versions(t, kv); got != before+1 {
+			t.Fatalf("timer after an out-of-band revocation: %d versions, want %d\n%s", got, before+1, h.out)
+		}
+		_, fresh, _ := s.storedCredentials(t, kv)
+		if code := s.jfrogMe(t, fresh); code != http.StatusOK {
+			t.Errorf("replacement token: tokens/me = %d", code)
+		}
+	})
+	scanForLeaks(t, s, h, kv)
+}

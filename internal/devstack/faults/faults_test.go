@@ -120,6 +120,43 @@ func TestBodyDropStall(t *testing.T) {
 			t.Errorf("answered after %s, want at least 100ms", d)
 		}
 	})
+	t.Run("late", func(t *testing.T) {
+		reg := New()
+		served := make(chan string, 1)
+		svc := httptest.NewServer(reg.Wrap("keyvault", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			served <- r.Method + " " + r.URL.Path + " " + string(b)
+		})))
+		admin := httptest.NewServer(reg.AdminHandler())
+		t.Cleanup(func() { svc.Close(); admin.Close() })
+		arm(t, admin, `{"service":"keyvault","action":"late","delay":"300ms","times":1}`)
+		start := time.Now()
+		req, _ := http.NewRequest(http.MethodPut, svc.URL+"/secrets/s", strings.NewReader(`{"value":"v"}`))
+		resp, err := svc.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("late fault answered %d, want 503", resp.StatusCode)
+		}
+		select {
+		case got := <-served:
+			t.Fatalf("served before the delay: %s", got)
+		default:
+		}
+		select {
+		case got := <-served:
+			if got != `PUT /secrets/s {"value":"v"}` {
+				t.Errorf("served %q, want the original request", got)
+			}
+			if d := time.Since(start); d < 300*time.Millisecond {
+				t.Errorf("served after %s, want at least 300ms", d)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the late request never reached the service")
+		}
+	})
 	t.Run("other service untouched", func(t *testing.T) {
 		_, svc, admin := newStack(t)
 		arm(t, admin, `{"service":"jfrog","action":"status","status":500}`)
