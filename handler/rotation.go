@@ -86,10 +86,11 @@ func newRotation(cfg *config.Config, cred azcore.TokenCredential, store *keyvaul
 	return rotation.NewService(rotation.Config{
 		Audience:       r.Audience,
 		ProviderName:   r.ProviderName,
-		SecretTTL:      r.TTL,
-		RevokePrevious: r.RevokePrevious,
+		SecretTTL:        r.TTL,
+		RevokePrevious:   r.RevokePrevious,
+		ForceMinInterval: r.ForceMinInterval,
 	}, rotation.Dependencies{
-		Tokens: cred, Exchanger: jf, Verifier: jf, Revoker: jf, Store: store, Locker: locker, Logger: &logger,
+		Tokens: cred, Exchanger: jf, Verifier: jf, Revoker: jf, Store: store, Locker: locker, Forced: locker, Logger: &logger,
 	})
 }
 
@@ -141,6 +142,13 @@ func (h *handlers) rotationHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status := rotation.HTTPStatus(err)
 		log := logging.FromContext(r.Context())
+		if wait, ok := rotation.RetryAfter(err); ok {
+			// Retry-After in whole seconds (RFC 9110 section 10.2.3).
+			w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+			log.Warn().Err(err).Int("status", status).Msg("forced rotation refused")
+			funcapp.WriteError(w, status, "too many forced rotations", rotation.Details(err))
+			return
+		}
 		log.Error().Err(err).Int("status", status).Msg("rotation failed")
 		funcapp.WriteError(w, status, "rotation failed", rotation.Details(err))
 		return

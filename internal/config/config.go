@@ -48,6 +48,8 @@ type Rotation struct {
 	Schedule       string        // ROTATION_SCHEDULE
 	RevokePrevious bool          // ROTATION_REVOKE_PREVIOUS
 	LockContainer  string        // ROTATION_LOCK_CONTAINER
+	// ForceMinInterval is ROTATION_FORCE_MIN_INTERVAL; 0 means no limit.
+	ForceMinInterval time.Duration
 }
 
 // Storage holds the host storage settings. Exactly one way to reach it is
@@ -125,6 +127,7 @@ func Load(getenv func(string) string) *Config {
 	r.Schedule = l.get(EnvRotationSchedule)
 	r.RevokePrevious = l.boolean(EnvRevokePrevious, GroupRotation)
 	r.LockContainer = l.pattern(EnvLockContainer, GroupRotation, containerPattern, false, "frogbridge-locks")
+	r.ForceMinInterval = l.seconds(EnvForceMinInterval, GroupRotation, 60, 0, 86400)
 
 	s := &c.Storage
 	s.BlobServiceURL = l.httpsURL(EnvStorageBlobServiceURI, GroupStorage, false)
@@ -350,6 +353,21 @@ func (l *loader) ttl() time.Duration {
 	if err != nil || n < 75 || n > 365*86400 {
 		l.add(EnvSecretTTL, GroupRotation, "is not a whole number of seconds between 75 and 31536000")
 		return 0
+	}
+	return time.Duration(n) * time.Second
+}
+
+// seconds reads a whole number of seconds between min and max; def when
+// the setting is absent.
+func (l *loader) seconds(name, group string, def, min, max int64) time.Duration {
+	v := l.get(name)
+	if v == "" {
+		return time.Duration(def) * time.Second
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < min || n > max {
+		l.add(name, group, fmt.Sprintf("is not a whole number of seconds between %d and %d", min, max))
+		return time.Duration(def) * time.Second
 	}
 	return time.Duration(n) * time.Second
 }

@@ -44,6 +44,9 @@ func TestLoadComplete(t *testing.T) {
 	if got, want := c.Rotation.ArtifactoryURL, "https://acme.jfrog.io"; got != want {
 		t.Errorf("ArtifactoryURL = %q, want %q", got, want)
 	}
+	if c.Rotation.ForceMinInterval != time.Minute {
+		t.Errorf("ForceMinInterval = %v, want the 60 s default", c.Rotation.ForceMinInterval)
+	}
 	if c.Rotation.TTL != 4*time.Hour || c.Rotation.SecretName != "artifactory-access-token-secret" {
 		t.Errorf("defaults not applied: %+v", c.Rotation)
 	}
@@ -77,6 +80,8 @@ func TestLoadProblems(t *testing.T) {
 		{"ttl too small", map[string]string{EnvSecretTTL: "10"}, EnvSecretTTL, GroupRotation, "between 75"},
 		{"uami not a guid", map[string]string{EnvUAMIClientID: "abc"}, EnvUAMIClientID, GroupRotation, "malformed"},
 		{"revoke not bool", map[string]string{EnvRevokePrevious: "maybe"}, EnvRevokePrevious, GroupRotation, "true or false"},
+		{"force interval negative", map[string]string{EnvForceMinInterval: "-1"}, EnvForceMinInterval, GroupRotation, "between 0 and 86400"},
+		{"force interval not a number", map[string]string{EnvForceMinInterval: "1m"}, EnvForceMinInterval, GroupRotation, "whole number"},
 		{"storage missing", map[string]string{EnvStorageAccountName: ""}, EnvStorageAccountName, GroupStorage, "missing"},
 		{"secret name bad", map[string]string{EnvSecretName: "a/b"}, EnvSecretName, GroupRotation, "malformed"},
 		{"log level bad", map[string]string{EnvLogLevel: "loud"}, EnvLogLevel, GroupRuntime, "not one of"},

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -433,4 +435,61 @@ func TestRotationSelfHealing(t *testing.T) {
 		}
 	})
 	scanForLeaks(t, s, h, kv)
+}
+
+// forceWithHeaders forces a rotation and returns the status, the
+// Retry-After header and the body.
+func forceWithHeaders(t testing.TB, h *host) (int, string, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, h.url+"/api/KeyVaultSecretRotation?force=true", nil)
+	req.Header.Set("x-functions-key", h.functionKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Retry-After"), string(b)
+}
+
+// TestForcedRotationLimit: two instances share the lock blob; a forced
+// rotation within ROTATION_FORCE_MIN_INTERVAL of the last one, on either
+// instance, answers 429 with Retry-After and stores nothing; after the
+// wait it rotates again.
+func TestForcedRotationLimit(t *testing.T) {
+	s := sharedStack(t)
+	settings := map[string]string{"ROTATION_FORCE_MIN_INTERVAL": "4", "ROTATION_LOCK_CONTAINER": "force-limit-e2e"}
+	a, b := startHost(t, s, settings), startHost(t, s, settings)
+	kv := s.vault(t)
+	if status, _, body := forceWithHeaders(t, a); status != http.StatusOK {
+		t.Fatalf("first forced rotation = %d %s", status, body)
+	}
+	before := s.versions(t, kv)
+	var wait int
+	for name, h := range map[string]*host{"other instance": b, "same instance": a} {
+		status, retry, body := forceWithHeaders(t, h)
+		if status != http.StatusTooManyRequests {
+			t.Fatalf("%s: forced again at once = %d %s, want 429", name, status, body)
+		}
+		n, err := strconv.Atoi(retry)
+		if err != nil || n < 1 || n > 4 {
+			t.Fatalf("%s: Retry-After = %q, want 1..4 seconds", name, retry)
+		}
+		wait = max(wait, n)
+		var e struct{ Error, Details string }
+		decode(t, body, &e)
+		if !strings.Contains(e.Details, "ROTATION_FORCE_MIN_INTERVAL") {
+			t.Errorf("%s: details do not name the setting: %s", name, body)
+		}
+	}
+	if status, r, body := rotate(t, b, ""); status != http.StatusOK || r.Rotated {
+		t.Errorf("unforced call within the interval = %d %s, want a skip", status, body)
+	}
+	if got := s.versions(t, kv); got != before {
+		t.Fatalf("refused forced rotations stored %d versions", got-before)
+	}
+	time.Sleep(time.Duration(wait) * time.Second)
+	if status, _, body := forceWithHeaders(t, b); status != http.StatusOK {
+		t.Fatalf("forced rotation after Retry-After = %d %s", status, body)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -37,11 +38,15 @@ const (
 	KindLocked
 	// KindConfig: the service is misconfigured (503).
 	KindConfig
+	// KindRateLimited: a forced rotation came within
+	// Config.ForceMinInterval of the last one (429, see Error.RetryAfter).
+	KindRateLimited
 )
 
 var kindNames = map[Kind]string{
 	KindInternal: "internal", KindAuthentication: "authentication", KindForbidden: "forbidden",
 	KindNotFound: "not_found", KindUpstream: "upstream", KindTimeout: "timeout", KindLocked: "locked", KindConfig: "config",
+	KindRateLimited: "rate_limited",
 }
 
 // String returns the kind's short name, as used in logs.
@@ -64,6 +69,9 @@ type Error struct {
 	Step string
 	// Err is the cause; it never holds a token.
 	Err error
+	// RetryAfter is, for KindRateLimited, how long until a forced rotation
+	// is accepted again.
+	RetryAfter time.Duration
 }
 
 // Error returns "rotation: <step>: <cause>".
@@ -77,8 +85,8 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // HTTPStatus maps an error from Rotate or Status to the status of our
 // endpoint: 401 authentication, 403 forbidden, 404 vault or secret missing,
-// 502 upstream failure, 504 deadline, 409 lock busy, 503 configuration, 500
-// otherwise; 200 for nil.
+// 502 upstream failure, 504 deadline, 409 lock busy, 429 forced rotations
+// too close together, 503 configuration, 500 otherwise; 200 for nil.
 func HTTPStatus(err error) int {
 	if err == nil {
 		return http.StatusOK
@@ -102,6 +110,8 @@ func HTTPStatus(err error) int {
 		return http.StatusConflict
 	case KindConfig:
 		return http.StatusServiceUnavailable
+	case KindRateLimited:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -151,4 +161,14 @@ func classify(err error) Kind {
 		return KindForbidden
 	}
 	return KindUpstream
+}
+
+// RetryAfter returns how long a caller should wait before asking again
+// (the Retry-After of a 429), and false when err carries none.
+func RetryAfter(err error) (time.Duration, bool) {
+	var e *Error
+	if errors.As(err, &e) && e.Kind == KindRateLimited && e.RetryAfter > 0 {
+		return e.RetryAfter, true
+	}
+	return 0, false
 }

@@ -300,3 +300,32 @@ func newFixture(t testing.TB, cfg Config, deps func(*Dependencies)) *fixture {
 	f.svc = svc
 	return f
 }
+
+// fakeForceLog is the lock blob's metadata, shared by every instance.
+type fakeForceLog struct {
+	mu    sync.Mutex
+	marks map[string]time.Time
+	err   error
+}
+
+func (f *fakeForceLog) Mark(_ context.Context, name string, t time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	if f.marks == nil {
+		f.marks = map[string]time.Time{}
+	}
+	f.marks[name] = t
+	return nil
+}
+
+func (f *fakeForceLog) Marked(_ context.Context, name string) (time.Time, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return time.Time{}, f.err
+	}
+	return f.marks[name], nil
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -64,6 +65,11 @@ type Config struct {
 	// CoalesceWindow is how long a run waits before starting so that
 	// requests arriving together share it; 0 means 100 ms, negative none.
 	CoalesceWindow time.Duration
+	// ForceMinInterval (ROTATION_FORCE_MIN_INTERVAL) is the least time
+	// between two forced rotations that mint a token, across instances
+	// (Dependencies.Forced); a forced run within it fails with
+	// KindRateLimited. 0 means no limit.
+	ForceMinInterval time.Duration
 }
 
 // Dependencies are the service's collaborators. Locker may be nil when a
@@ -79,6 +85,9 @@ type Dependencies struct {
 	Store SecretStore
 	// Locker is the cross-instance lock (blob lease); nil means none.
 	Locker Locker
+	// Forced records the last forced rotation for every instance (the
+	// lock blob's metadata); nil keeps it in this process only.
+	Forced ForceLog
 	// Logger receives progress and the failures the service does not
 	// return (revocation, lock release); nil means no logging.
 	Logger *zerolog.Logger
@@ -93,6 +102,9 @@ type Service struct {
 	log     zerolog.Logger
 	now     func() time.Time
 	flights group
+
+	mu         sync.Mutex
+	lastForced time.Time // this process's last forced rotation
 }
 
 // NewService checks cfg and deps and returns a Service.
@@ -208,6 +220,11 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 		log.Info().Str(fieldReason, reason.done.Reason).Str(fieldVersion, reason.done.SecretVersion).Msg("rotation not needed")
 		return *reason.done, nil
 	}
+	if o.Force {
+		if err := s.checkForceInterval(ctx, log); err != nil {
+			return Result{}, err
+		}
+	}
 
 	// 1. Entra ID token for the audience, checked before it leaves the process.
 	at, err := s.deps.Tokens.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{ScopeFor(s.cfg.Audience)}})
@@ -228,6 +245,9 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 		return Result{}, fail("exchange token at JFrog", err)
 	}
 	log = log.With().Str(fieldTokenID, ex.TokenID).Logger()
+	if o.Force {
+		s.recordForced(ctx, log)
+	}
 
 	// 3. Prove the new token works before it replaces anything.
 	info, err := s.deps.Verifier.Me(ctx, ex.AccessToken)
