@@ -84,8 +84,8 @@ func newRotation(cfg *config.Config, cred azcore.TokenCredential, store *keyvaul
 	}
 	logger := log.With().Str("component", "rotation").Logger()
 	return rotation.NewService(rotation.Config{
-		Audience:       r.Audience,
-		ProviderName:   r.ProviderName,
+		Audience:         r.Audience,
+		ProviderName:     r.ProviderName,
 		SecretTTL:        r.TTL,
 		RevokePrevious:   r.RevokePrevious,
 		ForceMinInterval: r.ForceMinInterval,
