@@ -115,6 +115,9 @@ func (h *handlers) rotationTimer(ctx context.Context, log zerolog.Logger, info f
 	if err != nil {
 		return err
 	}
+	if res.Rotated {
+		h.statuses.invalidate()
+	}
 	log.Info().Bool("rotated", res.Rotated).Str("reason", res.Reason).Str("secret_version", res.SecretVersion).
 		Bool("past_due", info.IsPastDue).Msg("rotation finished")
 	return nil
@@ -152,6 +155,9 @@ func (h *handlers) rotationHTTP(w http.ResponseWriter, r *http.Request) {
 		log.Error().Err(err).Int("status", status).Msg("rotation failed")
 		funcapp.WriteError(w, status, "rotation failed", rotation.Details(err))
 		return
+	}
+	if res.Rotated {
+		h.statuses.invalidate()
 	}
 	funcapp.WriteJSON(w, http.StatusOK, rotationResponse{Status: "ok", Result: res})
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -54,7 +55,7 @@ func serve(ctx context.Context, stdout, stderr io.Writer) int {
 // folders under functions/.
 func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcapp.App {
 	app := funcapp.New(log)
-	h := &handlers{cfg: cfg, log: log}
+	h := &handlers{cfg: cfg, log: log, statuses: &statusCache{ttl: healthCacheTTL, now: time.Now}}
 	// One credential and one Key Vault client serve both the rotation and
 	// the job functions; neither makes a request before a function runs.
 	cred, clientErr := managedIdentity(cfg.Rotation.UAMIClientID)
@@ -88,6 +89,7 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 		}
 	}
 	app.HTTP("Health", "/api/health", []string{http.MethodGet}, http.HandlerFunc(h.health))
+	app.HTTP("HealthDetails", "/api/health/details", []string{http.MethodGet}, http.HandlerFunc(h.healthDetails))
 	app.Timer("KeyVaultSecretRotation", h.rotationTimer)
 	app.HTTP("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP)))
 	app.HTTP("SubmitTrainingJob", "/api/jobs/training", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.submitTraining)))
@@ -108,6 +110,8 @@ type handlers struct {
 	// jobs is nil while the job settings are incomplete.
 	jobs    *jobs.Service
 	jobsErr error
+	// health caches the stored token's attributes for the health checks.
+	statuses *statusCache
 }
 
 var (

@@ -51,9 +51,12 @@ func TestRotation(t *testing.T) {
 
 	t.Run("health without a stored token", func(t *testing.T) {
 		other := startHost(t, s, map[string]string{"ARTIFACTORY_TOKEN_SECRET_NAME": "never-rotated"})
-		status, body := other.call(t, http.MethodGet, "/api/health", "", "")
+		if status, body := other.call(t, http.MethodGet, "/api/health", "", ""); status != http.StatusServiceUnavailable {
+			t.Errorf("health with no stored token = %d %s, want 503", status, body)
+		}
+		status, body := other.call(t, http.MethodGet, "/api/health/details", "", "function")
 		if status != http.StatusServiceUnavailable || !strings.Contains(body, "never-rotated") {
-			t.Errorf("health with no stored token = %d %s, want 503 naming the secret", status, body)
+			t.Errorf("health details with no stored token = %d %s, want 503 naming the secret", status, body)
 		}
 	})
 
@@ -98,7 +101,7 @@ func TestRotation(t *testing.T) {
 		}
 	})
 	t.Run("health reports the token", func(t *testing.T) {
-		status, body := h.call(t, http.MethodGet, "/api/health", "", "")
+		status, body := h.call(t, http.MethodGet, "/api/health/details", "", "function")
 		var rep healthReply
 		decode(t, body, &rep)
 		if status != http.StatusOK || rep.Token == nil || rep.Token.Version != version || rep.Token.Expired {
@@ -533,7 +536,7 @@ func TestRevokeBelowJFrogThreshold(t *testing.T) {
 	}
 
 	h4 := startHost(t, s, map[string]string{"ROTATION_REVOKE_PREVIOUS": "true", "SECRET_TTL": "14400"})
-	_, body = h4.call(t, http.MethodGet, "/api/health", "", "")
+	_, body = h4.call(t, http.MethodGet, "/api/health/details", "", "function")
 	var rep struct {
 		Warnings []string `json:"warnings"`
 	}
