@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -32,6 +34,12 @@ func newJobs(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.St
 func jobError(w http.ResponseWriter, r *http.Request, err error) {
 	status := jobs.HTTPStatus(err)
 	log := logging.FromContext(r.Context())
+	if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+		log.Error().Err(err).Int("status", http.StatusGatewayTimeout).Msg("job call ran out of time")
+		funcapp.WriteError(w, http.StatusGatewayTimeout, "deadline exceeded",
+			fmt.Sprintf("the call did not finish within %s (Azure cuts HTTP responses at 230 s): retry; a submission may have been made, list the experiment's jobs before submitting again", httpDeadline))
+		return
+	}
 	if status >= 500 {
 		log.Error().Err(err).Int("status", status).Msg("job call failed")
 	}
@@ -112,15 +120,17 @@ func (h *handlers) getJob(w http.ResponseWriter, r *http.Request) {
 	funcapp.WriteJSON(w, http.StatusOK, st)
 }
 
-// cancelJob serves POST /api/jobs/{name}/cancel.
+// cancelJob serves POST /api/jobs/{name}/cancel: 202 with the status URL
+// (also in Location) once AzureML accepted the cancellation.
 func (h *handlers) cancelJob(w http.ResponseWriter, r *http.Request) {
 	if !h.jobsReady(w) {
 		return
 	}
-	st, err := h.jobs.Cancel(r.Context(), r.PathValue("name"))
+	acc, err := h.jobs.Cancel(r.Context(), r.PathValue("name"))
 	if err != nil {
 		jobError(w, r, err)
 		return
 	}
-	funcapp.WriteJSON(w, http.StatusOK, st)
+	w.Header().Set("Location", acc.StatusURL)
+	funcapp.WriteJSON(w, http.StatusAccepted, acc)
 }

@@ -96,8 +96,17 @@ func TestJobFunctions(t *testing.T) {
 	t.Run("cancel", func(t *testing.T) {
 		sub := submit(t, h, "/api/jobs/training", `{"upload": false, "hyperparameters": {"n_estimators": 1000, "max_depth": 0, "min_samples_leaf": 1}}`)
 		status, body := h.call(t, http.MethodPost, "/api/jobs/"+sub.JobName+"/cancel", "", "function")
-		if status != http.StatusOK {
-			t.Fatalf("cancel = %d %s", status, body)
+		var acc struct {
+			JobName   string `json:"job_name"`
+			Status    string `json:"status"`
+			StatusURL string `json:"status_url"`
+		}
+		if status != http.StatusAccepted {
+			t.Fatalf("cancel = %d %s, want 202", status, body)
+		}
+		decode(t, body, &acc)
+		if acc.JobName != sub.JobName || acc.StatusURL != "/api/jobs/"+sub.JobName || acc.Status == "" {
+			t.Fatalf("cancel answer = %s", body)
 		}
 		st := follow(t, h, sub.JobName)
 		if st.Status != "Canceled" {
