@@ -9,6 +9,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
 	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
+	"github.com/frogbridge/frogbridge/internal/redact"
 	"github.com/frogbridge/frogbridge/internal/rotation"
 )
 
@@ -127,7 +128,7 @@ func (h *handlers) report(ctx context.Context) (rep healthReport, public []strin
 		st, err, at := h.statuses.get(ctx, h.rotation.Status)
 		rep.CheckedAt = &at
 		if err != nil {
-			rep.TokenError = rotation.Details(err)
+			rep.TokenError = redact.Error(err)
 			rep.Reasons = append(rep.Reasons, "stored token: "+rep.TokenError)
 			public = append(public, "stored token: cannot read its attributes from Key Vault (details: GET /api/health/details with a function key)")
 			break
@@ -152,6 +153,9 @@ func (h *handlers) report(ctx context.Context) (rep healthReport, public []strin
 	case h.rotationErr != nil:
 		rep.Reasons = append(rep.Reasons, "rotation unavailable: "+h.rotationErr.Error())
 		public = append(public, "rotation unavailable: a client could not be built (details: GET /api/health/details with a function key)")
+	}
+	for i, r := range rep.Reasons {
+		rep.Reasons[i] = redact.String(r)
 	}
 	if len(rep.Reasons) > 0 {
 		rep.Status = "unhealthy"

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/config"
+	"github.com/frogbridge/frogbridge/internal/errkind"
 	"github.com/frogbridge/frogbridge/internal/rotation"
 )
 
@@ -204,7 +205,7 @@ func TestHealthCachesAndHidesDetails(t *testing.T) {
 	now = now.Add(healthCacheTTL)
 	mu.Unlock()
 	rot.mu.Lock()
-	rot.err = &rotation.Error{Kind: rotation.KindForbidden, Step: "read secret attributes", Err: errors.New("vault said: Caller is not authorized; assign role Key Vault Secrets User")}
+	rot.err = &rotation.Error{Kind: errkind.Forbidden, Step: "read secret attributes", Err: errors.New("vault said: Caller is not authorized; assign role Key Vault Secrets User")}
 	rot.mu.Unlock()
 	code, pub, raw = get(t, h.health, "/api/health")
 	if code != http.StatusServiceUnavailable || strings.Contains(raw, "Caller is not authorized") || len(pub) != 2 {

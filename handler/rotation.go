@@ -61,7 +61,7 @@ func managedIdentity(clientID string) (azcore.TokenCredential, error) {
 // clients make no request until a rotation runs.
 func newRotation(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.Store, log zerolog.Logger) (*rotation.Service, error) {
 	r := cfg.Rotation
-	jf, err := jfrog.NewClient(r.ArtifactoryURL, nil)
+	jf, err := jfrog.NewClient(r.ArtifactoryURL, &jfrog.ClientOptions{SettingNames: jfrogSettings})
 	if err != nil {
 		return nil, fmt.Errorf("JFrog (ARTIFACTORY_URL): %w", err)
 	}
@@ -143,17 +143,16 @@ func (h *handlers) rotationHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	res, err := h.rotation.Rotate(ctx, rotation.RotateOptions{Force: force, Trigger: "http"})
 	if err != nil {
-		status := rotation.HTTPStatus(err)
 		log := logging.FromContext(r.Context())
 		if wait, ok := rotation.RetryAfter(err); ok {
 			// Retry-After in whole seconds (RFC 9110 section 10.2.3).
 			w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-			log.Warn().Err(err).Int("status", status).Msg("forced rotation refused")
-			funcapp.WriteError(w, status, "too many forced rotations", rotation.Details(err))
+			status := writeFailure(w, "too many forced rotations", err)
+			log.Warn().Err(err).Int(logging.FieldStatus, status).Msg("forced rotation refused")
 			return
 		}
-		log.Error().Err(err).Int("status", status).Msg("rotation failed")
-		funcapp.WriteError(w, status, "rotation failed", rotation.Details(err))
+		status := writeFailure(w, "rotation failed", err)
+		log.Error().Err(err).Int(logging.FieldStatus, status).Msg("rotation failed")
 		return
 	}
 	if res.Rotated {

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/frogbridge/frogbridge/internal/azureml"
+	"github.com/frogbridge/frogbridge/internal/errkind"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // jobsWorkspace is a workspace holding some jobs; only the calls Status
@@ -26,7 +28,7 @@ type jobsWorkspace struct {
 func (w *jobsWorkspace) GetJob(_ context.Context, name string) (azureml.Job, error) {
 	j, ok := w.jobs[name]
 	if !ok {
-		return azureml.Job{}, fmt.Errorf("job %s: %w", name, azureml.ErrNotFound)
+		return azureml.Job{}, fmt.Errorf("job %s: %w", name, upstream.ErrNotFound)
 	}
 	return j, nil
 }
@@ -61,13 +63,13 @@ func TestJobsOfOthersAreNotFound(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range []string{"someone-elses", "missing"} {
 		_, err := s.Status(ctx, name)
-		if HTTPStatus(err) != 404 {
-			t.Errorf("Status(%s) = %v (%d), want 404", name, err, HTTPStatus(err))
+		if errkind.Of(err) != errkind.NotFound {
+			t.Errorf("Status(%s) = %v, want not found (404)", name, err)
 		}
 		if name == "someone-elses" && !errors.Is(err, ErrNotOurs) {
 			t.Errorf("Status(%s) = %v, want ErrNotOurs", name, err)
 		}
-		if _, err := s.Cancel(ctx, name); HTTPStatus(err) != 404 {
+		if _, err := s.Cancel(ctx, name); errkind.Of(err) != errkind.NotFound {
 			t.Errorf("Cancel(%s) = %v, want 404", name, err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // DefaultSecretName is the secret the rotation writes when no name is set
@@ -28,6 +29,9 @@ type StoreOptions struct {
 
 	// SecretName is the secret holding the credentials; "" means DefaultSecretName.
 	SecretName string
+
+	// SettingNames are the caller's setting names that fix hints name.
+	SettingNames SettingNames
 }
 
 // Store reads and writes the JFrog credentials secret of one vault. It is
@@ -36,6 +40,7 @@ type Store struct {
 	client   *azsecrets.Client
 	vaultURL string
 	name     string
+	settings SettingNames
 	now      func() time.Time
 }
 
@@ -71,7 +76,7 @@ func NewStore(vaultURL string, cred azcore.TokenCredential, opts *StoreOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("key vault %s: %w", u, err)
 	}
-	return &Store{client: c, vaultURL: u, name: name, now: time.Now}, nil
+	return &Store{client: c, vaultURL: u, name: name, settings: opts.SettingNames, now: time.Now}, nil
 }
 
 // VaultURL returns the vault the store talks to.
@@ -114,8 +119,8 @@ func (s *Store) Current(ctx context.Context) (Credentials, error) {
 // the same second the one updated last wins, then the one listed last).
 // The listing is in pages of 25 and its order is not documented, so every
 // page is read: callers should cache the result. A secret with no enabled
-// version is reported like a missing one (a *ResponseError with status
-// 404).
+// version is reported like a missing one (a 404 *upstream.ResponseError
+// matching ErrSecretNotFound).
 func (s *Store) Properties(ctx context.Context) (Properties, error) {
 	var best *Properties
 	pager := s.client.NewListSecretPropertiesVersionsPager(s.name, nil)
@@ -138,8 +143,9 @@ func (s *Store) Properties(ctx context.Context) (Properties, error) {
 		}
 	}
 	if best == nil {
-		return Properties{}, &ResponseError{StatusCode: http.StatusNotFound, Code: "SecretNotFound", Op: "list versions of", Vault: s.vaultURL, Secret: s.name,
-			Message: "the secret has no enabled version", Fix: s.fix("get", http.StatusNotFound, "")}
+		return Properties{}, &upstream.ResponseError{Service: Service, Method: http.MethodGet, URL: s.vaultURL + "secrets/" + s.name + "/versions",
+			StatusCode: http.StatusNotFound, Code: codeSecretNotFound, Message: "the secret has no enabled version",
+			Fix: s.fix("get", http.StatusNotFound, ""), Sentinel: ErrSecretNotFound}
 	}
 	return *best, nil
 }

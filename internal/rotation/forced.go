@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/frogbridge/frogbridge/internal/errkind"
 )
 
 // forcedMark is the name under which ForceLog keeps the last forced
@@ -43,7 +45,7 @@ func (s *Service) checkForceInterval(ctx context.Context, log zerolog.Logger) er
 	if wait < time.Second {
 		wait = time.Second
 	}
-	return &Error{Kind: KindRateLimited, Step: "check forced rotation interval", RetryAfter: wait,
+	return &Error{Kind: errkind.RateLimited, Step: "check forced rotation interval", RetryAfter: wait,
 		Err: fmt.Errorf("the last forced rotation was %s ago and ROTATION_FORCE_MIN_INTERVAL is %s: retry in %s (the stored token is unchanged; the timer rotates on schedule)", round(max(since, 0)), round(min), wait)}
 }
 

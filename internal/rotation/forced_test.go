@@ -3,10 +3,11 @@ package rotation
 import (
 	"context"
 	"errors"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/frogbridge/frogbridge/internal/errkind"
 )
 
 // clock is a settable clock, started ahead of the fakes' real-time
@@ -24,7 +25,7 @@ func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 
 // TestForcedRotationInterval: two instances share the vault, the lock and
 // the lock blob's record; a forced rotation within ForceMinInterval of the
-// last one, on either instance, is refused with 429 and a Retry-After, and
+// last one, on either instance, is refused as rate_limited (429) with a Retry-After, and
 // nothing is minted. Unforced runs are not limited.
 func TestForcedRotationInterval(t *testing.T) {
 	clk := newClock()
@@ -43,8 +44,8 @@ func TestForcedRotationInterval(t *testing.T) {
 	clk.advance(20 * time.Second)
 	for name, svc := range map[string]*Service{"other instance": b.svc, "same instance": a.svc} {
 		_, err := svc.Rotate(ctx, force)
-		if got := HTTPStatus(err); got != http.StatusTooManyRequests {
-			t.Fatalf("%s: forced again after 20 s = %d (%v), want 429", name, got, err)
+		if got := errkind.Of(err); got != errkind.RateLimited {
+			t.Fatalf("%s: forced again after 20 s = %v (%v), want rate_limited", name, got, err)
 		}
 		if wait, ok := RetryAfter(err); !ok || wait != 40*time.Second {
 			t.Errorf("%s: RetryAfter = %v, %v; want 40s", name, wait, ok)
@@ -79,8 +80,8 @@ func TestForcedRotationIntervalEdges(t *testing.T) {
 	t.Run("failed exchange does not count", func(t *testing.T) {
 		f := newFixture(t, Config{ForceMinInterval: time.Minute}, func(d *Dependencies) { d.Forced = &fakeForceLog{} })
 		f.jf.exchangeErr = errJFrog(500)
-		if _, err := f.svc.Rotate(ctx, force); HTTPStatus(err) != http.StatusBadGateway {
-			t.Fatalf("err = %v, want 502", err)
+		if _, err := f.svc.Rotate(ctx, force); errkind.Of(err) != errkind.Upstream {
+			t.Fatalf("err = %v, want an upstream failure", err)
 		}
 		f.jf.mu.Lock()
 		f.jf.exchangeErr = nil
@@ -100,8 +101,8 @@ func TestForcedRotationIntervalEdges(t *testing.T) {
 		fl.err = errors.New("storage down")
 		fl.mu.Unlock()
 		clk.advance(time.Second)
-		if _, err := f.svc.Rotate(ctx, force); HTTPStatus(err) != http.StatusTooManyRequests {
-			t.Fatalf("err = %v, want 429 from this instance's record", err)
+		if _, err := f.svc.Rotate(ctx, force); errkind.Of(err) != errkind.RateLimited {
+			t.Fatalf("err = %v, want rate_limited from this instance's record", err)
 		}
 	})
 }
