@@ -245,6 +245,7 @@ func FuzzParseFault(f *testing.F) {
 	f.Add([]byte(`{"service":"keyvault","method":"PUT","path":"/secrets/","action":"status","status":429,"retry_after":"1","times":2}`))
 	f.Add([]byte(`{"service":"entra","action":"stall","delay":"5s"}`))
 	f.Add([]byte(`{"service":"jfrog","action":"body","body":"{not json"}`))
+	f.Add([]byte(`{"service":"keyvault","method":"PUT","action":"late","status":503,"delay":"6s","times":20}`))
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := ParseFault(data)
@@ -254,7 +255,7 @@ func FuzzParseFault(f *testing.F) {
 		if !knownService(got.Service) {
 			t.Fatalf("accepted unknown service %q", got.Service)
 		}
-		if got.Action == ActionStall && (got.delay < 0 || got.delay > maxDelay) {
+		if (got.Action == ActionStall || got.Action == ActionLate) && (got.delay < 0 || got.delay > maxDelay) {
 			t.Fatalf("accepted delay %s", got.delay)
 		}
 		if got.Times < 0 {
