@@ -17,8 +17,11 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
+	"github.com/frogbridge/frogbridge/internal/azureml"
 )
 
 // tlsClient trusts the stack's CA only. (Go caches the system pool per
@@ -231,4 +234,22 @@ func (s *stack) admin(t testing.TB, method, path, body string) {
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
 	}
+}
+
+// workspace returns an AzureML client for the stack's workspace that
+// authenticates as the compute identity: a workspace user other than the
+// function app.
+func (s *stack) workspace(t testing.TB) *azureml.Client {
+	t.Helper()
+	opts := &azureml.ClientOptions{}
+	opts.Cloud = cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+		cloud.ResourceManager: {Endpoint: s.env["AZURE_RESOURCE_MANAGER_ENDPOINT"], Audience: "https://management.azure.com"},
+	}}
+	opts.Transport = s.tlsClient(t)
+	c, err := azureml.NewClient(azureml.Workspace{SubscriptionID: s.env["AZURE_SUBSCRIPTION_ID"], ResourceGroup: s.env["AZURE_RESOURCE_GROUP"], Name: s.env["AZUREML_WORKSPACE_NAME"]},
+		&computeIdentity{s: s, http: s.tlsClient(t)}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
