@@ -65,10 +65,16 @@ type TrainingRequest struct {
 	Hyperparameters map[string]json.RawMessage `json:"hyperparameters"`
 	Upload          *bool                      `json:"upload"`
 	Tags            map[string]string          `json:"tags"`
+	// Data names the training data; nil trains the embedded Iris set.
+	Data *DataRequest `json:"data"`
 
 	// Args are the validated trainer flags from Hyperparameters, sorted by
-	// flag name, e.g. ["--n-estimators", "50"].
+	// flag name, e.g. ["--n-estimators", "50"], followed by the data flags
+	// (see DataRequest).
 	Args []string `json:"-"`
+	// Input is the AzureML job input the data flags refer to as
+	// ${{inputs.data}}; nil unless Data names a uri or an asset.
+	Input *DataInput `json:"-"`
 }
 
 // DeploymentRequest is the body of POST /api/jobs/deployment.
@@ -109,7 +115,12 @@ func decodeStrict(r io.Reader, v any) error {
 		case errors.As(err, &typ):
 			return invalid(typ.Field, "must be a JSON %s", typ.Type.String())
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known field")
+			// encoding/json has no error type for unknown fields.
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			if field == "" {
+				return invalid("body", "has a field with an empty name")
+			}
+			return invalid(field, "is not a known field")
 		default:
 			return invalid("body", "%v", err)
 		}
@@ -135,6 +146,14 @@ func ParseTrainingRequest(r io.Reader) (*TrainingRequest, error) {
 	args, err := hyperparameterArgs(req.Hyperparameters)
 	if err != nil {
 		return nil, err
+	}
+	if req.Data != nil {
+		dataArgs, input, err := req.Data.parse(req.Hyperparameters)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, dataArgs...)
+		req.Input = input
 	}
 	req.Args = args
 	return &req, nil

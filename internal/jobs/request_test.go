@@ -92,7 +92,10 @@ func FuzzParseTrainingRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, a := range req.Args {
+		for i, a := range req.Args {
+			if a == "${{inputs.data}}" && i > 0 && req.Args[i-1] == "--data" {
+				continue // the one expression AzureML substitutes
+			}
 			if strings.ContainsAny(a, " \t\n;&|$`'\"<>(){}\\") {
 				t.Fatalf("unsafe argument %q accepted", a)
 			}
