@@ -38,7 +38,22 @@ func newJobs(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.St
 		ComputeClientID: j.ComputeClientID,
 		VaultURL:        cfg.Rotation.VaultURL,
 		SecretName:      cfg.Rotation.SecretName,
-	}, ws, store, jobs.NewBlobOutputs(cred, nil)), nil
+	}, ws, store, jobs.NewBlobOutputs(cred, &jobs.BlobOutputsOptions{StorageSuffix: storageSuffix(j.ARMEndpoint)})), nil
+}
+
+// storageSuffix returns the storage endpoint suffix of the cloud whose ARM
+// endpoint is endpoint: each cloud's ARM audience is
+// https://management.<storage suffix>/ (core.windows.net,
+// core.chinacloudapi.cn, core.usgovcloudapi.net: azcore's arm/runtime sets
+// them in cloud.Configuration), and the public cloud's for any other
+// endpoint (such as the local stack, whose Azurite datastore sets a
+// loopback blobServiceUrl instead).
+func storageSuffix(endpoint string) string {
+	a := strings.TrimRight(armAudience(endpoint), "/")
+	if s, ok := strings.CutPrefix(a, "https://management."); ok {
+		return s
+	}
+	return jobs.PublicStorageSuffix
 }
 
 // armAudience returns the token audience for an ARM endpoint: the known

@@ -39,6 +39,7 @@ type Workspace interface {
 	GetJob(ctx context.Context, name string) (azureml.Job, error)
 	CancelJob(ctx context.Context, name string) error
 	GetDefaultDatastore(ctx context.Context) (azureml.Datastore, error)
+	GetDatastore(ctx context.Context, name string) (azureml.Datastore, error)
 	StudioURL(job azureml.Job) string
 	ComputeID(name string) string
 }
@@ -175,7 +176,7 @@ func (s *Service) jobEnv(model string) map[string]string {
 	return env
 }
 
-func (s *Service) submit(ctx context.Context, kind, prefix, model, tag, experiment, compute, display string, tags map[string]string, command string, output string) (Submitted, error) {
+func (s *Service) submit(ctx context.Context, kind, prefix, model, tag, experiment, compute, display string, tags map[string]string, command string, inputs map[string]azureml.Input, output string) (Submitted, error) {
 	envID, err := s.prepare(ctx, tag)
 	if err != nil {
 		return Submitted{}, err
@@ -205,6 +206,7 @@ func (s *Service) submit(ctx context.Context, kind, prefix, model, tag, experime
 		EnvironmentID:        envID,
 		Command:              command,
 		EnvironmentVariables: s.jobEnv(model),
+		Inputs:               inputs,
 		Outputs: map[string]azureml.Output{output: {
 			Type: azureml.OutputURIFolder, Mode: azureml.ModeUpload,
 			URI: "azureml://datastores/workspaceblobstore/paths/azureml/" + name + "/" + output + "/",
@@ -230,26 +232,42 @@ func (s *Service) SubmitTraining(ctx context.Context, req *TrainingRequest) (Sub
 		args = append(args, "--upload")
 	}
 	args = append(args, req.Args...)
-	return s.submit(ctx, KindTraining, "train", model, req.ImageTag, req.ExperimentName, req.Compute, req.DisplayName, req.Tags, strings.Join(args, " "), OutputMetadata)
+	var inputs map[string]azureml.Input
+	if req.Input != nil {
+		// Download rather than AzureML's default ReadOnlyMount: the trainer
+		// reads every byte once, and a download fails before the process
+		// starts when the path is missing.
+		inputs = map[string]azureml.Input{DataInputName: {Type: req.Input.Type, URI: req.Input.URI, Mode: azureml.ModeDownload}}
+	}
+	return s.submit(ctx, KindTraining, "train", model, req.ImageTag, req.ExperimentName, req.Compute, req.DisplayName, req.Tags, strings.Join(args, " "), inputs, OutputMetadata)
 }
 
 // SubmitDeployment submits `trainer infer` for a model version.
 func (s *Service) SubmitDeployment(ctx context.Context, req *DeploymentRequest) (Submitted, error) {
 	args := []string{"trainer", "infer", "--model-name", req.ModelName, "--model-version", req.ModelVersion,
 		"--inference-results-dir", "${{outputs." + OutputInferenceResults + "}}"}
-	return s.submit(ctx, KindDeployment, "deploy", req.ModelName, req.ImageTag, req.ExperimentName, req.Compute, req.DisplayName, req.Tags, strings.Join(args, " "), OutputInferenceResults)
+	return s.submit(ctx, KindDeployment, "deploy", req.ModelName, req.ImageTag, req.ExperimentName, req.Compute, req.DisplayName, req.Tags, strings.Join(args, " "), nil, OutputInferenceResults)
 }
 
 // Status is the answer to GET /api/jobs/{name}.
 type Status struct {
-	JobName     string            `json:"job_name"`
-	Kind        string            `json:"kind,omitempty"`
-	Status      string            `json:"status"`
-	DisplayName string            `json:"display_name,omitempty"`
-	StudioURL   string            `json:"studio_url"`
-	Error       string            `json:"error,omitempty"`
-	Training    *TrainingOutput   `json:"training,omitempty"`
-	Deployment  *DeploymentOutput `json:"deployment,omitempty"`
+	JobName     string `json:"job_name"`
+	Kind        string `json:"kind,omitempty"`
+	Status      string `json:"status"`
+	DisplayName string `json:"display_name,omitempty"`
+	StudioURL   string `json:"studio_url"`
+	Error       string `json:"error,omitempty"`
+	// Data is the job's data input (a datastore URI or a data asset), as
+	// the job definition holds it.
+	Data       *StatusInput      `json:"data,omitempty"`
+	Training   *TrainingOutput   `json:"training,omitempty"`
+	Deployment *DeploymentOutput `json:"deployment,omitempty"`
+}
+
+// StatusInput is a job's uri_file or uri_folder input.
+type StatusInput struct {
+	Type string `json:"type"`
+	URI  string `json:"uri"`
 }
 
 // TrainingOutput is read from the metadata output of a completed training.
@@ -258,6 +276,10 @@ type TrainingOutput struct {
 	Version   string  `json:"version"`
 	ModelType string  `json:"model_type,omitempty"`
 	Accuracy  float64 `json:"accuracy"`
+	// Dataset names the training data as the trainer recorded it.
+	Dataset string `json:"dataset,omitempty"`
+	// DatasetSHA256 is the sha256 of the training data.
+	DatasetSHA256 string `json:"dataset_sha256,omitempty"`
 }
 
 // DeploymentOutput is read from inference_results.json of a completed
@@ -285,12 +307,19 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	if j.Status == azureml.StatusFailed || j.Status == azureml.StatusCanceled {
 		st.Error = j.Error
 	}
+	if in, ok := j.Inputs[DataInputName]; ok && in.URI != "" {
+		st.Data = &StatusInput{Type: string(in.Type), URI: in.URI}
+	}
 	if j.Status != azureml.StatusCompleted {
 		return st, nil
 	}
-	ds, err := s.ws.GetDefaultDatastore(ctx)
+	output := OutputMetadata
+	if st.Kind == KindDeployment {
+		output = OutputInferenceResults
+	}
+	ds, err := s.outputDatastore(ctx, j, output)
 	if err != nil {
-		return st, fail(502, "read the workspace's default datastore", err)
+		return st, err
 	}
 	switch st.Kind {
 	case KindTraining:
@@ -332,6 +361,25 @@ func (s *Service) Cancel(ctx context.Context, name string) (Status, error) {
 		return Status{}, fail(502, "cancel job "+name, err)
 	}
 	return s.Status(ctx, name)
+}
+
+// outputDatastore returns the datastore the job's output URI names (jobs
+// write there, whatever the workspace's default is), or the default
+// datastore when the URI names none.
+func (s *Service) outputDatastore(ctx context.Context, j azureml.Job, output string) (azureml.Datastore, error) {
+	name := azureml.OutputDatastore(j, output)
+	if name == "" {
+		ds, err := s.ws.GetDefaultDatastore(ctx)
+		if err != nil {
+			return azureml.Datastore{}, fail(502, "read the workspace's default datastore", err)
+		}
+		return ds, nil
+	}
+	ds, err := s.ws.GetDatastore(ctx, name)
+	if err != nil {
+		return azureml.Datastore{}, fail(502, "read datastore "+name+" named by the job's output "+output, err)
+	}
+	return ds, nil
 }
 
 func (s *Service) readOutput(ctx context.Context, ds azureml.Datastore, path string) ([]byte, error) {
