@@ -1,0 +1,343 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
+
+	"github.com/frogbridge/frogbridge/internal/testbin"
+)
+
+// arm sends an ARM request below the stack's workspace as the compute
+// identity and returns the status and body.
+func (s *stack) arm(t testing.TB, method, path string, body any) (int, string) {
+	t.Helper()
+	t.Setenv("IDENTITY_ENDPOINT", "")
+	t.Setenv("IDENTITY_HEADER", "")
+	t.Setenv("MSI_ENDPOINT", s.env["DEVSTACK_COMPUTE_MSI_ENDPOINT"])
+	t.Setenv("MSI_SECRET", s.env["DEVSTACK_COMPUTE_MSI_SECRET"])
+	cred, err := azidentity.NewManagedIdentityCredential(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	u := s.env["AZURE_RESOURCE_MANAGER_ENDPOINT"] + "/subscriptions/" + s.env["AZURE_SUBSCRIPTION_ID"] + "/resourceGroups/" + s.env["AZURE_RESOURCE_GROUP"] +
+		"/providers/Microsoft.MachineLearningServices/workspaces/" + s.env["AZUREML_WORKSPACE_NAME"] + path + "?api-version=2025-09-01"
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.tlsClient(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// putBlob uploads data to Azurite (the stack's storage account).
+func (s *stack) putBlob(t testing.TB, container, name string, data []byte) {
+	t.Helper()
+	c, err := azblob.NewClientFromConnectionString(s.env["AzureWebJobsStorage"], &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{Transport: s.tlsClient(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.CreateContainer(ctx, container, nil); err != nil && !bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {
+		t.Fatal(err)
+	}
+	if _, err := c.UploadBuffer(ctx, container, name, data, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// requireTrainerFlags skips the test unless `trainer <cmd> -h` lists every
+// flag: the data flags the handler generates arrive in the trainer with
+// the data readers.
+func requireTrainerFlags(t testing.TB, cmd string, flags ...string) {
+	t.Helper()
+	out, _ := exec.Command(testbin.Path(t, "trainer"), cmd, "-h").CombinedOutput()
+	for _, f := range flags {
+		if !strings.Contains(string(out), "-"+f+" ") && !strings.Contains(string(out), "-"+f+"\n") {
+			t.Skipf("trainer %s has no -%s flag yet", cmd, f)
+		}
+	}
+}
+
+// irisCSV returns the repository's Iris CSV.
+func irisCSV(t testing.TB) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testbin.RepoRoot(t), "internal", "ml", "iris.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// e2eDatastore creates datastore e2e_training on the stack's storage
+// account, container e2e-training, as ARM does, once per stack.
+var e2eDatastoreOnce sync.Map
+
+func (s *stack) e2eDatastore(t testing.TB) string {
+	t.Helper()
+	const name = "e2e_training"
+	if _, done := e2eDatastoreOnce.Load(s); done {
+		return name
+	}
+	status, body := s.arm(t, http.MethodPut, "/datastores/"+name, map[string]any{"properties": map[string]any{
+		"datastoreType": "AzureBlob", "accountName": "devstoreaccount1", "containerName": "e2e-training",
+		"endpoint": "core.windows.net", "protocol": "https",
+		"credentials": map[string]any{"credentialsType": "None"},
+	}})
+	if status != http.StatusCreated && status != http.StatusOK {
+		t.Fatalf("put datastore: %d %s", status, body)
+	}
+	e2eDatastoreOnce.Store(s, true)
+	return name
+}
+
+// dataJobStatus is jobStatus plus the data fields.
+type dataJobStatus struct {
+	jobStatus
+	Data *struct {
+		Type string `json:"type"`
+		URI  string `json:"uri"`
+	} `json:"data"`
+	TrainingData *struct {
+		Dataset       string `json:"dataset"`
+		DatasetSHA256 string `json:"dataset_sha256"`
+	} `json:"training"`
+}
+
+// followData follows a job and returns its status with the data fields.
+func followData(t *testing.T, h *host, name string) dataJobStatus {
+	t.Helper()
+	follow(t, h, name)
+	status, body := h.call(t, http.MethodGet, "/api/jobs/"+name, "", "function")
+	if status != http.StatusOK {
+		t.Fatalf("job status = %d %s", status, body)
+	}
+	var st dataJobStatus
+	decode(t, body, &st)
+	decode(t, body, &st.jobStatus)
+	return st
+}
+
+// TestTrainOnDatastoreData trains from a CSV in a datastore, by URI and as
+// a data asset, and fails a job whose path or asset is missing.
+func TestTrainOnDatastoreData(t *testing.T) {
+	s := sharedStack(t)
+	h := startHost(t, s, nil)
+	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
+		t.Fatalf("rotation: %s", body)
+	}
+	ds := s.e2eDatastore(t)
+	s.putBlob(t, "e2e-training", "iris/iris.csv", irisCSV(t))
+	uri := "azureml://datastores/" + ds + "/paths/iris/iris.csv"
+	if status, body := s.arm(t, http.MethodPut, "/data/e2e-iris/versions/1", map[string]any{"properties": map[string]any{
+		"dataType": "uri_file", "dataUri": uri,
+	}}); status != http.StatusCreated && status != http.StatusOK {
+		t.Fatalf("put data asset: %d %s", status, body)
+	}
+	for _, tt := range []struct{ name, data, ref string }{
+		{"datastore uri", `{"uri": "` + uri + `", "label": "label", "split_column": "split"}`, uri},
+		{"data asset", `{"asset": "azureml:e2e-iris:1", "label": "label", "split_column": "split"}`, "azureml:e2e-iris:1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			requireTrainerFlags(t, "train", "data-ref")
+			sub := submit(t, h, "/api/jobs/training", `{"upload": false, "hyperparameters": {"n_estimators": 10}, "data": `+tt.data+`}`)
+			st := followData(t, h, sub.JobName)
+			if st.Status != "Completed" || st.Training == nil || st.Training.Accuracy < 0.8 {
+				t.Fatalf("job = %+v, error %q", st.jobStatus, st.Error)
+			}
+			if st.Data == nil || st.Data.URI != tt.ref || st.Data.Type != "uri_file" {
+				t.Errorf("status names data %+v, want %s", st.Data, tt.ref)
+			}
+			if st.TrainingData == nil || !strings.Contains(st.TrainingData.Dataset, tt.ref) || len(st.TrainingData.DatasetSHA256) != 64 {
+				t.Errorf("metadata names dataset %+v, want %s and its sha256", st.TrainingData, tt.ref)
+			}
+		})
+	}
+	for _, tt := range []struct{ name, data, want string }{
+		{"missing path", `{"uri": "azureml://datastores/` + ds + `/paths/iris/missing.csv"}`, "iris/missing.csv does not exist"},
+		{"missing datastore", `{"uri": "azureml://datastores/no_such_store/paths/iris/iris.csv"}`, "datastore 'no_such_store' was not found"},
+		{"missing asset", `{"asset": "azureml:e2e-iris:99"}`, "data asset e2e-iris version 99 was not found"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sub := submit(t, h, "/api/jobs/training", `{"model_name": "e2e-missing-data", "data": `+tt.data+`}`)
+			st := follow(t, h, sub.JobName)
+			if st.Status != "Failed" || !strings.Contains(st.Error, tt.want) || st.Training != nil {
+				t.Fatalf("job = %+v, want Failed with %q", st, tt.want)
+			}
+		})
+	}
+}
+
+// TestStatusSendsNoTokenToAForeignDatastore replaces workspaceblobstore
+// with one whose blob service is a TLS listener of the test's own on a
+// non-loopback address, trusted through the stack's CA: the status call
+// must answer 502 naming the datastore, and the listener must see no
+// request carrying an Authorization header.
+func TestStatusSendsNoTokenToAForeignDatastore(t *testing.T) {
+	s := sharedStack(t)
+	ip := nonLoopbackIP(t)
+	var mu sync.Mutex
+	var authorized, requests int
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip.String(), "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		if r.Header.Get("Authorization") != "" {
+			authorized++
+		}
+		mu.Unlock()
+		http.Error(w, "no", http.StatusNotFound)
+	}))
+	srv.Listener = ln
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{s.issueCert(t, ip)}}
+	srv.StartTLS()
+	defer srv.Close()
+
+	h := startHost(t, s, nil)
+	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
+		t.Fatalf("rotation: %s", body)
+	}
+	sub := submit(t, h, "/api/jobs/training", `{"upload": false, "hyperparameters": {"n_estimators": 5}}`)
+	if st := follow(t, h, sub.JobName); st.Status != "Completed" || st.Training == nil {
+		t.Fatalf("job = %+v", st)
+	}
+	status, orig := s.arm(t, http.MethodGet, "/datastores/workspaceblobstore", nil)
+	if status != http.StatusOK {
+		t.Fatalf("get workspaceblobstore: %d %s", status, orig)
+	}
+	var original struct {
+		Properties map[string]any `json:"properties"`
+	}
+	decode(t, orig, &original)
+	t.Cleanup(func() {
+		if status, body := s.arm(t, http.MethodPut, "/datastores/workspaceblobstore", original); status != http.StatusOK {
+			t.Errorf("restore workspaceblobstore: %d %s", status, body)
+		}
+	})
+	evil := map[string]any{}
+	for k, v := range original.Properties {
+		evil[k] = v
+	}
+	evil["blobServiceUrl"] = srv.URL + "/devstoreaccount1"
+	if status, body := s.arm(t, http.MethodPut, "/datastores/workspaceblobstore", map[string]any{"properties": evil}); status != http.StatusOK {
+		t.Fatalf("replace workspaceblobstore: %d %s", status, body)
+	}
+	status, body := h.call(t, http.MethodGet, "/api/jobs/"+sub.JobName, "", "function")
+	mu.Lock()
+	defer mu.Unlock()
+	if authorized != 0 {
+		t.Fatalf("the listener got %d requests with an Authorization header (of %d): the storage token left for a datastore's host", authorized, requests)
+	}
+	if status != http.StatusBadGateway || !strings.Contains(body, "workspaceblobstore") || !strings.Contains(body, "loopback") {
+		t.Fatalf("status = %d %s, want 502 naming the datastore and the rule", status, body)
+	}
+}
+
+// nonLoopbackIP returns an IPv4 address of this machine that is not
+// loopback, or skips the test.
+func nonLoopbackIP(t testing.TB) net.IP {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			return n.IP.To4()
+		}
+	}
+	t.Skip("no non-loopback IPv4 address to listen on")
+	return nil
+}
+
+// issueCert issues a server certificate for ip signed by the stack's CA,
+// which the handler trusts through SSL_CERT_FILE.
+func (s *stack) issueCert(t testing.TB, ip net.IP) tls.Certificate {
+	t.Helper()
+	dir := filepath.Join(s.env["DEVSTACK_DATA"], "tls")
+	certPEM, err := os.ReadFile(filepath.Join(dir, "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, err := os.ReadFile(filepath.Join(dir, "ca-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, _ := pem.Decode(certPEM)
+	kb, _ := pem.Decode(keyPEM)
+	if cb == nil || kb == nil {
+		t.Fatal("no PEM in the stack's CA files")
+	}
+	ca, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caKey, err := x509.ParseECPrivateKey(kb.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: ip.String()},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: []net.IP{ip},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
