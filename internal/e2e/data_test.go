@@ -199,6 +199,26 @@ func TestTrainOnDatastoreData(t *testing.T) {
 			}
 		})
 	}
+	t.Run("parquet file", func(t *testing.T) {
+		requireTrainerFlags(t, "train", "data-ref")
+		// testdata/iris.parquet is internal/ml/iris.csv written by
+		// arrow-go v18.7.0's pqarrow (float64 features, int64 label,
+		// string split column).
+		pq, err := os.ReadFile(filepath.Join("testdata", "iris.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.putBlob(t, "e2e-training", "parquet/iris.data", pq)
+		ref := "azureml://datastores/" + ds + "/paths/parquet/iris.data"
+		sub := submit(t, h, "/api/jobs/training", `{"upload": false, "hyperparameters": {"n_estimators": 10}, "data": {"uri": "`+ref+`", "split_column": "split"}}`)
+		st := followData(t, h, sub.JobName)
+		if st.Status != "Completed" || st.Training == nil || st.Training.Accuracy < 0.8 {
+			t.Fatalf("job = %+v, error %q", st.jobStatus, st.Error)
+		}
+		if st.TrainingData == nil || !strings.Contains(st.TrainingData.Dataset, ref) {
+			t.Errorf("metadata names dataset %+v, want %s", st.TrainingData, ref)
+		}
+	})
 	for _, tt := range []struct{ name, data, want string }{
 		{"missing path", `{"uri": "azureml://datastores/` + ds + `/paths/iris/missing.csv"}`, "iris/missing.csv does not exist"},
 		{"missing datastore", `{"uri": "azureml://datastores/no_such_store/paths/iris/iris.csv"}`, "datastore 'no_such_store' was not found"},
@@ -340,4 +360,44 @@ func (s *stack) issueCert(t testing.TB, ip net.IP) tls.Certificate {
 		t.Fatal(err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// TestTrainOnMLRepositoryDataset pushes a dataset version with `trainer
+// dataset push` (JF_URL/JF_ACCESS_TOKEN, as frogml reads them), trains on
+// it, and fails a job that names a dataset the repository does not hold.
+func TestTrainOnMLRepositoryDataset(t *testing.T) {
+	requireTrainerFlags(t, "train", "dataset", "dataset-version")
+	out, _ := exec.Command(testbin.Path(t, "trainer"), "dataset", "push", "-h").CombinedOutput()
+	if !strings.Contains(string(out), "-name") {
+		t.Skip("trainer has no dataset push yet")
+	}
+	s := sharedStack(t)
+	h := startHost(t, s, nil)
+	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
+		t.Fatalf("rotation: %s", body)
+	}
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "iris.csv")
+	if err := os.WriteFile(csvPath, irisCSV(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	version := "v" + time.Now().UTC().Format("20060102150405")
+	push := exec.Command(testbin.Path(t, "trainer"), "dataset", "push", "--name", "e2e-iris-ds", "--version", version, csvPath)
+	push.Env = append(os.Environ(), "JF_URL="+s.env["ARTIFACTORY_URL"], "JF_ACCESS_TOKEN="+s.env["JFROG_ADMIN_TOKEN"],
+		"ARTIFACTORY_ML_REPO="+s.env["ARTIFACTORY_ML_REPO"], "SSL_CERT_FILE="+s.env["SSL_CERT_FILE"])
+	if b, err := push.CombinedOutput(); err != nil {
+		t.Fatalf("trainer dataset push: %v\n%s", err, b)
+	}
+	sub := submit(t, h, "/api/jobs/training", `{"upload": false, "hyperparameters": {"n_estimators": 10}, "data": {"dataset": {"name": "e2e-iris-ds", "version": "`+version+`"}, "split_column": "split"}}`)
+	st := followData(t, h, sub.JobName)
+	if st.Status != "Completed" || st.Training == nil || st.Training.Accuracy < 0.8 {
+		t.Fatalf("job = %+v, error %q", st.jobStatus, st.Error)
+	}
+	if st.TrainingData == nil || !strings.Contains(st.TrainingData.Dataset, "e2e-iris-ds") || len(st.TrainingData.DatasetSHA256) != 64 {
+		t.Errorf("metadata names dataset %+v, want e2e-iris-ds and its sha256", st.TrainingData)
+	}
+	sub = submit(t, h, "/api/jobs/training", `{"model_name": "e2e-missing-data", "data": {"dataset": {"name": "e2e-no-such-dataset"}}}`)
+	if st := follow(t, h, sub.JobName); st.Status != "Failed" || !strings.Contains(st.Error, "e2e-no-such-dataset") || st.Training != nil {
+		t.Fatalf("job on a missing dataset = %+v, want Failed naming it", st)
+	}
 }
