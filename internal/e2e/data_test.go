@@ -145,8 +145,15 @@ type dataJobStatus struct {
 		URI  string `json:"uri"`
 	} `json:"data"`
 	TrainingData *struct {
-		Dataset       string `json:"dataset"`
-		DatasetSHA256 string `json:"dataset_sha256"`
+		DataSource *struct {
+			Kind           string `json:"kind"`
+			Ref            string `json:"ref"`
+			Dataset        string `json:"dataset"`
+			DatasetVersion string `json:"dataset_version"`
+			Format         string `json:"format"`
+			Rows           int    `json:"rows"`
+			SHA256         string `json:"sha256"`
+		} `json:"data_source"`
 	} `json:"training"`
 }
 
@@ -194,8 +201,8 @@ func TestTrainOnDatastoreData(t *testing.T) {
 			if st.Data == nil || st.Data.URI != tt.ref || st.Data.Type != "uri_file" {
 				t.Errorf("status names data %+v, want %s", st.Data, tt.ref)
 			}
-			if st.TrainingData == nil || !strings.Contains(st.TrainingData.Dataset, tt.ref) || len(st.TrainingData.DatasetSHA256) != 64 {
-				t.Errorf("metadata names dataset %+v, want %s and its sha256", st.TrainingData, tt.ref)
+			if d := st.TrainingData.DataSource; d == nil || d.Ref != tt.ref || d.Rows != 150 || len(d.SHA256) != 64 || d.Format != "csv" {
+				t.Errorf("metadata data_source %+v, want %s, 150 csv rows and a sha256", d, tt.ref)
 			}
 		})
 	}
@@ -215,8 +222,8 @@ func TestTrainOnDatastoreData(t *testing.T) {
 		if st.Status != "Completed" || st.Training == nil || st.Training.Accuracy < 0.8 {
 			t.Fatalf("job = %+v, error %q", st.jobStatus, st.Error)
 		}
-		if st.TrainingData == nil || !strings.Contains(st.TrainingData.Dataset, ref) {
-			t.Errorf("metadata names dataset %+v, want %s", st.TrainingData, ref)
+		if d := st.TrainingData.DataSource; d == nil || d.Ref != ref || d.Format != "parquet" || d.Rows != 150 {
+			t.Errorf("metadata data_source %+v, want %s, 150 parquet rows", d, ref)
 		}
 	})
 	for _, tt := range []struct{ name, data, want string }{
@@ -393,8 +400,8 @@ func TestTrainOnMLRepositoryDataset(t *testing.T) {
 	if st.Status != "Completed" || st.Training == nil || st.Training.Accuracy < 0.8 {
 		t.Fatalf("job = %+v, error %q", st.jobStatus, st.Error)
 	}
-	if st.TrainingData == nil || !strings.Contains(st.TrainingData.Dataset, "e2e-iris-ds") || len(st.TrainingData.DatasetSHA256) != 64 {
-		t.Errorf("metadata names dataset %+v, want e2e-iris-ds and its sha256", st.TrainingData)
+	if d := st.TrainingData.DataSource; d == nil || d.Kind != "dataset" || d.Dataset != "e2e-iris-ds" || d.DatasetVersion != version || len(d.SHA256) != 64 {
+		t.Errorf("metadata data_source %+v, want dataset e2e-iris-ds %s and a sha256", d, version)
 	}
 	sub = submit(t, h, "/api/jobs/training", `{"model_name": "e2e-missing-data", "data": {"dataset": {"name": "e2e-no-such-dataset"}}}`)
 	if st := follow(t, h, sub.JobName); st.Status != "Failed" || !strings.Contains(st.Error, "e2e-no-such-dataset") || st.Training != nil {

@@ -20,8 +20,13 @@ import (
 
 func TestParseOutputs(t *testing.T) {
 	md, err := ParseTrainingOutput([]byte(`{"model_name":"iris-classifier","version":"v1","model_type":"random_forest","accuracy":1,"features":["a"]}`))
-	if err != nil || md.ModelName != "iris-classifier" || md.Version != "v1" || md.Accuracy != 1 {
+	if err != nil || md.ModelName != "iris-classifier" || md.Version != "v1" || md.Accuracy != 1 || md.DataSource != nil {
 		t.Fatalf("training output = %+v, %v", md, err)
+	}
+	md, err = ParseTrainingOutput([]byte(`{"model_name":"m","version":"v1","dataset":"iris.csv","dataset_sha256":"ab",
+		"data_source":{"kind":"path","path":"/mnt/x","ref":"azureml:iris:1","format":"csv","files":1,"rows":150,"sha256":"ab"}}`))
+	if err != nil || md.DataSource == nil || md.DataSource.Ref != "azureml:iris:1" || md.DataSource.Rows != 150 || md.Dataset != "iris.csv" {
+		t.Fatalf("training output with a data source = %+v, %v", md, err)
 	}
 	if _, err := ParseTrainingOutput([]byte(`{"accuracy":1}`)); err == nil {
 		t.Error("metadata without a version accepted")

@@ -280,6 +280,26 @@ type TrainingOutput struct {
 	Dataset string `json:"dataset,omitempty"`
 	// DatasetSHA256 is the sha256 of the training data.
 	DatasetSHA256 string `json:"dataset_sha256,omitempty"`
+	// DataSource is the trainer's record of where the data came from
+	// (metadata.json data_source), when it wrote one.
+	DataSource *DataSource `json:"data_source,omitempty"`
+}
+
+// DataSource is metadata.json's data_source: the kind of source (iris,
+// path, dataset or artifactory), its reference (a datastore URI or data
+// asset for a job input, the dataset name and version, or the Artifactory
+// path), the formats and counts read, and the data's sha256.
+type DataSource struct {
+	Kind           string `json:"kind"`
+	Ref            string `json:"ref,omitempty"`
+	Dataset        string `json:"dataset,omitempty"`
+	DatasetVersion string `json:"dataset_version,omitempty"`
+	Repository     string `json:"repository,omitempty"`
+	Artifactory    string `json:"artifactory,omitempty"`
+	Format         string `json:"format,omitempty"`
+	Files          int    `json:"files,omitempty"`
+	Rows           int    `json:"rows,omitempty"`
+	SHA256         string `json:"sha256,omitempty"`
 }
 
 // DeploymentOutput is read from inference_results.json of a completed
