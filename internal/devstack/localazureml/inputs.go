@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
@@ -106,7 +107,7 @@ func (s *Server) planInputsLocked(ws *workspace, def jobProps) ([]inputPlan, err
 		p := inputPlan{name: k, blob: true, folder: in.JobInputType == "uri_folder", uri: uri, datastore: m[1]}
 		p.path = strings.Trim(m[2], "/")
 		if !cleanBlobPath(p.path) {
-			return nil, fmt.Errorf("Input '%s': path '%s' is outside datastore %s: use a path without empty, '.' or '..' segments.", k, clip(m[2], 200), clip(m[1], 100))
+			return nil, fmt.Errorf("Input '%s': path '%s' is outside datastore %s: use a path without empty, '.' or '..' segments, backslashes or control characters.", k, clip(m[2], 200), clip(m[1], 100))
 		}
 		ds, ok := s.datastoreLocked(ws, p.datastore)
 		if !ok {
@@ -122,9 +123,9 @@ func (s *Server) planInputsLocked(ws *workspace, def jobProps) ([]inputPlan, err
 }
 
 // cleanBlobPath reports whether p is a relative blob path without empty,
-// "." or ".." segments.
+// "." or ".." segments or control characters.
 func cleanBlobPath(p string) bool {
-	if p == "" {
+	if p == "" || strings.ContainsFunc(p, unicode.IsControl) || strings.Contains(p, "\\") {
 		return false
 	}
 	for _, seg := range strings.Split(p, "/") {

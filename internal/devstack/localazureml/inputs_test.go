@@ -225,3 +225,29 @@ func toJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// FuzzPlanInputs: whatever uri a job input carries, a plan to download is
+// a clean relative path in a container of a known datastore.
+func FuzzPlanInputs(f *testing.F) {
+	f.Add("uri_file", "azureml://datastores/workspaceblobstore/paths/a/b.csv")
+	f.Add("uri_folder", "azureml://datastores/workspaceblobstore/paths/a/../")
+	f.Add("uri_file", "azureml:iris:1")
+	s := &Server{opts: Options{Blob: BlobTarget{ConnectionString: "AccountName=devstoreaccount1;AccountKey=a2V5"}}}
+	ws := newWorkspace("s", "r", "w")
+	ws.Data[dataKey("iris", "1")] = &dataVersion{Name: "iris", Version: "1", Props: dataProps{DataType: "uri_file", DataURI: "azureml://datastores/workspaceblobstore/paths/x/../../y"}}
+	f.Fuzz(func(t *testing.T, typ, uri string) {
+		in := jobInput{JobInputType: typ, URI: uri, Mode: "Download"}
+		if validateInput("data", in) != "" {
+			return
+		}
+		plans, err := s.planInputsLocked(ws, jobProps{Inputs: map[string]jobInput{"data": in}})
+		if err != nil {
+			return
+		}
+		for _, p := range plans {
+			if p.blob && (!cleanBlobPath(p.path) || p.container == "" || strings.ContainsRune(p.path, 0)) {
+				t.Fatalf("plan %+v for %q", p, uri)
+			}
+		}
+	})
+}
