@@ -330,7 +330,7 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	if in, ok := j.Inputs[DataInputName]; ok && in.URI != "" {
 		st.Data = &StatusInput{Type: string(in.Type), URI: in.URI}
 	}
-	if j.Status != azureml.StatusCompleted {
+	if j.Status != azureml.StatusCompleted || (st.Kind != KindTraining && st.Kind != KindDeployment) {
 		return st, nil
 	}
 	output := OutputMetadata
