@@ -151,6 +151,7 @@ type dataJobStatus struct {
 			Dataset        string `json:"dataset"`
 			DatasetVersion string `json:"dataset_version"`
 			Format         string `json:"format"`
+			Files          int    `json:"files"`
 			Rows           int    `json:"rows"`
 			SHA256         string `json:"sha256"`
 		} `json:"data_source"`
@@ -206,6 +207,26 @@ func TestTrainOnDatastoreData(t *testing.T) {
 			}
 		})
 	}
+	t.Run("datastore folder", func(t *testing.T) {
+		requireTrainerFlags(t, "train", "data-ref")
+		// Two CSV files of one schema, read in name order as one table.
+		lines := strings.SplitAfter(string(irisCSV(t)), "\n")
+		header, rows := lines[0], lines[1:]
+		s.putBlob(t, "e2e-training", "folder/part-0.csv", []byte(header+strings.Join(rows[:75], "")))
+		s.putBlob(t, "e2e-training", "folder/part-1.csv", []byte(header+strings.Join(rows[75:], "")))
+		ref := "azureml://datastores/" + ds + "/paths/folder/"
+		sub := submit(t, h, "/api/jobs/training", `{"upload": false, "hyperparameters": {"n_estimators": 10}, "data": {"uri": "`+ref+`", "split_column": "split"}}`)
+		st := followData(t, h, sub.JobName)
+		if st.Status != "Completed" || st.Training == nil {
+			t.Fatalf("job = %+v, error %q", st.jobStatus, st.Error)
+		}
+		if st.Data == nil || st.Data.Type != "uri_folder" {
+			t.Errorf("status names data %+v, want a uri_folder", st.Data)
+		}
+		if d := st.TrainingData.DataSource; d == nil || d.Ref != ref || d.Rows != 150 || d.Files != 2 {
+			t.Errorf("metadata data_source %+v, want %s, 2 files and 150 rows", d, ref)
+		}
+	})
 	t.Run("parquet file", func(t *testing.T) {
 		requireTrainerFlags(t, "train", "data-ref")
 		// testdata/iris.parquet is internal/ml/iris.csv written by
