@@ -38,7 +38,18 @@ func newJobs(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.St
 		ComputeClientID: j.ComputeClientID,
 		VaultURL:        cfg.Rotation.VaultURL,
 		SecretName:      cfg.Rotation.SecretName,
-	}, ws, store, jobs.NewBlobOutputs(cred, &jobs.BlobOutputsOptions{StorageSuffix: storageSuffix(j.ARMEndpoint)})), nil
+	}, ws, store, jobs.NewBlobOutputs(cred, outputsOptions(j))), nil
+}
+
+// outputsOptions returns where job outputs may be read from: storage
+// accounts of the configured cloud, and the blob service URL the settings
+// name.
+func outputsOptions(j config.Jobs) *jobs.BlobOutputsOptions {
+	o := &jobs.BlobOutputsOptions{StorageSuffix: storageSuffix(j.ARMEndpoint)}
+	if j.DatastoreBlobURL != "" {
+		o.TrustedServiceURLs = []string{j.DatastoreBlobURL}
+	}
+	return o
 }
 
 // storageSuffix returns the storage endpoint suffix of the cloud whose ARM

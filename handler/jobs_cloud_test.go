@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/frogbridge/frogbridge/internal/config"
+)
 
 func TestStorageSuffix(t *testing.T) {
 	for endpoint, want := range map[string]string{
@@ -13,5 +17,16 @@ func TestStorageSuffix(t *testing.T) {
 		if got := storageSuffix(endpoint); got != want {
 			t.Errorf("storageSuffix(%s) = %s, want %s", endpoint, got, want)
 		}
+	}
+}
+
+func TestOutputsOptions(t *testing.T) {
+	o := outputsOptions(config.Jobs{ARMEndpoint: "https://management.chinacloudapi.cn"})
+	if o.StorageSuffix != "core.chinacloudapi.cn" || len(o.TrustedServiceURLs) != 0 {
+		t.Fatalf("options %+v", o)
+	}
+	o = outputsOptions(config.Jobs{ARMEndpoint: "https://management.azure.com", DatastoreBlobURL: "https://ml.storage.example.com"})
+	if len(o.TrustedServiceURLs) != 1 || o.TrustedServiceURLs[0] != "https://ml.storage.example.com" {
+		t.Fatalf("options %+v", o)
 	}
 }

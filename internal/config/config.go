@@ -76,6 +76,9 @@ type Jobs struct {
 	Experiment      string
 	ConnectionName  string
 	ComputeClientID string
+	// DatastoreBlobURL is AZUREML_DATASTORE_BLOB_URL, a blob service URL
+	// outputs may be read from besides the cloud's storage accounts.
+	DatastoreBlobURL string
 }
 
 // Problem is one missing or malformed setting.
@@ -153,6 +156,7 @@ func Load(getenv func(string) string) *Config {
 	j.Experiment = l.pattern(EnvExperiment, GroupJobs, namePattern, false, "frogbridge")
 	j.ConnectionName = l.pattern(EnvConnectionName, GroupJobs, namePattern, false, "artifactory-registry")
 	j.ComputeClientID = l.pattern(EnvComputeClientID, GroupJobs, guidPattern, false, "")
+	j.DatastoreBlobURL = l.httpsURL(EnvDatastoreBlobURL, GroupJobs, false)
 
 	c.problems = l.problems
 	return c

@@ -58,6 +58,7 @@ const (
 	EnvExperiment            = "EXPERIMENT_NAME"
 	EnvConnectionName        = "AZUREML_CONNECTION_NAME"
 	EnvComputeClientID       = "AZUREML_COMPUTE_CLIENT_ID"
+	EnvDatastoreBlobURL      = "AZUREML_DATASTORE_BLOB_URL"
 )
 
 // Settings lists every app setting the handler reads, in the order the
@@ -124,4 +125,6 @@ var Settings = []Setting{
 		Description: "Workspace connection that holds the registry credentials AzureML pulls the image with."},
 	{Name: EnvComputeClientID, Group: GroupJobs,
 		Description: "Client id of the compute cluster's user-assigned identity, passed to jobs as AZURE_CLIENT_ID."},
+	{Name: EnvDatastoreBlobURL, Group: GroupJobs,
+		Description: "Blob service URL of the workspace storage when it is not ACCOUNT.blob.SUFFIX of the configured cloud (a custom domain); job outputs are also read from a datastore with this URL."},
 }
