@@ -11,19 +11,19 @@ import (
 	"strings"
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
-	"github.com/frogbridge/frogbridge/internal/ml"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
 // uploadedFiles are the files of a trained model version, in upload order
 // (model.json first: it names the serialization format).
-var uploadedFiles = []string{modelFile, metricsFile, metadataFile}
+var uploadedFiles = []string{jobspec.ModelFile, jobspec.MetricsFile, jobspec.MetadataFile}
 
 // uploadArtifacts uploads model.json, metrics.json and metadata.json from
-// outputDir as version of model modelName in the repository env.Repo,
+// outputDir as version of model modelName in the configured repository,
 // with metrics, parameters and provenance as properties, prints the
 // version's URL to stdout and returns it. The local files are only read.
-func uploadArtifacts(ctx context.Context, env artifactoryEnv, outputDir, modelName, version string, stdout io.Writer) (versionURL string, err error) {
+func uploadArtifacts(ctx context.Context, e *env, outputDir, modelName, version string, stdout io.Writer) (versionURL string, err error) {
 	files := make([]jfrog.ModelFile, len(uploadedFiles))
 	for i, name := range uploadedFiles {
 		files[i] = jfrog.ModelFile{Name: name, Path: filepath.Join(outputDir, name)}
@@ -32,21 +32,22 @@ func uploadArtifacts(ctx context.Context, env artifactoryEnv, outputDir, modelNa
 	if err != nil {
 		return "", err
 	}
-	repo, err := connectModelRepo(env)
+	repo, err := connectModelRepo(e)
 	if err != nil {
 		return "", err
 	}
+	ref := jfrog.ModelRef{Repo: repo.repo, Name: modelName, Version: version}
 	var res jfrog.UploadResult
 	err = repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
 		var err error
-		res, err = repo.client.UploadModelVersion(ctx, tok, env.Repo, modelName, version, files, props, &jfrog.UploadOptions{SerializationFormat: "json"})
+		res, err = repo.client.UploadModelVersion(ctx, tok, ref, files, &jfrog.UploadOptions{SerializationFormat: "json", Properties: props})
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("upload model %s version %s to repository %s: %w", modelName, version, env.Repo, err)
+		return "", fmt.Errorf("upload model %s version %s to repository %s: %w", modelName, version, ref.Repo, err)
 	}
 	fmt.Fprintf(stdout, "uploaded %s %s to %s (%d bytes sent, %d of %d files already stored)\nmodel version URL: %s\n",
-		modelName, version, env.Repo, res.BytesSent, res.ChecksumDeployed, len(files), res.URL)
+		modelName, version, ref.Repo, res.BytesSent, res.ChecksumDeployed, len(files), res.URL)
 	return res.URL, nil
 }
 
@@ -66,11 +67,11 @@ func uploadProperties(outputDir string) (map[string]string, error) {
 			} `json:"macro avg"`
 		} `json:"classification_report"`
 	}
-	if err := readJSONFile(filepath.Join(outputDir, metricsFile), &metrics); err != nil {
+	if err := readJSONFile(filepath.Join(outputDir, jobspec.MetricsFile), &metrics); err != nil {
 		return nil, err
 	}
-	var md ml.Metadata
-	if err := readJSONFile(filepath.Join(outputDir, metadataFile), &md); err != nil {
+	var md jobspec.Metadata
+	if err := readJSONFile(filepath.Join(outputDir, jobspec.MetadataFile), &md); err != nil {
 		return nil, err
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

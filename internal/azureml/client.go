@@ -52,16 +52,11 @@ func (w Workspace) ID() string {
 }
 
 // ClientOptions configure a Client. The zero value talks to the public
-// cloud.
+// cloud; another cloud, or the local stack, sets Cloud (its
+// ResourceManager service gives the ARM endpoint and token audience, as for
+// every arm client).
 type ClientOptions struct {
 	arm.ClientOptions
-	// Endpoint is the ARM endpoint, such as https://management.azure.com
-	// (the default). Other clouds and the local stack set it. When set and
-	// Audience is empty, the audience of the matching well-known cloud is
-	// used, and for any other endpoint the endpoint itself.
-	Endpoint string
-	// Audience is the ARM token audience; empty derives it (see Endpoint).
-	Audience string
 	// PollFrequency is the wait between polls of a cancellation when ARM
 	// sends no Retry-After (default 5s).
 	PollFrequency time.Duration
@@ -111,7 +106,7 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, opts *ClientOptions) (
 	if co.Retry.TryTimeout == 0 {
 		co.Retry.TryTimeout = defaultTryTimeout
 	}
-	cfg, err := resourceManager(co.Cloud, opts.Endpoint, opts.Audience)
+	cfg, err := resourceManager(co.Cloud)
 	if err != nil {
 		return nil, err
 	}
@@ -130,28 +125,18 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, opts *ClientOptions) (
 	return &Client{ws: ws, ep: strings.TrimRight(ac.Endpoint(), "/"), pl: ac.Pipeline(), pollFreq: freq}, nil
 }
 
-// resourceManager picks the ARM endpoint and audience.
-func resourceManager(c cloud.Configuration, endpoint, audience string) (cloud.ServiceConfiguration, error) {
+// resourceManager returns the ARM service of c (the public cloud's when c
+// has none) after checking its endpoint.
+func resourceManager(c cloud.Configuration) (cloud.ServiceConfiguration, error) {
 	cfg, ok := c.Services[cloud.ResourceManager]
 	if !ok {
 		cfg = cloud.AzurePublic.Services[cloud.ResourceManager]
 	}
-	if endpoint != "" {
-		u, err := url.Parse(endpoint)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" {
-			return cfg, fmt.Errorf("azureml: invalid ARM endpoint %q: use a URL such as https://management.azure.com", endpoint)
-		}
-		cfg = cloud.ServiceConfiguration{Endpoint: strings.TrimRight(endpoint, "/"), Audience: strings.TrimRight(endpoint, "/")}
-		for _, known := range []cloud.Configuration{cloud.AzurePublic, cloud.AzureChina, cloud.AzureGovernment} {
-			k := known.Services[cloud.ResourceManager]
-			if strings.EqualFold(strings.TrimRight(k.Endpoint, "/"), cfg.Endpoint) {
-				cfg.Audience = k.Audience
-			}
-		}
+	u, err := url.Parse(cfg.Endpoint)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" {
+		return cfg, fmt.Errorf("azureml: invalid ARM endpoint %q: use a URL such as https://management.azure.com", cfg.Endpoint)
 	}
-	if audience != "" {
-		cfg.Audience = audience
-	}
+	cfg.Endpoint = strings.TrimRight(cfg.Endpoint, "/")
 	return cfg, nil
 }
 

@@ -36,15 +36,25 @@ type connectionCred struct {
 	Password string `json:"password"`
 }
 
+// RegistryConnection is a workspace connection to a private container
+// registry with username and password.
+type RegistryConnection struct {
+	// Target is the registry URL or host, such as https://acme.jfrog.io.
+	Target string
+	// Username and Password are the registry credentials.
+	Username string
+	Password secret.Token
+}
+
 // PutRegistryConnection creates or replaces the workspace connection name
-// that lets AzureML pull images from a private container registry
-// (category GenericContainerRegistry, auth type UsernamePassword). target
-// is the registry URL or host, such as https://acme.jfrog.io. The password
-// never appears in errors or logs.
-func (c *Client) PutRegistryConnection(ctx context.Context, name, target, username string, password secret.Token) error {
+// that lets AzureML pull images from the private container registry conn
+// describes (category GenericContainerRegistry, auth type
+// UsernamePassword). The password never appears in errors or logs.
+func (c *Client) PutRegistryConnection(ctx context.Context, name string, conn RegistryConnection) error {
 	if err := ValidateConnectionName(name); err != nil {
 		return err
 	}
+	target, username, password := conn.Target, conn.Username, conn.Password
 	switch {
 	case strings.TrimSpace(target) == "":
 		return fmt.Errorf("azureml: put connection %s: the registry target is empty: set ARTIFACTORY_HOST", name)

@@ -1,5 +1,7 @@
 package config
 
+import "github.com/frogbridge/frogbridge/internal/keyvault"
+
 // Setting describes one app setting the handler reads. The README's
 // "App settings" table and the terraform function app are checked against
 // this list.
@@ -23,6 +25,8 @@ const (
 	GroupRotation = "rotation"
 	GroupStorage  = "storage"
 	GroupJobs     = "jobs"
+	// GroupTrainer holds the trainer's settings (TrainerSettings).
+	GroupTrainer = "trainer"
 )
 
 // Setting names, as the Functions host passes them to the handler.
@@ -77,7 +81,7 @@ var Settings = []Setting{
 		Description: "Name of the OIDC integration in JFrog that trusts the function app's Entra ID tokens."},
 	{Name: EnvAudience, Group: GroupRotation,
 		Description: "Audience (application ID URI or client id) of the Entra ID token exchanged with JFrog."},
-	{Name: EnvSecretName, Default: "artifactory-access-token-secret", Group: GroupRotation,
+	{Name: EnvSecretName, Default: keyvault.DefaultSecretName, Group: GroupRotation,
 		Description: "Key Vault secret that holds {\"access_token\",\"username\"}."},
 	{Name: EnvSecretTTL, Default: "14400", Group: GroupRotation,
 		Description: "Token lifetime in seconds; match the JFrog identity mapping's expires_in."},

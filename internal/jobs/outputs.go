@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
@@ -50,15 +51,20 @@ type BlobOutputsOptions struct {
 // BlobOutputs reads job outputs from a datastore's blob container with a
 // token credential (the function app's identity needs Storage Blob Data
 // Reader on the workspace storage account). It sends that token only to a
-// storage account it trusts (see TrustedServiceURL).
+// storage account it trusts (see TrustedServiceURL). It builds one blob
+// client per blob service (a workspace has one default datastore) and
+// reuses it for every read. It is safe for concurrent use.
 type BlobOutputs struct {
 	cred azcore.TokenCredential
 	opts BlobOutputsOptions
+
+	mu      sync.Mutex
+	clients map[string]*azblob.Client // by blob service URL
 }
 
 // NewBlobOutputs returns a BlobOutputs; nil opts means defaults.
 func NewBlobOutputs(cred azcore.TokenCredential, opts *BlobOutputsOptions) *BlobOutputs {
-	b := &BlobOutputs{cred: cred}
+	b := &BlobOutputs{cred: cred, clients: map[string]*azblob.Client{}}
 	if opts != nil {
 		b.opts = *opts
 	}
@@ -119,15 +125,31 @@ func loopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Read downloads blobPath from the datastore's container.
+// client returns the blob client for serviceURL, building it on first use.
+func (b *BlobOutputs) client(serviceURL string) (*azblob.Client, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if c, ok := b.clients[serviceURL]; ok {
+		return c, nil
+	}
+	c, err := azblob.NewClient(serviceURL, b.cred, &b.opts.ClientOptions)
+	if err != nil {
+		return nil, fmt.Errorf("blob client for %s: %w", serviceURL, err)
+	}
+	b.clients[serviceURL] = c
+	return c, nil
+}
+
+// Read downloads blobPath from the datastore's container, once its blob
+// service is trusted.
 func (b *BlobOutputs) Read(ctx context.Context, ds azureml.Datastore, blobPath string) ([]byte, error) {
 	svc, err := b.TrustedServiceURL(ds)
 	if err != nil {
 		return nil, err
 	}
-	c, err := azblob.NewClient(svc, b.cred, &b.opts.ClientOptions)
+	c, err := b.client(svc)
 	if err != nil {
-		return nil, fmt.Errorf("blob client for %s: %w", svc, err)
+		return nil, err
 	}
 	resp, err := c.DownloadStream(ctx, ds.ContainerName, blobPath, nil)
 	if err != nil {

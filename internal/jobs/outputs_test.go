@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -132,4 +133,36 @@ type tokenCred struct{}
 
 func (tokenCred) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	return azcore.AccessToken{Token: "storage-token", ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// fakeCred is a credential that is never asked for a token: building a
+// blob client makes no request.
+type fakeCred struct{}
+
+func (fakeCred) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{}, errors.New("no token in this test")
+}
+
+func TestBlobOutputsBuildsOneClientPerService(t *testing.T) {
+	b := NewBlobOutputs(fakeCred{}, nil)
+	ds := azureml.Datastore{AccountName: "stml", ContainerName: "azureml-blobstore"}
+	first, err := b.client(ds.BlobServiceURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if c, err := b.client(ds.BlobServiceURL()); err != nil || c != first {
+				t.Errorf("read %p, %v: want the first client %p", c, err, first)
+			}
+		}()
+	}
+	wg.Wait()
+	other, err := b.client(azureml.Datastore{AccountName: "stother"}.BlobServiceURL())
+	if err != nil || other == first {
+		t.Errorf("another service got %p, %v; want its own client", other, err)
+	}
 }

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -12,8 +13,9 @@ import (
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/azureml"
+	"github.com/frogbridge/frogbridge/internal/config"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
-	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
 // Job kinds, kept in the job's tags.
@@ -24,16 +26,10 @@ const (
 	tagModel       = "frogbridge-model"
 )
 
-// Output names of the jobs' commands.
-const (
-	OutputMetadata         = "metadata"
-	OutputInferenceResults = "inference_results"
-)
-
 // Workspace is what the service needs of AzureML (*azureml.Client).
 // Methods are safe for concurrent use.
 type Workspace interface {
-	PutRegistryConnection(ctx context.Context, name, target, username string, password secret.Token) error
+	PutRegistryConnection(ctx context.Context, name string, conn azureml.RegistryConnection) error
 	PutEnvironmentVersion(ctx context.Context, name, version string, env azureml.EnvironmentVersion) (string, error)
 	PutCommandJob(ctx context.Context, name string, job azureml.CommandJob) (azureml.Job, error)
 	GetJob(ctx context.Context, name string) (azureml.Job, error)
@@ -55,19 +51,12 @@ type Outputs interface {
 	Read(ctx context.Context, ds azureml.Datastore, blobPath string) ([]byte, error)
 }
 
-// Config holds the job settings (see internal/config.Jobs).
+// Config holds the job settings: the handler's AzureML settings, and
+// where the trainer finds the JFrog credentials.
 type Config struct {
-	ArtifactoryHost string
-	DockerRepo      string
-	TrainerImage    string
-	TrainerTag      string
-	MLRepo          string
-	ModelName       string
-	Experiment      string
-	Compute         string
-	ConnectionName  string
-	ComputeClientID string
-	// VaultURL and SecretName tell the trainer where the JFrog credentials are.
+	config.Jobs
+	// VaultURL and SecretName tell the trainer where the JFrog credentials
+	// are (config.Rotation's VaultURL and SecretName).
 	VaultURL   string
 	SecretName string
 }
@@ -137,8 +126,8 @@ func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
 	if err := creds.Check(s.now()); err != nil {
 		return "", fail(502, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
 	}
-	target := "https://" + s.cfg.ArtifactoryHost
-	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, target, creds.Username, creds.AccessToken); err != nil {
+	conn := azureml.RegistryConnection{Target: "https://" + s.cfg.ArtifactoryHost, Username: creds.Username, Password: creds.AccessToken}
+	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, conn); err != nil {
 		return "", fail(502, "refresh workspace connection "+s.cfg.ConnectionName, err)
 	}
 	if tag == "" {
@@ -164,39 +153,54 @@ func envName(image string) string {
 // jobEnv is the environment the trainer reads on the compute.
 func (s *Service) jobEnv(model string) map[string]string {
 	env := map[string]string{
-		"AZURE_KEY_VAULT_URL":                  s.cfg.VaultURL,
-		"ARTIFACTORY_ACCESS_TOKEN_SECRET_NAME": s.cfg.SecretName,
-		"ARTIFACTORY_HOST":                     s.cfg.ArtifactoryHost,
-		"ARTIFACTORY_ML_REPO":                  s.cfg.MLRepo,
-		"MODEL_NAME":                           model,
+		jobspec.EnvKeyVaultURL:     s.cfg.VaultURL,
+		jobspec.EnvSecretName:      s.cfg.SecretName,
+		jobspec.EnvArtifactoryHost: s.cfg.ArtifactoryHost,
+		jobspec.EnvMLRepo:          s.cfg.MLRepo,
+		jobspec.EnvModelName:       model,
 	}
 	if s.cfg.ComputeClientID != "" {
-		env["AZURE_CLIENT_ID"] = s.cfg.ComputeClientID
+		env[jobspec.EnvClientID] = s.cfg.ComputeClientID
 	}
 	return env
 }
 
-func (s *Service) submit(ctx context.Context, kind, prefix, model, tag, experiment, compute, display string, tags map[string]string, command string, inputs map[string]azureml.Input, output string) (Submitted, error) {
-	envID, err := s.prepare(ctx, tag)
+// submission is one job to submit: what the request asked for and the
+// command the job runs. Empty fields take the configured defaults.
+type submission struct {
+	// Kind is KindTraining or KindDeployment, kept in the job's tags.
+	Kind string
+	// Prefix starts the job name (PREFIX-YYYYMMDDHHMMSS-RANDOM).
+	Prefix string
+	// Model is the model name, kept in the job's tags.
+	Model string
+	// ImageTag, Experiment, Compute and DisplayName come from the request.
+	ImageTag, Experiment, Compute, DisplayName string
+	// Tags are the request's tags; the kind and model tags are added.
+	Tags map[string]string
+	// Command is the command line the job runs.
+	Command string
+	// Inputs are the job's inputs (the training data), or nil.
+	Inputs map[string]azureml.Input
+	// Output is the named uri_folder output the command writes.
+	Output string
+}
+
+func (s *Service) submit(ctx context.Context, sub submission) (Submitted, error) {
+	envID, err := s.prepare(ctx, sub.ImageTag)
 	if err != nil {
 		return Submitted{}, err
 	}
-	name := newJobName(prefix, s.now())
-	if experiment == "" {
-		experiment = s.cfg.Experiment
-	}
-	if compute == "" {
-		compute = s.cfg.Compute
-	}
-	if display == "" {
-		display = kind + " " + model
-	}
+	name := newJobName(sub.Prefix, s.now())
+	experiment := cmp.Or(sub.Experiment, s.cfg.Experiment)
+	compute := cmp.Or(sub.Compute, s.cfg.Compute)
+	display := cmp.Or(sub.DisplayName, sub.Kind+" "+sub.Model)
 	allTags := map[string]string{}
-	for k, v := range tags {
+	for k, v := range sub.Tags {
 		allTags[k] = v
 	}
-	allTags[tagKind] = kind
-	allTags[tagModel] = model
+	allTags[tagKind] = sub.Kind
+	allTags[tagModel] = sub.Model
 	job := azureml.CommandJob{
 		DisplayName:          display,
 		ExperimentName:       experiment,
@@ -204,12 +208,12 @@ func (s *Service) submit(ctx context.Context, kind, prefix, model, tag, experime
 		Tags:                 allTags,
 		ComputeID:            s.ws.ComputeID(compute),
 		EnvironmentID:        envID,
-		Command:              command,
-		EnvironmentVariables: s.jobEnv(model),
-		Inputs:               inputs,
-		Outputs: map[string]azureml.Output{output: {
+		Command:              sub.Command,
+		EnvironmentVariables: s.jobEnv(sub.Model),
+		Inputs:               sub.Inputs,
+		Outputs: map[string]azureml.Output{sub.Output: {
 			Type: azureml.OutputURIFolder, Mode: azureml.ModeUpload,
-			URI: "azureml://datastores/workspaceblobstore/paths/azureml/" + name + "/" + output + "/",
+			URI: "azureml://datastores/workspaceblobstore/paths/azureml/" + name + "/" + sub.Output + "/",
 		}},
 		Identity: &azureml.ManagedIdentity{ClientID: s.cfg.ComputeClientID},
 		Timeout:  2 * time.Hour,
@@ -223,11 +227,8 @@ func (s *Service) submit(ctx context.Context, kind, prefix, model, tag, experime
 
 // SubmitTraining submits `trainer train` with the request's settings.
 func (s *Service) SubmitTraining(ctx context.Context, req *TrainingRequest) (Submitted, error) {
-	model := req.ModelName
-	if model == "" {
-		model = s.cfg.ModelName
-	}
-	args := []string{"trainer", "train", "--metadata-dir", "${{outputs." + OutputMetadata + "}}", "--model-name", model}
+	model := cmp.Or(req.ModelName, s.cfg.ModelName)
+	args := []string{"trainer", "train", "--metadata-dir", "${{outputs." + jobspec.OutputMetadata + "}}", "--model-name", model}
 	if req.Upload == nil || *req.Upload {
 		args = append(args, "--upload")
 	}
@@ -239,14 +240,22 @@ func (s *Service) SubmitTraining(ctx context.Context, req *TrainingRequest) (Sub
 		// starts when the path is missing.
 		inputs = map[string]azureml.Input{DataInputName: {Type: req.Input.Type, URI: req.Input.URI, Mode: azureml.ModeDownload}}
 	}
-	return s.submit(ctx, KindTraining, "train", model, req.ImageTag, req.ExperimentName, req.Compute, req.DisplayName, req.Tags, strings.Join(args, " "), inputs, OutputMetadata)
+	return s.submit(ctx, submission{
+		Kind: KindTraining, Prefix: "train", Model: model,
+		ImageTag: req.ImageTag, Experiment: req.ExperimentName, Compute: req.Compute, DisplayName: req.DisplayName, Tags: req.Tags,
+		Command: strings.Join(args, " "), Inputs: inputs, Output: jobspec.OutputMetadata,
+	})
 }
 
 // SubmitDeployment submits `trainer infer` for a model version.
 func (s *Service) SubmitDeployment(ctx context.Context, req *DeploymentRequest) (Submitted, error) {
 	args := []string{"trainer", "infer", "--model-name", req.ModelName, "--model-version", req.ModelVersion,
-		"--inference-results-dir", "${{outputs." + OutputInferenceResults + "}}"}
-	return s.submit(ctx, KindDeployment, "deploy", req.ModelName, req.ImageTag, req.ExperimentName, req.Compute, req.DisplayName, req.Tags, strings.Join(args, " "), nil, OutputInferenceResults)
+		"--inference-results-dir", "${{outputs." + jobspec.OutputInferenceResults + "}}"}
+	return s.submit(ctx, submission{
+		Kind: KindDeployment, Prefix: "deploy", Model: req.ModelName,
+		ImageTag: req.ImageTag, Experiment: req.ExperimentName, Compute: req.Compute, DisplayName: req.DisplayName, Tags: req.Tags,
+		Command: strings.Join(args, " "), Output: jobspec.OutputInferenceResults,
+	})
 }
 
 // Status is the answer to GET /api/jobs/{name}.
@@ -288,7 +297,8 @@ type TrainingOutput struct {
 // DataSource is metadata.json's data_source: the kind of source (iris,
 // path, dataset or artifactory), its reference (a datastore URI or data
 // asset for a job input, the dataset name and version, or the Artifactory
-// path), the formats and counts read, and the data's sha256.
+// path), the formats and counts read, and the data's sha256. (The status
+// answer's view of it; the trainer writes it.)
 type DataSource struct {
 	Kind           string `json:"kind"`
 	Ref            string `json:"ref,omitempty"`
@@ -333,9 +343,9 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	if j.Status != azureml.StatusCompleted || (st.Kind != KindTraining && st.Kind != KindDeployment) {
 		return st, nil
 	}
-	output := OutputMetadata
+	output := jobspec.OutputMetadata
 	if st.Kind == KindDeployment {
-		output = OutputInferenceResults
+		output = jobspec.OutputInferenceResults
 	}
 	ds, err := s.outputDatastore(ctx, j, output)
 	if err != nil {
@@ -343,7 +353,7 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	}
 	switch st.Kind {
 	case KindTraining:
-		path := azureml.OutputPrefix(j, OutputMetadata) + "metadata.json"
+		path := azureml.OutputPrefix(j, jobspec.OutputMetadata) + jobspec.MetadataFile
 		b, err := s.readOutput(ctx, ds, path)
 		if err != nil {
 			return st, err
@@ -354,7 +364,7 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 		}
 		st.Training = &md
 	case KindDeployment:
-		path := azureml.OutputPrefix(j, OutputInferenceResults) + "inference_results.json"
+		path := azureml.OutputPrefix(j, jobspec.OutputInferenceResults) + jobspec.InferenceResultsFile
 		b, err := s.readOutput(ctx, ds, path)
 		if err != nil {
 			return st, err
@@ -410,40 +420,36 @@ func (s *Service) readOutput(ctx context.Context, ds azureml.Datastore, path str
 	return b, nil
 }
 
-// ParseTrainingOutput parses the trainer's metadata.json.
+// ParseTrainingOutput parses the trainer's metadata.json
+// (jobspec.Metadata) into the status answer's training part.
 func ParseTrainingOutput(b []byte) (TrainingOutput, error) {
-	var md TrainingOutput
-	if err := json.Unmarshal(b, &md); err != nil {
-		return md, err
+	md, err := jobspec.ParseMetadata(b)
+	if err != nil {
+		return TrainingOutput{}, err
 	}
-	if md.ModelName == "" || md.Version == "" {
-		return md, errors.New("metadata.json lacks model_name or version")
+	out := TrainingOutput{ModelName: md.ModelName, Version: md.Version, ModelType: md.ModelType, Accuracy: md.Accuracy,
+		Dataset: md.Dataset, DatasetSHA256: md.DatasetSHA256}
+	var src struct {
+		DataSource *DataSource `json:"data_source"`
 	}
-	return md, nil
+	if err := json.Unmarshal(b, &src); err != nil {
+		return TrainingOutput{}, fmt.Errorf("metadata.json data_source: %w", err)
+	}
+	out.DataSource = src.DataSource
+	return out, nil
 }
 
-// ParseDeploymentOutput parses the trainer's inference_results.json and
-// keeps up to five sample predictions as class names (predictions are
-// indices into target_names, as scikit-learn writes them).
+// ParseDeploymentOutput parses the trainer's inference_results.json
+// (jobspec.InferenceResults) and keeps up to five sample predictions as
+// class names (predictions are indices into target_names, as scikit-learn
+// writes them).
 func ParseDeploymentOutput(b []byte) (DeploymentOutput, error) {
-	var res struct {
-		ModelPath   string   `json:"model_path"`
-		Accuracy    float64  `json:"accuracy"`
-		TestSamples int      `json:"test_samples"`
-		Predictions []int    `json:"predictions"`
-		TargetNames []string `json:"target_names"`
-	}
-	if err := json.Unmarshal(b, &res); err != nil {
+	res, err := jobspec.ParseInferenceResults(b)
+	if err != nil {
 		return DeploymentOutput{}, err
 	}
-	sample := make([]string, 0, 5)
-	for _, p := range res.Predictions {
-		if len(sample) == cap(sample) {
-			break
-		}
-		if p < 0 || p >= len(res.TargetNames) {
-			return DeploymentOutput{}, fmt.Errorf("prediction %d is not an index into target_names", p)
-		}
+	sample := make([]string, 0, min(5, len(res.Predictions)))
+	for _, p := range res.Predictions[:cap(sample)] {
 		sample = append(sample, res.TargetNames[p])
 	}
 	return DeploymentOutput{ModelPath: res.ModelPath, Accuracy: res.Accuracy, TestSamples: res.TestSamples, SamplePredictions: sample}, nil

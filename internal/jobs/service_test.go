@@ -7,8 +7,9 @@ import (
 	"testing"
 
 	"github.com/frogbridge/frogbridge/internal/azureml"
+	"github.com/frogbridge/frogbridge/internal/config"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
-	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
 // fakeWorkspace records submissions and serves one job and two
@@ -19,7 +20,7 @@ type fakeWorkspace struct {
 	read      []string // datastores read
 }
 
-func (f *fakeWorkspace) PutRegistryConnection(context.Context, string, string, string, secret.Token) error {
+func (f *fakeWorkspace) PutRegistryConnection(context.Context, string, azureml.RegistryConnection) error {
 	return nil
 }
 
@@ -65,7 +66,7 @@ func (o fakeOutputs) Read(_ context.Context, ds azureml.Datastore, path string) 
 
 func TestSubmitTrainingWithDataInput(t *testing.T) {
 	ws := &fakeWorkspace{}
-	s := NewService(Config{ArtifactoryHost: "acme.jfrog.io", ModelName: "m"}, ws, fakeCreds{}, nil)
+	s := NewService(Config{Jobs: config.Jobs{ArtifactoryHost: "acme.jfrog.io", ModelName: "m"}}, ws, fakeCreds{}, nil)
 	req, err := ParseTrainingRequest(strings.NewReader(`{"data":{"uri":"azureml://datastores/training/paths/iris/","label":"species"}}`))
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +97,7 @@ func TestStatusReadsTheOutputsDatastore(t *testing.T) {
 	ws := &fakeWorkspace{job: azureml.Job{
 		Name: "train-1", Status: azureml.StatusCompleted, Tags: map[string]string{tagKind: KindTraining},
 		Inputs:  map[string]azureml.Input{DataInputName: {Type: azureml.InputURIFile, URI: "azureml://datastores/d/paths/a.csv", Mode: azureml.ModeDownload}},
-		Outputs: map[string]azureml.Output{OutputMetadata: {URI: "azureml://datastores/workspaceblobstore/paths/azureml/train-1/metadata/"}},
+		Outputs: map[string]azureml.Output{jobspec.OutputMetadata: {URI: "azureml://datastores/workspaceblobstore/paths/azureml/train-1/metadata/"}},
 	}}
 	s := NewService(Config{}, ws, fakeCreds{}, fakeOutputs{datastore: "workspaceblobstore"})
 	st, err := s.Status(context.Background(), "train-1")
@@ -110,7 +111,7 @@ func TestStatusReadsTheOutputsDatastore(t *testing.T) {
 		t.Errorf("status %+v (training %+v) does not name the data", st, st.Training)
 	}
 	// An output URI naming ${{default_datastore}} (or none) reads the default.
-	ws.job.Outputs[OutputMetadata] = azureml.Output{URI: "azureml://datastores/${{default_datastore}}/paths/azureml/train-1/metadata/"}
+	ws.job.Outputs[jobspec.OutputMetadata] = azureml.Output{URI: "azureml://datastores/${{default_datastore}}/paths/azureml/train-1/metadata/"}
 	ws.read = nil
 	s = NewService(Config{}, ws, fakeCreds{}, fakeOutputs{datastore: "defaultstore"})
 	if _, err := s.Status(context.Background(), "train-1"); err != nil || len(ws.read) != 1 || ws.read[0] != "defaultstore" {

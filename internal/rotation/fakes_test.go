@@ -64,6 +64,7 @@ type fakeJFrog struct {
 	meErr        error
 	revokeErr    error
 	noUser       bool
+	onMe         func() // called at the start of Me
 	expiresIn    time.Duration
 	subjects     []secret.Token
 
@@ -103,6 +104,9 @@ func (f *fakeJFrog) Exchange(ctx context.Context, subject secret.Token, provider
 }
 
 func (f *fakeJFrog) Me(_ context.Context, tok secret.Token) (jfrog.TokenInfo, error) {
+	if f.onMe != nil {
+		f.onMe()
+	}
 	if f.meErr != nil {
 		return jfrog.TokenInfo{}, f.meErr
 	}
@@ -223,25 +227,37 @@ type fakeLocker struct {
 	locks   int
 	onLock  func()
 	maxHeld int
+	lose    context.CancelCauseFunc // cancels the held context
 }
 
-func (f *fakeLocker) Lock(ctx context.Context, wait time.Duration) (func(context.Context) error, error) {
+func (f *fakeLocker) Lock(ctx context.Context, wait time.Duration) (context.Context, func(context.Context) error, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.busy || f.held {
-		return nil, fmt.Errorf("blob still leased after %v: %w", wait, lease.ErrBusy)
+		return nil, nil, fmt.Errorf("blob still leased after %v: %w", wait, lease.ErrBusy)
 	}
 	f.held = true
 	f.locks++
 	if f.onLock != nil {
 		f.onLock()
 	}
-	return func(context.Context) error {
+	held, cancel := context.WithCancelCause(ctx)
+	f.lose = cancel
+	return held, func(context.Context) error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.held = false
+		cancel(context.Canceled)
 		return nil
 	}, nil
+}
+
+// loseLease cancels the held context the way lease.Locker does when
+// renewals fail.
+func (f *fakeLocker) loseLease() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lose(fmt.Errorf("lease: renew: %w", lease.ErrLost))
 }
 
 // oldCreds is a stored token expiring in left.

@@ -53,9 +53,10 @@ type SecretStore interface {
 }
 
 // Locker is the cross-instance lock (*lease.Locker). Lock waits up to wait
-// for the lock and returns the function that releases it; when another
-// holder keeps it for the whole wait the error matches lease.ErrBusy.
-// Safe for concurrent use.
+// for the lock and returns a context derived from ctx that is cancelled
+// when the lock is lost while held (its cause matches lease.ErrLost), and
+// the function that releases it; when another holder keeps the lock for
+// the whole wait the error matches lease.ErrBusy. Safe for concurrent use.
 type Locker interface {
-	Lock(ctx context.Context, wait time.Duration) (release func(context.Context) error, err error)
+	Lock(ctx context.Context, wait time.Duration) (held context.Context, release func(context.Context) error, err error)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/lease"
 	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
@@ -187,10 +188,11 @@ func (s *Service) Rotate(ctx context.Context, o RotateOptions) (Result, error) {
 func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) (Result, error) {
 	log := s.log.With().Str(fieldTrigger, o.Trigger).Bool("force", o.Force).Logger()
 	if s.deps.Locker != nil {
-		release, err := s.deps.Locker.Lock(ctx, s.lockWait(ctx))
+		held, release, err := s.deps.Locker.Lock(ctx, s.lockWait(ctx))
 		if err != nil {
 			return Result{}, fail("acquire rotation lock", err)
 		}
+		ctx = held // cancelled when the lease is lost
 		defer func() {
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 			defer cancel()
@@ -250,7 +252,13 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 		return Result{}, &Error{Kind: KindUpstream, Step: "verify new token", Err: fmt.Errorf("the token from OIDC integration %q has no username: set token_spec.username in its identity mapping (group-scoped tokens cannot be used)", s.cfg.ProviderName)}
 	}
 
-	// 4. Store it as a new version.
+	// 4. Store it as a new version, unless the lock was lost meanwhile:
+	// another instance may be rotating, and its version must not be
+	// overwritten by this one.
+	if lost := context.Cause(ctx); lost != nil && errors.Is(lost, lease.ErrLost) {
+		s.revokeNew(ctx, log, ex, "the rotation lock was lost before storing it")
+		return Result{}, &Error{Kind: KindLocked, Step: "store new version", Err: lost}
+	}
 	var expires time.Time
 	if ex.ExpiresIn > 0 {
 		expires = s.now().Add(ex.ExpiresIn).UTC().Truncate(time.Second)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/lease"
 )
 
 func TestRotateStoresVerifiedToken(t *testing.T) {
@@ -374,5 +375,29 @@ func TestStatus(t *testing.T) {
 	f.store.currentErr = errKV(403)
 	if _, err := f.svc.Status(context.Background()); HTTPStatus(err) != http.StatusForbidden {
 		t.Errorf("forbidden: %v", err)
+	}
+}
+
+// TestLostLeaseStopsBeforeStore loses the cross-instance lease while the
+// new token is being verified: the run must not store it (another instance
+// may hold the lock by now), must revoke it, and must report the lock.
+func TestLostLeaseStopsBeforeStore(t *testing.T) {
+	f := newFixture(t, Config{}, nil)
+	old := oldCreds(t, time.Hour)
+	f.store.add(old)
+	f.jf.onMe = f.locker.loseLease
+	_, err := f.svc.Rotate(context.Background(), RotateOptions{Trigger: "timer", Force: true})
+	var re *Error
+	if !errors.As(err, &re) || re.Kind != KindLocked || !errors.Is(err, lease.ErrLost) {
+		t.Fatalf("err = %v, want a KindLocked error matching lease.ErrLost", err)
+	}
+	if latest, _ := f.store.latest(); latest.AccessToken != old.AccessToken {
+		t.Fatalf("a version was stored after the lease was lost: %s", latest.Version)
+	}
+	if got := f.jf.revokedIDs(); fmt.Sprint(got) != "[new-id-1]" {
+		t.Errorf("revoked = %v, want the minted token new-id-1", got)
+	}
+	if f.locker.held {
+		t.Error("lock not released")
 	}
 }
