@@ -154,7 +154,8 @@ func (s *testStack) adminDo(t *testing.T, method, path, contentType, body string
 // it with its id.
 func (s *testStack) issueToken(t *testing.T) (secret.Token, string) {
 	t.Helper()
-	form := url.Values{"username": {"trainer"}, "scope": {"applied-permissions/admin"}, "expires_in": {"3600"}}
+	// 6 h: JFrog revokes no token with a shorter lifetime (revocable-expiry-threshold).
+	form := url.Values{"username": {"trainer"}, "scope": {"applied-permissions/admin"}, "expires_in": {"21600"}}
 	var out struct {
 		TokenID     string `json:"token_id"`
 		AccessToken string `json:"access_token"`
@@ -187,6 +188,8 @@ func TestPropertyValue(t *testing.T) {
 		"registry.example/trainer:1.2.3": "registry.example/trainer-1.2.3",
 		"(devel)":                        "-devel-",
 		"go1.26..0.":                     "go1.26.0",
+		"a/./b//c./":                     "a/b/c",
+		strings.Repeat("f", 64):          "", // over frogml's 60 characters
 		"":                               "",
 		"...":                            "",
 	}
@@ -270,7 +273,7 @@ func TestTrainUploadInfer(t *testing.T) {
 	}
 	var md jobspec.Metadata
 	readJSON(t, filepath.Join(out, jobspec.MetadataFile), &md)
-	for k, v := range map[string]string{"accuracy": "1", "model_type": ml.RandomForest, "n_estimators": "20", "dataset_sha256": md.DatasetSHA256, "model_sha256": md.ModelSHA256} {
+	for k, v := range map[string]string{"accuracy": "1", "model_type": ml.RandomForest, "n_estimators": "20", "dataset_sha256_prefix": md.DatasetSHA256[:32], "model_sha256_prefix": md.ModelSHA256[:32]} {
 		if !slices.Equal(props.Properties[k], []string{v}) {
 			t.Errorf("property %s = %v, want %s", k, props.Properties[k], v)
 		}
@@ -395,4 +398,24 @@ func TestRotatedAndRevokedToken(t *testing.T) {
 	if !strings.Contains(msg, keyvault.DefaultSecretName) || !strings.Contains(msg, "no newer version") || strings.Contains(msg, tokB.Reveal()) {
 		t.Fatalf("message %q", msg)
 	}
+}
+
+// FuzzPropertyValue: propertyValue always yields a value frogml accepts, or
+// nothing, and is idempotent.
+func FuzzPropertyValue(f *testing.F) {
+	f.Add("2026-11-28T09:12:45Z")
+	f.Add("registry.example/trainer:1.2.3")
+	f.Add("a/./b//c./")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := propertyValue(s)
+		if out == "" {
+			return
+		}
+		if err := jfrog.ValidateProperty("k", out); err != nil {
+			t.Fatalf("propertyValue(%q) = %q: %v", s, out, err)
+		}
+		if again := propertyValue(out); again != out {
+			t.Fatalf("propertyValue(%q) = %q, then %q", s, out, again)
+		}
+	})
 }

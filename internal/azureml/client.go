@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -65,10 +66,16 @@ type ClientOptions struct {
 // Client calls AzureML's ARM API for one workspace. A Client is safe for
 // concurrent use.
 type Client struct {
-	ws       Workspace
-	ep       string
-	pl       runtime.Pipeline
+	ws Workspace
+	ep string
+	pl runtime.Pipeline
+	// plain is pl without the bearer policy, for the public discovery
+	// document.
+	plain    runtime.Pipeline
 	pollFreq time.Duration
+
+	mu      sync.Mutex
+	apiBase string // data-plane base URL, once discovered
 }
 
 // NewClient returns a client for workspace ws that authenticates with cred.
@@ -122,7 +129,8 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, opts *ClientOptions) (
 	if freq <= 0 {
 		freq = defaultPollFrequency
 	}
-	return &Client{ws: ws, ep: strings.TrimRight(ac.Endpoint(), "/"), pl: ac.Pipeline(), pollFreq: freq}, nil
+	plain := runtime.NewPipeline(moduleName, moduleVersion, runtime.PipelineOptions{}, &co.ClientOptions)
+	return &Client{ws: ws, ep: strings.TrimRight(ac.Endpoint(), "/"), pl: ac.Pipeline(), plain: plain, pollFreq: freq}, nil
 }
 
 // resourceManager returns the ARM service of c (the public cloud's when c

@@ -353,4 +353,10 @@ func TestPutRegistryConnectionRequiresCredentials(t *testing.T) {
 			}
 		})
 	}
+	t.Run("category", func(t *testing.T) {
+		err := c.PutRegistryConnection(context.Background(), "reg", azureml.RegistryConnection{Target: "acme.jfrog.io", Username: "u", Password: secret.Token("p"), Category: "AzureBlob"})
+		if err == nil || !strings.Contains(err.Error(), "AZUREML_CONNECTION_CATEGORY") {
+			t.Fatalf("got %v", err)
+		}
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,7 +81,10 @@ type Jobs struct {
 	ModelName       string
 	Experiment      string
 	ConnectionName  string
-	ComputeClientID string
+	// ConnectionCategory is the registry connection's category,
+	// GenericContainerRegistry or ContainerRegistry.
+	ConnectionCategory string
+	ComputeClientID    string
 	// DatastoreBlobURL is AZUREML_DATASTORE_BLOB_URL, a blob service URL
 	// outputs may be read from besides the cloud's storage accounts.
 	DatastoreBlobURL string
@@ -164,6 +168,7 @@ func Load(getenv func(string) string) *Config {
 	j.ModelName = l.pattern(EnvModelName, GroupJobs, namePattern, false, defaultOf(EnvModelName))
 	j.Experiment = l.pattern(EnvExperiment, GroupJobs, namePattern, false, defaultOf(EnvExperiment))
 	j.ConnectionName = l.pattern(EnvConnectionName, GroupJobs, namePattern, false, defaultOf(EnvConnectionName))
+	j.ConnectionCategory = l.oneOf(EnvConnectionCategory, GroupJobs, defaultOf(EnvConnectionCategory), "GenericContainerRegistry", "ContainerRegistry")
 	j.ComputeClientID = l.pattern(EnvComputeClientID, GroupJobs, guidPattern, false, "")
 	j.DatastoreBlobURL = l.httpsURL(EnvDatastoreBlobURL, GroupJobs, false)
 
@@ -276,6 +281,20 @@ func (l *loader) pattern(name, group string, re *lazyregexp.Regexp, required boo
 	}
 	if max, ok := maxLen[re]; (ok && len(v) > max) || !re.MatchString(v) {
 		l.add(name, group, fmt.Sprintf("%q is malformed: must match %s and be at most %d characters", v, re.String(), maxLen[re]))
+		return ""
+	}
+	return v
+}
+
+// oneOf returns the setting when it is one of allowed (exactly, as AzureML
+// spells the values), def when it is unset, and "" with a problem otherwise.
+func (l *loader) oneOf(name, group, def string, allowed ...string) string {
+	v := l.get(name)
+	if v == "" {
+		return def
+	}
+	if !slices.Contains(allowed, v) {
+		l.add(name, group, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", ")))
 		return ""
 	}
 	return v

@@ -46,10 +46,10 @@ func TestLoadComplete(t *testing.T) {
 	if got, want := c.Rotation.ArtifactoryURL, "https://acme.jfrog.io"; got != want {
 		t.Errorf("ArtifactoryURL = %q, want %q", got, want)
 	}
-	if c.Rotation.TTL != 4*time.Hour || c.Rotation.SecretName != "artifactory-access-token-secret" {
+	if c.Rotation.TTL != 6*time.Hour || c.Rotation.SecretName != "artifactory-access-token-secret" {
 		t.Errorf("defaults not applied: %+v", c.Rotation)
 	}
-	if c.Jobs.ARMEndpoint != "https://management.azure.com" || c.Jobs.TrainerImage != "azureml-training" {
+	if c.Jobs.ARMEndpoint != "https://management.azure.com" || c.Jobs.TrainerImage != "azureml-training" || c.Jobs.ConnectionCategory != "GenericContainerRegistry" {
 		t.Errorf("job defaults not applied: %+v", c.Jobs)
 	}
 	if c.LogLevel != zerolog.InfoLevel {
@@ -86,6 +86,8 @@ func TestLoadProblems(t *testing.T) {
 		{"subscription bad", map[string]string{EnvSubscriptionID: "sub"}, EnvSubscriptionID, GroupJobs, "malformed"},
 		{"artifactory host with scheme", map[string]string{EnvArtifactoryHost: "https://acme.jfrog.io"}, EnvArtifactoryHost, GroupJobs, "without scheme"},
 		{"arm endpoint http", map[string]string{EnvARMEndpoint: "http://arm"}, EnvARMEndpoint, GroupJobs, "https URL"},
+		{"connection category unknown", map[string]string{EnvConnectionCategory: "AzureBlob"}, EnvConnectionCategory, GroupJobs, "not one of GenericContainerRegistry, ContainerRegistry"},
+		{"connection category case", map[string]string{EnvConnectionCategory: "containerregistry"}, EnvConnectionCategory, GroupJobs, "not one of"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,6 +170,7 @@ func TestDefaultsFromSettings(t *testing.T) {
 		EnvRevokePrevious: strconv.FormatBool(c.Rotation.RevokePrevious), EnvLockContainer: c.Rotation.LockContainer,
 		EnvARMEndpoint: c.Jobs.ARMEndpoint, EnvTrainerImage: c.Jobs.TrainerImage, EnvTrainerTag: c.Jobs.TrainerTag,
 		EnvModelName: c.Jobs.ModelName, EnvExperiment: c.Jobs.Experiment, EnvConnectionName: c.Jobs.ConnectionName,
+		EnvConnectionCategory: c.Jobs.ConnectionCategory,
 	}
 	for _, s := range Settings {
 		if s.Default == "" {
@@ -236,4 +239,13 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("accepted non-https URL %q", c.Rotation.ArtifactoryURL)
 		}
 	})
+}
+
+func TestConnectionCategory(t *testing.T) {
+	m := full()
+	m[EnvConnectionCategory] = "ContainerRegistry"
+	c := Load(env(m))
+	if p := c.Problems(); len(p) != 0 || c.Jobs.ConnectionCategory != "ContainerRegistry" {
+		t.Fatalf("category %q, problems %v", c.Jobs.ConnectionCategory, p)
+	}
 }

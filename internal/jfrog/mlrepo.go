@@ -109,6 +109,9 @@ func (c *Client) UploadModelVersion(ctx context.Context, token secret.Token, ref
 	if err := validateUpload(repo, name, version, files, props); err != nil {
 		return UploadResult{}, err
 	}
+	if err := ValidateFrameworkVersion(opts.FrameworkVersion); err != nil {
+		return UploadResult{}, err
+	}
 	digests := make([]digest, len(files))
 	for i, f := range files {
 		d, err := hashFile(f.Path, opts.AllChecksums)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -223,6 +224,10 @@ func TestUnauthorizedAndForbiddenInput(t *testing.T) {
 		{"manifest name", testRepo, "m", "1", []jfrog.ModelFile{{Name: "model-manifest.json", Path: files[0].Path}}, nil},
 		{"bad property key", testRepo, "m", "1", files, map[string]string{"a b": "1"}},
 		{"bad property value", testRepo, "m", "1", files, map[string]string{"a": "x;y=z"}},
+		// frogml 1.2.46 refuses property values over 60 characters, such as
+		// a SHA-256 in hex.
+		{"sha256 property value", testRepo, "m", "1", files, map[string]string{"model_sha256": strings.Repeat("0123456789abcdef", 4)}},
+		{"list of names", testRepo, "m", "1", files, map[string]string{"a": "[x,y]"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -280,6 +285,38 @@ func TestRetryRules(t *testing.T) {
 		defer s.setFault(nil)
 		if _, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "b"}, files, opts); err != nil || s.count("POST start") != 2 {
 			t.Fatalf("err = %v after %d POSTs", err, s.count("POST start"))
+		}
+	})
+	// frogml 1.2.46 uploads the content whenever a checksum deploy answers
+	// anything but 200/201; 500/502/503/504 are retried and then fail.
+	for i, status := range []int{http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests} {
+		t.Run(fmt.Sprintf("checksum deploy answered %d falls back to the content", status), func(t *testing.T) {
+			s.setFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+				if kind(r.URL.Path) == "artifact" && r.Header.Get("X-Checksum-Deploy") == "true" {
+					w.WriteHeader(status)
+					return true
+				}
+				return false
+			})
+			defer s.setFault(nil)
+			res, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: fmt.Sprintf("fallback%d", i)}, files, opts)
+			if err != nil || res.BytesSent != 7 || res.ChecksumDeployed != 0 {
+				t.Fatalf("err = %v, result %+v", err, res)
+			}
+		})
+	}
+	t.Run("checksum deploy answered 503 fails after the retries", func(t *testing.T) {
+		s.setFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+			if kind(r.URL.Path) == "artifact" && r.Header.Get("X-Checksum-Deploy") == "true" {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return true
+			}
+			return false
+		})
+		defer s.setFault(nil)
+		_, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "unavailable"}, files, opts)
+		if !errors.Is(err, jfrog.ErrUnavailable) || s.count("PUT artifact") < 2 {
+			t.Fatalf("err = %v after %d PUTs", err, s.count("PUT artifact"))
 		}
 	})
 	t.Run("content PUT retried, lost close reply reconciled", func(t *testing.T) {

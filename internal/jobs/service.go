@@ -117,7 +117,10 @@ func fail(status int, step string, err error) error {
 }
 
 // prepare refreshes the registry connection with the current JFrog
-// credentials and ensures the environment version for the image tag.
+// credentials and ensures the environment version for the image: the
+// version is named after the full image reference (azureml.ImageVersion),
+// so a new ARTIFACTORY_HOST or ARTIFACTORY_DOCKER_REPO gets a new version
+// instead of colliding with an immutable one.
 func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
 	creds, err := s.creds.Current(ctx)
 	if err != nil {
@@ -126,7 +129,7 @@ func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
 	if err := creds.Check(s.now()); err != nil {
 		return "", fail(502, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
 	}
-	conn := azureml.RegistryConnection{Target: "https://" + s.cfg.ArtifactoryHost, Username: creds.Username, Password: creds.AccessToken}
+	conn := azureml.RegistryConnection{Target: "https://" + s.cfg.ArtifactoryHost, Username: creds.Username, Password: creds.AccessToken, Category: s.cfg.ConnectionCategory}
 	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, conn); err != nil {
 		return "", fail(502, "refresh workspace connection "+s.cfg.ConnectionName, err)
 	}
@@ -134,7 +137,7 @@ func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
 		tag = s.cfg.TrainerTag
 	}
 	image := s.cfg.ArtifactoryHost + "/" + s.cfg.DockerRepo + "/" + s.cfg.TrainerImage + ":" + tag
-	id, err := s.ws.PutEnvironmentVersion(ctx, envName(s.cfg.TrainerImage), tag, azureml.EnvironmentVersion{
+	id, err := s.ws.PutEnvironmentVersion(ctx, envName(s.cfg.TrainerImage), azureml.ImageVersion(image, tag), azureml.EnvironmentVersion{
 		Image:       image,
 		Description: "frogbridge trainer image from Artifactory",
 		Tags:        map[string]string{"frogbridge-image": image},

@@ -63,6 +63,7 @@ type fakeJFrog struct {
 	exchangeErr  error
 	meErr        error
 	revokeErr    error
+	answer204    bool // Revoke answers like JFrog's 204: nothing revoked
 	noUser       bool
 	onMe         func() // called at the start of Me
 	expiresIn    time.Duration
@@ -116,12 +117,12 @@ func (f *fakeJFrog) Me(_ context.Context, tok secret.Token) (jfrog.TokenInfo, er
 	return jfrog.TokenInfo{TokenID: jfrog.TokenID(tok), Subject: "jfac@x/users/ci-user", Username: "ci-user"}, nil
 }
 
-func (f *fakeJFrog) Revoke(_ context.Context, tok secret.Token, id string) error {
+func (f *fakeJFrog) Revoke(_ context.Context, tok secret.Token, id string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.revoked = append(f.revoked, id)
 	f.revokedWith = append(f.revokedWith, tok)
-	return f.revokeErr
+	return f.revokeErr == nil && !f.answer204, f.revokeErr
 }
 
 func (f *fakeJFrog) revokedIDs() []string {

@@ -34,10 +34,12 @@ type Verifier interface {
 }
 
 // Revoker revokes the JFrog token tokenID, authenticating with token (the
-// same user's token or an admin token); an already revoked token is not an
-// error. Safe for concurrent use.
+// same user's token or an admin token). It reports whether JFrog revoked
+// the token (200); JFrog's 204 for a token it has no revocable record of
+// (already revoked, never stored, below the revocable-expiry threshold) is
+// false with no error. Safe for concurrent use.
 type Revoker interface {
-	Revoke(ctx context.Context, token secret.Token, tokenID string) error
+	Revoke(ctx context.Context, token secret.Token, tokenID string) (bool, error)
 }
 
 // SecretStore holds the credentials secret (*keyvault.Store). Current

@@ -18,17 +18,23 @@ import (
 )
 
 func TestRotateStoresVerifiedToken(t *testing.T) {
+	yes, no := true, false
 	tests := []struct {
 		name        string
 		revokePrev  bool
+		answer204   bool
 		wantRevoked []string
+		wantResult  *bool
 	}{
-		{"keep previous", false, nil},
-		{"revoke previous", true, []string{"old-id"}},
+		{"keep previous", false, false, nil, nil},
+		{"revoke previous", true, false, []string{"old-id"}, &yes},
+		// JFrog's 204 revokes nothing: never reported as revoked.
+		{"revoke answered 204", true, true, []string{"old-id"}, &no},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, Config{RevokePrevious: tc.revokePrev}, nil)
+			f.jf.answer204 = tc.answer204
 			old := oldCreds(t, time.Hour) // less than half of 4h left
 			f.store.add(old)
 			before := time.Now()
@@ -56,8 +62,11 @@ func TestRotateStoresVerifiedToken(t *testing.T) {
 			if got := f.jf.revokedIDs(); fmt.Sprint(got) != fmt.Sprint(tc.wantRevoked) {
 				t.Errorf("revoked = %v, want %v", got, tc.wantRevoked)
 			}
-			if res.PreviousRevoked != tc.revokePrev {
-				t.Errorf("PreviousRevoked = %v", res.PreviousRevoked)
+			if (res.PreviousRevoked == nil) != (tc.wantResult == nil) || res.PreviousRevoked != nil && *res.PreviousRevoked != *tc.wantResult {
+				t.Errorf("PreviousRevoked = %v, want %v", fmtBool(res.PreviousRevoked), fmtBool(tc.wantResult))
+			}
+			if tc.answer204 && !strings.Contains(res.PreviousRevokeReason, "revocable-expiry-threshold") {
+				t.Errorf("PreviousRevokeReason = %q, want the threshold named", res.PreviousRevokeReason)
 			}
 			if f.locker.held || f.locker.locks != 1 {
 				t.Errorf("lock held=%v locks=%d", f.locker.held, f.locker.locks)
@@ -399,5 +408,31 @@ func TestLostLeaseStopsBeforeStore(t *testing.T) {
 	}
 	if f.locker.held {
 		t.Error("lock not released")
+	}
+}
+
+func fmtBool(b *bool) string {
+	if b == nil {
+		return "nil"
+	}
+	return fmt.Sprint(*b)
+}
+
+func TestRevokeWarning(t *testing.T) {
+	tests := []struct {
+		revoke bool
+		ttl    time.Duration
+		warn   bool
+	}{
+		{true, 4 * time.Hour, true},
+		{true, 6*time.Hour - time.Second, true},
+		{true, 6 * time.Hour, false},
+		{false, time.Hour, false},
+	}
+	for _, tc := range tests {
+		got := Config{RevokePrevious: tc.revoke, SecretTTL: tc.ttl}.RevokeWarning()
+		if (got != "") != tc.warn || tc.warn && !strings.Contains(got, "21600") {
+			t.Errorf("RevokeWarning(%v, %v) = %q", tc.revoke, tc.ttl, got)
+		}
 	}
 }

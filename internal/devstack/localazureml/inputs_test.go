@@ -81,10 +81,10 @@ func TestJobInputs(t *testing.T) {
 				body["properties"].(map[string]any)["command"] = `trainer train --output-dir ${{outputs.model}} --data ${{inputs.data}}/iris.csv --split-column split`
 				final, log := run(t, tt.name, body)
 				if props(final)["status"] != statusCompleted {
-					t.Fatalf("job %v\n%s", props(final)["error"], log)
+					t.Fatalf("job %v\n%s", ts.runError(t, tt.name), log)
 				}
 			} else if final, log := run(t, tt.name, inputJob(envID, tt.typ, tt.uri)); props(final)["status"] != statusCompleted {
-				t.Fatalf("job %v\n%s", props(final)["error"], log)
+				t.Fatalf("job %v\n%s", ts.runError(t, tt.name), log)
 			}
 			ts.mu.Lock()
 			dir := ts.st.Workspaces[wsKey(testSub, testRG, testWS)].Jobs[tt.name].Dir
@@ -99,7 +99,7 @@ func TestJobInputs(t *testing.T) {
 		body := inputJob(envID, "uri_folder", "azureml://datastores/training_data/paths/parts/")
 		body["properties"].(map[string]any)["command"] = `trainer train --output-dir ${{outputs.model}} --data ${{inputs.data}}/b/iris.csv --split-column split`
 		if final, log := run(t, "in-parts", body); props(final)["status"] != statusCompleted {
-			t.Fatalf("job %v\n%s", props(final)["error"], log)
+			t.Fatalf("job %v\n%s", ts.runError(t, "in-parts"), log)
 		}
 	})
 	bad := []struct{ name, typ, uri, want string }{
@@ -114,7 +114,7 @@ func TestJobInputs(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
 			final, log := run(t, tt.name, inputJob(envID, tt.typ, tt.uri))
-			msg, _ := props(final)["error"].(map[string]any)["message"].(string)
+			msg, _ := ts.runError(t, tt.name)["message"].(string)
 			if props(final)["status"] != statusFailed || !strings.Contains(msg, tt.want) || !strings.Contains(msg, "Input 'data'") {
 				t.Fatalf("job = %v %q, want Failed naming the input and %q", props(final)["status"], msg, tt.want)
 			}
