@@ -30,6 +30,8 @@ var commands = map[string]command{
 	"predict": {"predict the rows of a CSV file with a model file", runPredict},
 	"infer":   {"download a model version from Artifactory, verify it and run batch inference", runInfer},
 	"version": {"print the trainer version", runVersion},
+	"model":   {"push, pull or list model versions of the Artifactory ML repository", entityCommand{"model"}.run},
+	"dataset": {"push, pull or list dataset versions of the Artifactory ML repository", entityCommand{"dataset"}.run},
 }
 
 // run reads the configuration from the environment, dispatches to a
