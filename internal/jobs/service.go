@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -294,25 +293,7 @@ type TrainingOutput struct {
 	DatasetSHA256 string `json:"dataset_sha256,omitempty"`
 	// DataSource is the trainer's record of where the data came from
 	// (metadata.json data_source), when it wrote one.
-	DataSource *DataSource `json:"data_source,omitempty"`
-}
-
-// DataSource is metadata.json's data_source: the kind of source (iris,
-// path, dataset or artifactory), its reference (a datastore URI or data
-// asset for a job input, the dataset name and version, or the Artifactory
-// path), the formats and counts read, and the data's sha256. (The status
-// answer's view of it; the trainer writes it.)
-type DataSource struct {
-	Kind           string `json:"kind"`
-	Ref            string `json:"ref,omitempty"`
-	Dataset        string `json:"dataset,omitempty"`
-	DatasetVersion string `json:"dataset_version,omitempty"`
-	Repository     string `json:"repository,omitempty"`
-	Artifactory    string `json:"artifactory,omitempty"`
-	Format         string `json:"format,omitempty"`
-	Files          int    `json:"files,omitempty"`
-	Rows           int    `json:"rows,omitempty"`
-	SHA256         string `json:"sha256,omitempty"`
+	DataSource *jobspec.DataSource `json:"data_source,omitempty"`
 }
 
 // DeploymentOutput is read from inference_results.json of a completed
@@ -430,16 +411,8 @@ func ParseTrainingOutput(b []byte) (TrainingOutput, error) {
 	if err != nil {
 		return TrainingOutput{}, err
 	}
-	out := TrainingOutput{ModelName: md.ModelName, Version: md.Version, ModelType: md.ModelType, Accuracy: md.Accuracy,
-		Dataset: md.Dataset, DatasetSHA256: md.DatasetSHA256}
-	var src struct {
-		DataSource *DataSource `json:"data_source"`
-	}
-	if err := json.Unmarshal(b, &src); err != nil {
-		return TrainingOutput{}, fmt.Errorf("metadata.json data_source: %w", err)
-	}
-	out.DataSource = src.DataSource
-	return out, nil
+	return TrainingOutput{ModelName: md.ModelName, Version: md.Version, ModelType: md.ModelType, Accuracy: md.Accuracy,
+		Dataset: md.Dataset, DatasetSHA256: md.DatasetSHA256, DataSource: md.DataSource}, nil
 }
 
 // ParseDeploymentOutput parses the trainer's inference_results.json
