@@ -98,10 +98,12 @@ func (s *Server) putDataVersion(w http.ResponseWriter, r *http.Request, ws *work
 		ws.Data[k] = d
 	} else if d.Props.DataType != p.DataType || d.Props.DataURI != p.DataURI {
 		// Asset versions are immutable but for their description, tags and
-		// archive flag; AzureML's exact answer to such a PUT is not in the
-		// specs (not verified), so the local stack refuses it.
+		// archive flag. The answer follows the environment versions' (see
+		// putEnvironment: 409 UserError, azure-ai-ml's ResourceExistsError);
+		// no recorded answer for a data version was found, so it is not
+		// verified.
 		s.mu.Unlock()
-		userError(w, "Data %s version %s already exists with a different dataType or dataUri; only description, tags and isArchived can change: create a new version.", clip(name, 100), clip(version, 100))
+		writeError(w, http.StatusConflict, "UserError", "Data %s with version %s is already registered and cannot be changed: only description, tags and isArchived can change; create a new version.", clip(name, 100), clip(version, 100))
 		return
 	}
 	d.Props.Description, d.Props.Tags, d.Props.Properties = p.Description, maps.Clone(p.Tags), maps.Clone(p.Properties)

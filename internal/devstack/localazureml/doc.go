@@ -60,7 +60,8 @@
 //     and stays the default; datastores other than AzureBlob are refused;
 //   - a data version's dataType and dataUri cannot change once created
 //     (only description, tags and isArchived); the real service's answer to
-//     such a PUT is not documented, so the local stack refuses it with 400;
+//     such a PUT is not documented, so the local stack refuses it with 409
+//     UserError, as it does for environment versions;
 //   - jobs that were not terminal when the server stopped are Failed with
 //     "local stack restarted" when it starts again.
 //

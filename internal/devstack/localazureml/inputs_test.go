@@ -200,8 +200,8 @@ func TestDataVersions(t *testing.T) {
 	if st, out := put("uri_folder", "azureml://datastores/workspaceblobstore/paths/iris/"); st != http.StatusOK {
 		t.Fatalf("same again: %d %v", st, out)
 	}
-	if st, out := put("uri_folder", "azureml://datastores/workspaceblobstore/paths/other/"); st != http.StatusBadRequest {
-		t.Fatalf("changed uri: %d %v, want 400", st, out)
+	if st, out := put("uri_folder", "azureml://datastores/workspaceblobstore/paths/other/"); st != http.StatusConflict || errCode(out) != "UserError" {
+		t.Fatalf("changed uri: %d %v, want 409 UserError", st, out)
 	}
 	if st, _, out := ts.do(t, http.MethodGet, wsPath()+"/data/iris/versions/2", nil); st != 200 || props(out)["dataType"] != "uri_folder" || props(out)["tags"].(map[string]any)["k"] != "v" {
 		t.Fatalf("get: %d %v", st, out)
