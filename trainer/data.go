@@ -17,8 +17,9 @@ import (
 	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
-// Data source flags of `trainer train`. The handler generates them from the
-// training request's "data" field; this is the contract it relies on:
+// Data source flags of `trainer train` (their names are jobspec.Flag*). The
+// handler generates them from the training request's "data" field; this is
+// the contract it relies on:
 //
 //	{"dataset": {"name": N, "version": V}}  → --dataset N --dataset-version V   (V may be "latest")
 //	{"artifactory": "REPO/PATH"}            → --artifactory REPO/PATH
@@ -48,18 +49,18 @@ type dataFlags struct {
 const maxDataRef = 1024
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&d.data, "data", ml.IrisName, "training data: \"iris\" (embedded), or a CSV (optionally gzip-compressed) or Parquet file, or a folder of them")
-	fs.StringVar(&d.dataRef, "data-ref", "", "where the --data path came from (an AzureML URI or data asset), recorded in metadata.json")
-	fs.StringVar(&d.datasetName, "dataset", "", "train on this dataset of the Artifactory ML repository (ARTIFACTORY_ML_REPO)")
-	fs.StringVar(&d.datasetVersion, "dataset-version", jfrog.LatestVersion, "version of --dataset, or \"latest\"")
-	fs.StringVar(&d.artifactory, "artifactory", "", "train on one file of any Artifactory repository: REPO/PATH")
-	fs.StringVar(&d.features, "features", "", "comma-separated feature columns (default: every column but the label and the split column)")
+	fs.StringVar(&d.data, jobspec.FlagData, ml.IrisName, "training data: \"iris\" (embedded), or a CSV (optionally gzip-compressed) or Parquet file, or a folder of them")
+	fs.StringVar(&d.dataRef, jobspec.FlagDataRef, "", "where the --data path came from (an AzureML URI or data asset), recorded in metadata.json")
+	fs.StringVar(&d.datasetName, jobspec.FlagDataset, "", "train on this dataset of the Artifactory ML repository (ARTIFACTORY_ML_REPO)")
+	fs.StringVar(&d.datasetVersion, jobspec.FlagDatasetVersion, jfrog.LatestVersion, "version of --dataset, or \"latest\"")
+	fs.StringVar(&d.artifactory, jobspec.FlagArtifactory, "", "train on one file of any Artifactory repository: REPO/PATH")
+	fs.StringVar(&d.features, jobspec.FlagFeatures, "", "comma-separated feature columns (default: every column but the label and the split column)")
 }
 
 // validate checks the data flags after parsing; set reports which flags
 // were given.
 func (d *dataFlags) validate(set map[string]bool) error {
-	d.dataSet = set["data"] && d.data != ml.IrisName
+	d.dataSet = set[jobspec.FlagData] && d.data != ml.IrisName
 	n := 0
 	for _, on := range []bool{d.dataSet, d.datasetName != "", d.artifactory != ""} {
 		if on {
@@ -69,13 +70,13 @@ func (d *dataFlags) validate(set map[string]bool) error {
 	switch {
 	case n > 1:
 		return fmt.Errorf("give one data source: --data, --dataset or --artifactory")
-	case set["data"] && strings.TrimSpace(d.data) == "":
+	case set[jobspec.FlagData] && strings.TrimSpace(d.data) == "":
 		return fmt.Errorf("--data is empty: give a file or folder, or iris")
 	case d.dataRef != "" && !d.dataSet:
 		return fmt.Errorf("--data-ref describes a --data path: give --data PATH with it")
 	case len(d.dataRef) > maxDataRef || strings.IndexFunc(d.dataRef, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
 		return fmt.Errorf("--data-ref: at most %d printable characters", maxDataRef)
-	case set["dataset-version"] && d.datasetName == "":
+	case set[jobspec.FlagDatasetVersion] && d.datasetName == "":
 		return fmt.Errorf("--dataset-version needs --dataset")
 	}
 	if d.datasetName != "" {

@@ -1,13 +1,15 @@
 // Command trainer trains, evaluates and applies the frogbridge classifier:
 // a random forest or a logistic regression on a CSV or Parquet data set (or
-// the embedded Iris set), writing a verifiable model.json with metrics.json
-// and metadata.json; and it is the Artifactory ML repository client of any
-// training image (trainer model and trainer dataset).
+// the embedded Iris set), writing a verifiable model.json, the same model as
+// model.onnx for ONNX runtimes, metrics.json and metadata.json; and it is
+// the Artifactory ML repository client of any training image (trainer model
+// and trainer dataset).
 //
 // Usage:
 //
 //	trainer train [flags] [--upload]
 //	trainer predict --model model.json --input rows.csv [--proba] [--output file]
+//	trainer export --model model.json [--out model.onnx]
 //	trainer infer --model-name NAME --model-version VERSION|latest [--inference-results-dir DIR]
 //	trainer version
 //	trainer model|dataset push --name N [--version V] [--property k=v ...] PATH...

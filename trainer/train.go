@@ -47,9 +47,9 @@ func runTrain(ctx context.Context, e *env, args []string, stdout, stderr io.Writ
 	f := trainFlags{image: e.cfg.Image}
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	f.dataFlags.register(fs)
-	fs.StringVar(&f.label, "label", "label", "label column")
-	fs.StringVar(&f.splitColumn, "split-column", "", "column holding train/test per row, used instead of a random split (default \"split\" for --data iris)")
-	fs.Float64Var(&f.testSize, "test-size", 0.2, "test fraction of a random split")
+	fs.StringVar(&f.label, jobspec.FlagLabel, "label", "label column")
+	fs.StringVar(&f.splitColumn, jobspec.FlagSplitColumn, "", "column holding train/test per row, used instead of a random split (default \"split\" for --data iris)")
+	fs.Float64Var(&f.testSize, jobspec.FlagTestSize, 0.2, "test fraction of a random split")
 	fs.Uint64Var(&f.seed, "seed", 42, "random seed (split, bootstrap, features)")
 	fs.StringVar(&f.model, "model", ml.RandomForest, "model: random_forest or logistic_regression")
 	fs.IntVar(&f.nEstimators, "n-estimators", 100, "number of trees")
@@ -63,14 +63,14 @@ func runTrain(ctx context.Context, e *env, args []string, stdout, stderr io.Writ
 	fs.StringVar(&f.metadataDir, "metadata-dir", "", "directory that receives a copy of metadata.json (the AzureML named output)")
 	fs.StringVar(&f.modelName, "model-name", cmp.Or(e.cfg.ModelName, config.DefaultModelName), "model name (env "+jobspec.EnvModelName+")")
 	fs.StringVar(&f.version, "version", e.cfg.ModelVersion, "model version (env "+jobspec.EnvModelVersion+"; default vYYYYMMDDHHMMSS, UTC)")
-	fs.BoolVar(&f.upload, "upload", false, "upload model.json, metrics.json and metadata.json to the Artifactory ML repository (or "+jobspec.EnvUpload+"=true)")
+	fs.BoolVar(&f.upload, "upload", false, "upload model.onnx, model.json, metrics.json and metadata.json to the Artifactory ML repository (or "+jobspec.EnvUpload+"=true)")
 	fs.Usage = usageFunc(fs, "trainer train [flags]")
 	if code, stop := parseFlags(fs, args, stdout, stderr); stop {
 		return code
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	f.splitColumnSet = set["split-column"]
+	f.splitColumnSet = set[jobspec.FlagSplitColumn]
 	if err := f.dataFlags.validate(set); err != nil {
 		return usageError(stderr, "train", "%v", err)
 	}
@@ -199,6 +199,10 @@ func train(ctx context.Context, f trainFlags, e *env, now time.Time, stdout io.W
 	if err != nil {
 		return err
 	}
+	onnxBytes, err := exportONNX(res.Model, modelBytes)
+	if err != nil {
+		return err
+	}
 	hp := jobspec.Hyperparameters{}
 	nEst := 0
 	if res.Model.Forest != nil {
@@ -210,6 +214,7 @@ func train(ctx context.Context, f trainFlags, e *env, now time.Time, stdout io.W
 	ts := now.Format(time.RFC3339)
 	a := &ml.Artifacts{
 		Model: modelBytes,
+		ONNX:  onnxBytes,
 		Metrics: ml.Metrics{
 			Accuracy: res.Report.Accuracy, ClassificationReport: res.Report, ModelType: f.model, NEstimators: nEst,
 			TrainingSamples: trainSet.Rows(), TestSamples: testSet.Rows(), Timestamp: ts, FitSeconds: res.FitSeconds,
@@ -224,8 +229,8 @@ func train(ctx context.Context, f trainFlags, e *env, now time.Time, stdout io.W
 	if err := ml.WriteArtifacts(f.outputDir, a, &ml.WriteArtifactsOptions{MetadataDir: f.metadataDir}); err != nil {
 		return fmt.Errorf("write outputs (--output-dir, --metadata-dir): %w", err)
 	}
-	fmt.Fprintf(stdout, "trained %s %s (%s) on %s: %d train / %d test rows, accuracy %.4f, fit %.3fs\nwrote %s (sha256 %s)\n",
+	fmt.Fprintf(stdout, "trained %s %s (%s) on %s: %d train / %d test rows, accuracy %.4f, fit %.3fs\nwrote %s (sha256 %s)\nwrote %s (%d bytes)\n",
 		f.modelName, f.version, f.model, a.Metadata.Dataset, trainSet.Rows(), testSet.Rows(), res.Report.Accuracy, res.FitSeconds,
-		filepath.Join(f.outputDir, jobspec.ModelFile), a.Metadata.ModelSHA256)
+		filepath.Join(f.outputDir, jobspec.ModelFile), a.Metadata.ModelSHA256, filepath.Join(f.outputDir, jobspec.ONNXFile), len(onnxBytes))
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // ItemInfo is the part of Artifactory's file info (GET
@@ -37,11 +38,11 @@ type fileInfoReply struct {
 
 // ParseFileInfo decodes a storage API file info reply. A folder (a reply
 // with children), a missing or malformed size or SHA-256 matches
-// ErrUnavailable or ErrInvalidInput.
+// upstream.ErrUnavailable or ErrInvalidInput.
 func ParseFileInfo(body []byte) (size int64, sha string, err error) {
 	var fi fileInfoReply
 	if err := json.Unmarshal(body, &fi); err != nil {
-		return 0, "", fmt.Errorf("file info is not valid JSON: %w", ErrUnavailable)
+		return 0, "", fmt.Errorf("file info is not valid JSON: %w", upstream.ErrUnavailable)
 	}
 	if fi.Children != nil {
 		return 0, "", fmt.Errorf("the path is a folder, not a file: %w", ErrInvalidInput)
@@ -49,7 +50,7 @@ func ParseFileInfo(body []byte) (size int64, sha string, err error) {
 	n, perr := strconv.ParseInt(strings.Trim(string(fi.Size), `"`), 10, 64)
 	sha = strings.ToLower(fi.Checksums.Sha256)
 	if perr != nil || n < 0 || !isHexDigest(sha, 64) {
-		return 0, "", fmt.Errorf("file info lacks a size or a sha256 checksum (Artifactory computes SHA-256 for files deployed without one; ask an admin to run the checksum calculation): %w", ErrUnavailable)
+		return 0, "", fmt.Errorf("file info lacks a size or a sha256 checksum (Artifactory computes SHA-256 for files deployed without one; ask an admin to run the checksum calculation): %w", upstream.ErrUnavailable)
 	}
 	return n, sha, nil
 }

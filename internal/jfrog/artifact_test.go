@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 func TestDownloadArtifact(t *testing.T) {
@@ -44,7 +45,7 @@ func TestDownloadArtifact(t *testing.T) {
 	if _, err := c.GetItemInfo(ctx, s.admin, "files-local", "data"); !errors.Is(err, jfrog.ErrInvalidInput) {
 		t.Errorf("a folder: %v", err)
 	}
-	if _, err := c.GetItemInfo(ctx, s.admin, "files-local", "data/missing.csv"); !errors.Is(err, jfrog.ErrNotFound) || !strings.Contains(err.Error(), "no file data/missing.csv in repository files-local") {
+	if _, err := c.GetItemInfo(ctx, s.admin, "files-local", "data/missing.csv"); !errors.Is(err, upstream.ErrNotFound) || !strings.Contains(err.Error(), "no file data/missing.csv in repository files-local") {
 		t.Errorf("missing: %v", err)
 	}
 	t.Run("bytes that do not match the reported checksum are not kept", func(t *testing.T) {

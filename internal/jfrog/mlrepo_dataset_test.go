@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 func TestDatasetVersionRoundTrip(t *testing.T) {
@@ -60,7 +61,7 @@ func TestDatasetVersionRoundTrip(t *testing.T) {
 		if err != nil || v != "1.0" {
 			t.Fatalf("%q %v", v, err)
 		}
-		if _, err := c.ListModelVersions(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "flowers"}); !errors.Is(err, jfrog.ErrNotFound) {
+		if _, err := c.ListModelVersions(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "flowers"}); !errors.Is(err, upstream.ErrNotFound) {
 			t.Fatalf("models: %v", err)
 		}
 	})
@@ -113,7 +114,7 @@ func TestDownloadNestedManifestWritesNothing(t *testing.T) {
 	defer s.setFault(nil)
 	parent := t.TempDir()
 	dest := filepath.Join(parent, "model")
-	if _, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "nested", Version: "1"}, dest, nil); !errors.Is(err, jfrog.ErrUnavailable) {
+	if _, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "nested", Version: "1"}, dest, nil); !errors.Is(err, upstream.ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable (a manifest with one path inside another)", err)
 	}
 	if got, _ := os.ReadDir(parent); len(got) != 0 {

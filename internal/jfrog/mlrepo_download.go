@@ -18,6 +18,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // ErrChecksumMismatch matches a download (or deploy) whose bytes do not
@@ -39,6 +40,10 @@ type DownloadOptions struct {
 	// the verified download and removed. Without it such a folder is an
 	// error.
 	Replace bool
+	// Only, when set, is asked for each artifact_path of the manifest;
+	// artifacts it returns false for are neither downloaded nor listed in
+	// DownloadResult.Files (the manifest stays whole).
+	Only func(artifactPath string) bool
 }
 
 // DownloadedFile is one verified file of a downloaded model version.
@@ -173,9 +178,12 @@ func (c *Client) downloadEntity(ctx context.Context, token secret.Token, k entit
 	defer root.Close()
 	res := DownloadResult{Manifest: m}
 	for _, a := range m.ModelArtifacts {
+		if opts.Only != nil && !opts.Only(a.ArtifactPath) {
+			continue
+		}
 		rel := filepath.FromSlash(a.ArtifactPath)
 		if !filepath.IsLocal(rel) {
-			return res, fmt.Errorf("jfrog: artifact path %q leaves the download folder: %w", a.ArtifactPath, ErrUnavailable)
+			return res, fmt.Errorf("jfrog: artifact path %q leaves the download folder: %w", a.ArtifactPath, upstream.ErrUnavailable)
 		}
 		src := c.sourcePath(k, repo, name, version, a)
 		if err := c.fetchVerified(ctx, token, repo, src, root, rel, a, opts); err != nil {
@@ -313,10 +321,10 @@ func (c *Client) fetchOnce(ctx context.Context, token secret.Token, repo, src st
 	case errors.As(err, &werr):
 		return fmt.Errorf("jfrog: download %s: write %s: %w", where, dst.Name(), err)
 	default:
-		return fmt.Errorf("jfrog: download %s after %d bytes: %w: %w: %w", where, n, ErrUnavailable, errBodyBroken, err)
+		return fmt.Errorf("jfrog: download %s after %d bytes: %w: %w: %w", where, n, upstream.ErrUnavailable, errBodyBroken, err)
 	}
 	if n < a.Size {
-		return fmt.Errorf("jfrog: download %s: got %d of %d bytes: %w: %w", where, n, a.Size, ErrUnavailable, errBodyBroken)
+		return fmt.Errorf("jfrog: download %s: got %d of %d bytes: %w: %w", where, n, a.Size, upstream.ErrUnavailable, errBodyBroken)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); n != a.Size || sum != a.Checksums.Sha2 {
 		return fmt.Errorf("jfrog: download %s: received %d bytes with sha256 %s, the manifest says %d bytes with %s: nothing was written: %w",

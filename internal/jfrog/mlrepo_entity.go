@@ -9,8 +9,10 @@ package jfrog
 // "datasetManifest"); the manifest lists files under "model_artifacts" or
 // "dataset_artifacts" [frogml storage: models/frogml_entity_type_info.py,
 // constants.py, models/dataset_manifest.py, frog_ml.py
-// _get_download_context_list; read from the frogml_storage source, the
-// storage layer frogml 1.2.46 ships].
+// _get_download_context_list; read in the source of the frogml_storage
+// package, frogml's storage layer. NOT VERIFIED: that frogml 1.2.46's
+// frogml/storage is the same code; its constants.py names the same
+// manifest files, see skippedNames].
 type entityKind struct {
 	// api is the path segment after the repository in
 	// /api/machinelearning/{repo}/{api}/... and the entity_type.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // maxFileList bounds a storage file list reply.
@@ -31,7 +32,7 @@ type ModelVersionInfo struct {
 // its model-manifest.json exists. It reads GET
 // /artifactory/api/storage/{repo}/models/{name}?list&deep=1&depth=2 (the
 // models/{name}/{version}/ layout is INFERRED from frogml's upload paths).
-// A model with no version matches ErrNotFound.
+// A model with no version matches upstream.ErrNotFound.
 func (c *Client) ListModelVersions(ctx context.Context, token secret.Token, ref ModelRef) ([]ModelVersionInfo, error) {
 	return c.listVersions(ctx, token, modelKind, ref.Repo, ref.Name)
 }
@@ -59,7 +60,7 @@ func (c *Client) listVersions(ctx context.Context, token secret.Token, k entityK
 	req.Raw().URL.RawQuery = "list&deep=1&depth=2"
 	hint := func(status int) string {
 		if status == http.StatusNotFound {
-			return fmt.Sprintf("no %s %s in repository %s (or no such repository): upload a version first or check ARTIFACTORY_ML_REPO and the %s name", k.noun, name, repo, k.noun)
+			return fmt.Sprintf("no %s %s in repository %s (or no such repository): upload a version first or check %s and the %s name", k.noun, name, repo, upstream.Setting(c.settings.MLRepo, "the repository"), k.noun)
 		}
 		return mlHint(repo, name, "")(status)
 	}
@@ -76,7 +77,7 @@ func (c *Client) listVersions(ctx context.Context, token secret.Token, k entityK
 		return nil, fmt.Errorf("jfrog: GET %s: %w", c.endpoint(p), err)
 	}
 	if len(versions) == 0 {
-		return nil, fmt.Errorf("jfrog: %s %s in repository %s has no complete version: upload one first: %w", k.noun, name, repo, ErrNotFound)
+		return nil, fmt.Errorf("jfrog: %s %s in repository %s has no complete version: upload one first: %w", k.noun, name, repo, upstream.ErrNotFound)
 	}
 	return versions, nil
 }
@@ -102,7 +103,7 @@ func ParseVersionList(body []byte) ([]ModelVersionInfo, error) {
 func parseVersionList(body []byte, manifest string) ([]ModelVersionInfo, error) {
 	var fl fileList
 	if err := json.Unmarshal(bytes.TrimSpace(body), &fl); err != nil {
-		return nil, fmt.Errorf("storage file list is not valid JSON: %w", ErrUnavailable)
+		return nil, fmt.Errorf("storage file list is not valid JSON: %w", upstream.ErrUnavailable)
 	}
 	seen := map[string]bool{}
 	var out []ModelVersionInfo

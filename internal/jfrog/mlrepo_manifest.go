@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // manifestFileName is the entity manifest frogml writes for a model version.
@@ -146,7 +148,7 @@ func ParseDatasetManifest(body []byte) (DatasetManifest, error) {
 // ParseModelManifest decodes a manifest read from the server and checks
 // what a download relies on: at least one model artifact, every
 // artifact_path a safe relative path listed once, sizes not negative, and
-// each sha2 a SHA-256 hex digest (lower-cased). Errors match ErrUnavailable:
+// each sha2 a SHA-256 hex digest (lower-cased). Errors match upstream.ErrUnavailable:
 // a bad manifest is the server's fault, not the caller's.
 func ParseModelManifest(body []byte) (ModelManifest, error) {
 	return parseEntityManifest(modelKind, body)
@@ -157,7 +159,7 @@ func ParseModelManifest(body []byte) (ModelManifest, error) {
 func parseEntityManifest(k entityKind, body []byte) (ModelManifest, error) {
 	var m ModelManifest
 	bad := func(format string, args ...any) (ModelManifest, error) {
-		return ModelManifest{}, fmt.Errorf("%s: %s: %w", k.manifestFile, fmt.Sprintf(format, args...), ErrUnavailable)
+		return ModelManifest{}, fmt.Errorf("%s: %s: %w", k.manifestFile, fmt.Sprintf(format, args...), upstream.ErrUnavailable)
 	}
 	group := "model_artifacts"
 	body = bytes.TrimSpace(body)

@@ -1,7 +1,9 @@
 package jobs
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -71,6 +73,57 @@ type DatasetRef struct {
 	Name string `json:"name"`
 	// Version is a version or "latest" (the default).
 	Version string `json:"version"`
+}
+
+// UnmarshalJSON decodes the data object strictly, as decodeStrict decodes
+// the body: a member that names no field is refused naming it
+// (data.<member>), and so is one of the dataset object.
+func (d *DataRequest) UnmarshalJSON(b []byte) error {
+	type plain DataRequest // without this method
+	var p plain
+	if err := strictObject(b, &p, "data"); err != nil {
+		return err
+	}
+	*d = DataRequest(p)
+	return nil
+}
+
+// UnmarshalJSON decodes the dataset object strictly.
+func (r *DatasetRef) UnmarshalJSON(b []byte) error {
+	type plain DatasetRef
+	var p plain
+	if err := strictObject(b, &p, "data.dataset"); err != nil {
+		return err
+	}
+	*r = DatasetRef(p)
+	return nil
+}
+
+// strictObject decodes the JSON object b into the struct v points to and
+// refuses members that name no field, with errors naming field+"."+member.
+func strictObject(b []byte, v any, field string) error {
+	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
+		return invalid(field, "must be a JSON object")
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		var ve *ValidationError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &ve):
+			return ve
+		case errors.As(err, &typ) && typ.Field != "":
+			return invalid(field+"."+typ.Field, "must be a JSON %s", typ.Type.String())
+		default:
+			return invalid(field, "%v", err)
+		}
+	}
+	if name, ok := unknownMember(b, v); ok {
+		if name == "" {
+			return invalid(field, "has a member with an empty name")
+		}
+		return invalid(field+"."+name, "is not a known field")
+	}
+	return nil
 }
 
 // DataInput is the AzureML job input a training job gets for a datastore URI

@@ -61,7 +61,10 @@ func TestParseTrainingDataRejects(t *testing.T) {
 	tests := []struct{ name, body, field string }{
 		{"no source", `{"data":{"label":"y"}}`, "data"},
 		{"two sources", `{"data":{"uri":"azureml://datastores/d/paths/a.csv","asset":"azureml:a:1"}}`, "data"},
-		{"unknown field", `{"data":{"url":"x"}}`, "url"},
+		{"unknown field", `{"data":{"url":"x"}}`, "data.url"},
+		{"unknown dataset field", `{"data":{"dataset":{"name":"d","versoin":"1"}}}`, "data.dataset.versoin"},
+		{"dataset not object", `{"data":{"dataset":"d"}}`, "data.dataset"},
+		{"features not strings", `{"data":{"dataset":{"name":"d"},"features":[1]}}`, "data.features"},
 		{"dataset without name", `{"data":{"dataset":{"version":"1"}}}`, "data.dataset.name"},
 		{"dataset name traversal", `{"data":{"dataset":{"name":"../x"}}}`, "data.dataset.name"},
 		{"dataset version shell", `{"data":{"dataset":{"name":"d","version":"1;id"}}}`, "data.dataset.version"},
