@@ -247,6 +247,24 @@ func TestTrainOnDatastoreData(t *testing.T) {
 			t.Errorf("metadata data_source %+v, want %s, 150 parquet rows", d, ref)
 		}
 	})
+	t.Run("refused at submission", func(t *testing.T) {
+		for _, tt := range []struct{ data, field string }{
+			{`{"uri": "https://evil.example/x.csv"}`, "data.uri"},
+			{`{"uri": "azureml://datastores/` + ds + `/paths/../secrets/x.csv"}`, "data.uri"},
+			{`{"asset": "azureml:iris"}`, "data.asset"},
+			{`{"dataset": {"name": "x;id"}}`, "data.dataset.name"},
+			{`{"artifactory": "generic/a", "uri": "azureml://datastores/d/paths/a.csv"}`, "data"},
+			{`{"dataset": {"name": "d"}, "features": ["a b"]}`, "data.features"},
+			{`{"dataset": {"name": "d"}, "colour": 1}`, "data.colour"},
+		} {
+			status, body := h.call(t, http.MethodPost, "/api/jobs/training", `{"data": `+tt.data+`}`, "function")
+			var e struct{ Error, Details string }
+			decode(t, body, &e)
+			if status != http.StatusBadRequest || !strings.Contains(e.Details, tt.field+":") {
+				t.Errorf("data %s = %d %s, want 400 naming %s", tt.data, status, body, tt.field)
+			}
+		}
+	})
 	for _, tt := range []struct{ name, data, want string }{
 		{"missing path", `{"uri": "azureml://datastores/` + ds + `/paths/iris/missing.csv"}`, "iris/missing.csv does not exist"},
 		{"missing datastore", `{"uri": "azureml://datastores/no_such_store/paths/iris/iris.csv"}`, "datastore 'no_such_store' was not found"},
