@@ -8,12 +8,16 @@ import (
 	"strings"
 
 	"github.com/frogbridge/frogbridge/internal/azureml"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/lazyregexp"
 )
 
 // DataInputName is the name of the job input that carries a datastore URI or
 // a data asset; the command refers to it as ${{inputs.data}}.
-const DataInputName = "data"
+const DataInputName = jobspec.InputData
+
+// flag returns the trainer flag name as it appears on the command line.
+func flag(name string) string { return "--" + name }
 
 // Limits of the data fields. The patterns below check the shape; these
 // bound the length (see checkName for why lengths are not in the patterns).
@@ -168,7 +172,7 @@ func (d *DataRequest) parse(hp map[string]json.RawMessage) ([]string, *DataInput
 		if err := checkName("data.dataset.version", v, VersionPattern, 60); err != nil {
 			return nil, nil, err
 		}
-		args = append(args, "--dataset", d.Dataset.Name, "--dataset-version", v)
+		args = append(args, flag(jobspec.FlagDataset), d.Dataset.Name, flag(jobspec.FlagDatasetVersion), v)
 	case "uri":
 		if len(d.URI) > maxDataRefLen || !datastoreURIPattern.MatchString(d.URI) {
 			return nil, nil, invalid("data.uri", "%q must be azureml://datastores/<datastore>/paths/<path> (letters, digits and _ . = - in each segment, a trailing / for a folder) of at most %d characters", clip(d.URI), maxDataRefLen)
@@ -198,15 +202,15 @@ func (d *DataRequest) parse(hp map[string]json.RawMessage) ([]string, *DataInput
 		if len(d.Artifactory) > maxDataRefLen || !artifactoryPattern.MatchString(d.Artifactory) {
 			return nil, nil, invalid("data.artifactory", "%q must be <repo>/<path> to one file (letters, digits and _ . = - in each segment) of at most %d characters", clip(d.Artifactory), maxDataRefLen)
 		}
-		args = append(args, "--artifactory", d.Artifactory)
+		args = append(args, flag(jobspec.FlagArtifactory), d.Artifactory)
 	}
 	if d.Type != "" && input == nil {
 		return nil, nil, invalid("data.type", "applies only to uri and asset")
 	}
 	if input != nil {
-		args = append(args, "--data", "${{inputs."+DataInputName+"}}", "--data-ref", input.URI)
+		args = append(args, flag(jobspec.FlagData), "${{inputs."+DataInputName+"}}", flag(jobspec.FlagDataRef), input.URI)
 	}
-	for _, c := range []struct{ field, flag, v string }{{"label", "--label", d.Label}, {"split_column", "--split-column", d.SplitColumn}} {
+	for _, c := range []struct{ field, flag, v string }{{"label", flag(jobspec.FlagLabel), d.Label}, {"split_column", flag(jobspec.FlagSplitColumn), d.SplitColumn}} {
 		if c.v == "" {
 			continue
 		}
@@ -225,7 +229,7 @@ func (d *DataRequest) parse(hp map[string]json.RawMessage) ([]string, *DataInput
 		if !(*d.TestSize > 0 && *d.TestSize < 1) {
 			return nil, nil, invalid("data.test_size", "must be a number greater than 0 and less than 1")
 		}
-		args = append(args, "--test-size", strconv.FormatFloat(*d.TestSize, 'g', -1, 64))
+		args = append(args, flag(jobspec.FlagTestSize), strconv.FormatFloat(*d.TestSize, 'g', -1, 64))
 	}
 	if d.Features != nil {
 		if len(d.Features) == 0 || len(d.Features) > maxFeatureColumns {
@@ -244,7 +248,7 @@ func (d *DataRequest) parse(hp map[string]json.RawMessage) ([]string, *DataInput
 			}
 			seen[f] = true
 		}
-		args = append(args, "--features", strings.Join(d.Features, ","))
+		args = append(args, flag(jobspec.FlagFeatures), strings.Join(d.Features, ","))
 	}
 	return args, input, nil
 }
