@@ -34,7 +34,9 @@ func (f *fakeWorkspace) PutCommandJob(_ context.Context, name string, job azurem
 }
 
 func (f *fakeWorkspace) GetJob(context.Context, string) (azureml.Job, error) { return f.job, nil }
-func (f *fakeWorkspace) CancelJob(context.Context, string) error             { return nil }
+func (f *fakeWorkspace) CancelJob(context.Context, string, *azureml.CancelJobOptions) error {
+	return nil
+}
 
 func (f *fakeWorkspace) GetDefaultDatastore(ctx context.Context) (azureml.Datastore, error) {
 	return f.GetDatastore(ctx, "defaultstore")
