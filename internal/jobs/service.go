@@ -57,6 +57,9 @@ type Config struct {
 	// are (config.Rotation's VaultURL and SecretName).
 	VaultURL   string
 	SecretName string
+	// PollInterval is how often Wait reads a job (DefaultPollInterval
+	// when 0).
+	PollInterval time.Duration
 }
 
 // Service submits jobs and reads their status. It is safe for concurrent use.
@@ -66,11 +69,13 @@ type Service struct {
 	creds   Credentials
 	outputs Outputs
 	now     func() time.Time
+	// poll is how often Wait reads AzureML (DefaultPollInterval when 0).
+	poll time.Duration
 }
 
 // NewService returns a Service.
 func NewService(cfg Config, ws Workspace, creds Credentials, outputs Outputs) *Service {
-	return &Service{cfg: cfg, ws: ws, creds: creds, outputs: outputs, now: time.Now}
+	return &Service{cfg: cfg, ws: ws, creds: creds, outputs: outputs, now: time.Now, poll: cfg.PollInterval}
 }
 
 // Submitted is the answer to a submission.
@@ -251,14 +256,16 @@ func (s *Service) SubmitDeployment(ctx context.Context, req *DeploymentRequest) 
 
 // Status is the answer to GET /api/jobs/{name}.
 type Status struct {
-	JobName     string            `json:"job_name"`
-	Kind        string            `json:"kind,omitempty"`
-	Status      string            `json:"status"`
-	DisplayName string            `json:"display_name,omitempty"`
-	StudioURL   string            `json:"studio_url"`
-	Error       string            `json:"error,omitempty"`
-	Training    *TrainingOutput   `json:"training,omitempty"`
-	Deployment  *DeploymentOutput `json:"deployment,omitempty"`
+	JobName     string `json:"job_name"`
+	Kind        string `json:"kind,omitempty"`
+	Status      string `json:"status"`
+	DisplayName string `json:"display_name,omitempty"`
+	StudioURL   string `json:"studio_url"`
+	// Terminal is true once the job is Completed, Failed or Canceled.
+	Terminal   bool              `json:"terminal"`
+	Error      string            `json:"error,omitempty"`
+	Training   *TrainingOutput   `json:"training,omitempty"`
+	Deployment *DeploymentOutput `json:"deployment,omitempty"`
 }
 
 // TrainingOutput is read from the metadata output of a completed training.
@@ -290,7 +297,7 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 		}
 		return Status{}, fail(502, "read job "+name, err)
 	}
-	st := Status{JobName: j.Name, Kind: j.Tags[tagKind], Status: string(j.Status), DisplayName: j.DisplayName, StudioURL: s.ws.StudioURL(j)}
+	st := Status{JobName: j.Name, Kind: j.Tags[tagKind], Status: string(j.Status), DisplayName: j.DisplayName, StudioURL: s.ws.StudioURL(j), Terminal: j.Status.Terminal()}
 	if j.Status == azureml.StatusFailed || j.Status == azureml.StatusCanceled {
 		st.Error = j.Error
 	}
