@@ -26,6 +26,13 @@ type healthReport struct {
 	// do not fail the check.
 	Warnings []string     `json:"warnings"`
 	Token    *tokenReport `json:"token,omitempty"`
+	// RegistryConnection is the last refresh of the AzureML registry
+	// connection by a rotation of this instance; a failed one makes the
+	// status "degraded" (still 200: the rotation works, jobs may pull with
+	// the previous token until the next rotation retries).
+	RegistryConnection *connectionReport `json:"registry_connection,omitempty"`
+	// Degraded lists what works only in part; it does not fail the check.
+	Degraded []string `json:"degraded"`
 }
 
 // tokenReport describes the stored JFrog token from the secret's
@@ -82,7 +89,17 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 	case h.rotationErr != nil:
 		rep.Reasons = append(rep.Reasons, "rotation unavailable: "+h.rotationErr.Error())
 	}
+	rep.Degraded = []string{}
+	if c := h.conn.report(); c != nil {
+		rep.RegistryConnection = c
+		if !c.Updated {
+			rep.Degraded = append(rep.Degraded, "AzureML registry connection "+c.Name+" was not refreshed by the last rotation: "+c.Error+"; the next rotation retries (POST /api/KeyVaultSecretRotation)")
+		}
+	}
 	status := http.StatusOK
+	if len(rep.Degraded) > 0 {
+		rep.Status = "degraded"
+	}
 	if len(rep.Reasons) > 0 {
 		rep.Status = "unhealthy"
 		status = http.StatusServiceUnavailable

@@ -108,6 +108,9 @@ type handlers struct {
 	// jobs is nil while the job settings are incomplete.
 	jobs    *jobs.Service
 	jobsErr error
+	// conn is the last refresh of the AzureML registry connection by a
+	// rotation of this instance.
+	conn connectionState
 }
 
 var (

@@ -119,22 +119,34 @@ func fail(status int, step string, err error) error {
 	return &Error{Status: status, Step: step, Err: err}
 }
 
+// RefreshConnection writes the current JFrog credentials from Key Vault
+// into the workspace connection AzureML pulls the trainer image with. The
+// rotation calls it after storing a new token, and every submission
+// before it submits, so a queued job, a node added on scale-up or a
+// retried job pulls with a token that has not rotated away.
+func (s *Service) RefreshConnection(ctx context.Context) error {
+	creds, err := s.creds.Current(ctx)
+	if err != nil {
+		return fail(502, "read the JFrog credentials from Key Vault", fmt.Errorf("%w (the rotation function keeps them: run POST /api/KeyVaultSecretRotation?force=true and check GET /api/health)", err))
+	}
+	if err := creds.Check(s.now()); err != nil {
+		return fail(502, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
+	}
+	conn := azureml.RegistryConnection{Target: "https://" + s.cfg.ArtifactoryHost, Username: creds.Username, Password: creds.AccessToken, Category: s.cfg.ConnectionCategory}
+	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, conn); err != nil {
+		return fail(502, "refresh workspace connection "+s.cfg.ConnectionName, err)
+	}
+	return nil
+}
+
 // prepare refreshes the registry connection with the current JFrog
 // credentials and ensures the environment version for the image: the
 // version is named after the full image reference (azureml.ImageVersion),
 // so a new ARTIFACTORY_HOST or ARTIFACTORY_DOCKER_REPO gets a new version
 // instead of colliding with an immutable one.
 func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
-	creds, err := s.creds.Current(ctx)
-	if err != nil {
-		return "", fail(502, "read the JFrog credentials from Key Vault", fmt.Errorf("%w (the rotation function keeps them: run POST /api/KeyVaultSecretRotation?force=true and check GET /api/health)", err))
-	}
-	if err := creds.Check(s.now()); err != nil {
-		return "", fail(502, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
-	}
-	conn := azureml.RegistryConnection{Target: "https://" + s.cfg.ArtifactoryHost, Username: creds.Username, Password: creds.AccessToken, Category: s.cfg.ConnectionCategory}
-	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, conn); err != nil {
-		return "", fail(502, "refresh workspace connection "+s.cfg.ConnectionName, err)
+	if err := s.RefreshConnection(ctx); err != nil {
+		return "", err
 	}
 	if tag == "" {
 		tag = s.cfg.TrainerTag
