@@ -7,7 +7,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/frogbridge/frogbridge/internal/logging"
+	"github.com/frogbridge/frogbridge/internal/redact"
 	"github.com/frogbridge/frogbridge/internal/rotation"
 )
 
@@ -73,7 +73,7 @@ func (h *handlers) refreshConnection(ctx context.Context, log zerolog.Logger, re
 	rep := connectionReport{Name: h.cfg.Jobs.ConnectionName, Updated: true, At: &now}
 	if err := h.jobs.RefreshConnection(ctx); err != nil {
 		rep.Updated = false
-		rep.Error = logging.Scrub(err.Error())
+		rep.Error = redact.Error(err)
 		log.Error().Str("connection", rep.Name).Str("error", rep.Error).
 			Msg("rotation stored the token but the AzureML registry connection was not refreshed; the next rotation retries")
 	} else {

@@ -8,6 +8,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
 	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
+	"github.com/frogbridge/frogbridge/internal/redact"
 	"github.com/frogbridge/frogbridge/internal/rotation"
 )
 
@@ -72,7 +73,7 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		st, err := h.rotation.Status(ctx)
 		if err != nil {
-			rep.Reasons = append(rep.Reasons, "stored token: "+rotation.Details(err))
+			rep.Reasons = append(rep.Reasons, "stored token: "+err.Error())
 			break
 		}
 		tr := &tokenReport{TokenStatus: st, AgeSeconds: int64(st.Age.Seconds())}
@@ -88,6 +89,9 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 		}
 	case h.rotationErr != nil:
 		rep.Reasons = append(rep.Reasons, "rotation unavailable: "+h.rotationErr.Error())
+	}
+	for i, r := range rep.Reasons {
+		rep.Reasons[i] = redact.String(r)
 	}
 	rep.Degraded = []string{}
 	if c := h.conn.report(); c != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // env is what a subcommand runs with: the trainer's configuration and, in
@@ -53,11 +54,13 @@ func connectModelRepo(e *env) (*modelRepo, error) {
 		}
 		cred = mi
 	}
-	store, err := keyvault.NewStore(a.VaultURL, cred, &keyvault.StoreOptions{ClientOptions: co, SecretName: a.SecretName})
+	store, err := keyvault.NewStore(a.VaultURL, cred, &keyvault.StoreOptions{ClientOptions: co, SecretName: a.SecretName,
+		SettingNames: keyvault.SettingNames{ClientID: jobspec.EnvClientID, Vault: jobspec.EnvKeyVaultURL, SecretName: jobspec.EnvSecretName}})
 	if err != nil {
 		return nil, fmt.Errorf("key vault (%s/%s): %w", jobspec.EnvKeyVaultName, jobspec.EnvKeyVaultURL, err)
 	}
-	client, err := jfrog.NewClient(a.BaseURL, &jfrog.ClientOptions{ClientOptions: co})
+	client, err := jfrog.NewClient(a.BaseURL, &jfrog.ClientOptions{ClientOptions: co,
+		SettingNames: jfrog.SettingNames{PlatformURL: jobspec.EnvArtifactoryHost, MLRepo: jobspec.EnvMLRepo}})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", jobspec.EnvArtifactoryHost, err)
 	}
@@ -69,7 +72,7 @@ func connectModelRepo(e *env) (*modelRepo, error) {
 // calls fn again with a newer version; otherwise the error says which
 // secret holds the rejected token.
 func (r *modelRepo) do(ctx context.Context, fn func(context.Context, secret.Token) error) error {
-	unauthorized := func(err error) bool { return errors.Is(err, jfrog.ErrUnauthorized) }
+	unauthorized := func(err error) bool { return errors.Is(err, upstream.ErrUnauthorized) }
 	return r.source.Do(ctx, unauthorized, func(ctx context.Context, c keyvault.Credentials) error {
 		return fn(ctx, c.AccessToken)
 	})

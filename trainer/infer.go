@@ -103,7 +103,7 @@ func infer(ctx context.Context, f inferFlags, repo *modelRepo, now time.Time, st
 			return err
 		}
 		version, ref.Version = v, v
-		dl, err = repo.client.DownloadModelVersion(ctx, tok, ref, f.modelDir, nil)
+		dl, err = repo.client.DownloadModelVersion(ctx, tok, ref, f.modelDir, inferDownload)
 		return err
 	})
 	if err != nil {

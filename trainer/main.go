@@ -1,12 +1,13 @@
 // Command trainer trains, evaluates and applies the frogbridge classifier:
 // a random forest or a logistic regression on a CSV data set (or the
-// embedded Iris set), writing a verifiable model.json with metrics.json and
-// metadata.json.
+// embedded Iris set), writing a verifiable model.json, the same model as
+// model.onnx for ONNX runtimes, metrics.json and metadata.json.
 //
 // Usage:
 //
 //	trainer train [flags] [--upload]
 //	trainer predict --model model.json --input rows.csv [--proba] [--output file]
+//	trainer export --model model.json [--out model.onnx]
 //	trainer infer --model-name NAME --model-version VERSION|latest [--inference-results-dir DIR]
 //	trainer version
 //

@@ -57,7 +57,7 @@ func runTrain(ctx context.Context, e *env, args []string, stdout, stderr io.Writ
 	fs.StringVar(&f.metadataDir, "metadata-dir", "", "directory that receives a copy of metadata.json (the AzureML named output)")
 	fs.StringVar(&f.modelName, "model-name", cmp.Or(e.cfg.ModelName, config.DefaultModelName), "model name (env "+jobspec.EnvModelName+")")
 	fs.StringVar(&f.version, "version", e.cfg.ModelVersion, "model version (env "+jobspec.EnvModelVersion+"; default vYYYYMMDDHHMMSS, UTC)")
-	fs.BoolVar(&f.upload, "upload", false, "upload model.json, metrics.json and metadata.json to the Artifactory ML repository (or "+jobspec.EnvUpload+"=true)")
+	fs.BoolVar(&f.upload, "upload", false, "upload model.onnx, model.json, metrics.json and metadata.json to the Artifactory ML repository (or "+jobspec.EnvUpload+"=true)")
 	fs.Usage = usageFunc(fs, "trainer train [flags]")
 	if code, stop := parseFlags(fs, args, stdout, stderr); stop {
 		return code
@@ -181,6 +181,10 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
+	onnxBytes, err := exportONNX(res.Model, modelBytes)
+	if err != nil {
+		return err
+	}
 	hp := jobspec.Hyperparameters{}
 	nEst := 0
 	if res.Model.Forest != nil {
@@ -192,6 +196,7 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 	ts := now.Format(time.RFC3339)
 	a := &ml.Artifacts{
 		Model: modelBytes,
+		ONNX:  onnxBytes,
 		Metrics: ml.Metrics{
 			Accuracy: res.Report.Accuracy, ClassificationReport: res.Report, ModelType: f.model, NEstimators: nEst,
 			TrainingSamples: trainSet.Rows(), TestSamples: testSet.Rows(), Timestamp: ts, FitSeconds: res.FitSeconds,
@@ -206,9 +211,9 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 	if err := ml.WriteArtifacts(f.outputDir, a, &ml.WriteArtifactsOptions{MetadataDir: f.metadataDir}); err != nil {
 		return fmt.Errorf("write outputs (--output-dir, --metadata-dir): %w", err)
 	}
-	fmt.Fprintf(stdout, "trained %s %s (%s) on %s: %d train / %d test rows, accuracy %.4f, fit %.3fs\nwrote %s (sha256 %s)\n",
+	fmt.Fprintf(stdout, "trained %s %s (%s) on %s: %d train / %d test rows, accuracy %.4f, fit %.3fs\nwrote %s (sha256 %s)\nwrote %s (%d bytes)\n",
 		f.modelName, f.version, f.model, a.Metadata.Dataset, trainSet.Rows(), testSet.Rows(), res.Report.Accuracy, res.FitSeconds,
-		filepath.Join(f.outputDir, jobspec.ModelFile), a.Metadata.ModelSHA256)
+		filepath.Join(f.outputDir, jobspec.ModelFile), a.Metadata.ModelSHA256, filepath.Join(f.outputDir, jobspec.ONNXFile), len(onnxBytes))
 	return nil
 }
 

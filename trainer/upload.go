@@ -16,11 +16,11 @@ import (
 )
 
 // uploadedFiles are the files of a trained model version, in upload order
-// (model.json first: it names the serialization format).
-var uploadedFiles = []string{jobspec.ModelFile, jobspec.MetricsFile, jobspec.MetadataFile}
+// (the ONNX model first, the file the serialization format describes).
+var uploadedFiles = []string{jobspec.ONNXFile, jobspec.ModelFile, jobspec.MetricsFile, jobspec.MetadataFile}
 
-// uploadArtifacts uploads model.json, metrics.json and metadata.json from
-// outputDir as version of model modelName in the configured repository,
+// uploadArtifacts uploads model.onnx, model.json, metrics.json and
+// metadata.json from outputDir as version of model modelName in the configured repository,
 // with metrics, parameters and provenance as properties, prints the
 // version's URL to stdout and returns it. The local files are only read.
 func uploadArtifacts(ctx context.Context, e *env, outputDir, modelName, version string, stdout io.Writer) (versionURL string, err error) {
@@ -40,7 +40,7 @@ func uploadArtifacts(ctx context.Context, e *env, outputDir, modelName, version 
 	var res jfrog.UploadResult
 	err = repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
 		var err error
-		res, err = repo.client.UploadModelVersion(ctx, tok, ref, files, &jfrog.UploadOptions{SerializationFormat: "json", Properties: props})
+		res, err = repo.client.UploadModelVersion(ctx, tok, ref, files, &jfrog.UploadOptions{SerializationFormat: serializationFormat, Properties: props})
 		return err
 	})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // ModelFile is one local file of a model version.
@@ -220,7 +221,7 @@ func (c *Client) startTransaction(ctx context.Context, token secret.Token, repo,
 	}
 	var s startReply
 	if json.Unmarshal(raw, &s) != nil || !validateRelPath(s.FilesUploadPath) || s.TransactionID == "" || strings.ContainsAny(s.TransactionID, "/?#;") {
-		return startReply{}, fmt.Errorf("jfrog: POST %s: the reply lacks filesUploadPath or transactionId: %w", c.endpoint(p), ErrUnavailable)
+		return startReply{}, fmt.Errorf("jfrog: POST %s: the reply lacks filesUploadPath or transactionId: %w", c.endpoint(p), upstream.ErrUnavailable)
 	}
 	return s, nil
 }
@@ -272,8 +273,7 @@ func (c *Client) endTransaction(ctx context.Context, token secret.Token, repo, n
 		_, _ = readBody(resp, maxManifestSize)
 		return nil
 	}
-	var re *ResponseError
-	if errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusConflict) {
+	if errors.Is(err, upstream.ErrNotFound) || errors.Is(err, upstream.ErrConflict) {
 		if stored, gerr := c.GetModelManifest(ctx, token, ModelRef{Repo: repo, Name: name, Version: version}); gerr == nil && sameArtifacts(stored.ModelArtifacts, m.ModelArtifacts) {
 			return nil
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // ErrChecksumMismatch matches a download (or deploy) whose bytes do not
@@ -35,6 +36,10 @@ type DownloadOptions struct {
 	// Attempts bounds how often an artifact whose body broke off mid-way is
 	// fetched again; 0 means 3.
 	Attempts int
+	// Only, when set, is asked for each artifact_path of the manifest;
+	// artifacts it returns false for are neither downloaded nor listed in
+	// DownloadResult.Files (the manifest stays whole).
+	Only func(artifactPath string) bool
 }
 
 // DownloadedFile is one verified file of a downloaded model version.
@@ -129,10 +134,13 @@ func (c *Client) DownloadModelVersion(ctx context.Context, token secret.Token, r
 		}
 	}()
 	for _, a := range m.ModelArtifacts {
+		if opts.Only != nil && !opts.Only(a.ArtifactPath) {
+			continue
+		}
 		local := filepath.Join(destDir, filepath.FromSlash(a.ArtifactPath))
 		rel, err := filepath.Rel(destDir, local)
 		if err != nil || !filepath.IsLocal(rel) {
-			return res, fmt.Errorf("jfrog: artifact path %q leaves the download folder: %w", a.ArtifactPath, ErrUnavailable)
+			return res, fmt.Errorf("jfrog: artifact path %q leaves the download folder: %w", a.ArtifactPath, upstream.ErrUnavailable)
 		}
 		src := c.sourcePath(repo, name, version, a)
 		tmp, err := c.fetchVerified(ctx, token, repo, src, local, a, opts)
@@ -240,10 +248,10 @@ func (c *Client) fetchOnce(ctx context.Context, token secret.Token, repo, src st
 	case errors.As(err, &werr):
 		return fmt.Errorf("jfrog: download %s: write %s: %w", where, dst.Name(), err)
 	default:
-		return fmt.Errorf("jfrog: download %s after %d bytes: %w: %w: %w", where, n, ErrUnavailable, errBodyBroken, err)
+		return fmt.Errorf("jfrog: download %s after %d bytes: %w: %w: %w", where, n, upstream.ErrUnavailable, errBodyBroken, err)
 	}
 	if n < a.Size {
-		return fmt.Errorf("jfrog: download %s: got %d of %d bytes: %w: %w", where, n, a.Size, ErrUnavailable, errBodyBroken)
+		return fmt.Errorf("jfrog: download %s: got %d of %d bytes: %w: %w", where, n, a.Size, upstream.ErrUnavailable, errBodyBroken)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); n != a.Size || sum != a.Checksums.Sha2 {
 		return fmt.Errorf("jfrog: download %s: received %d bytes with sha256 %s, the manifest says %d bytes with %s: nothing was written: %w",

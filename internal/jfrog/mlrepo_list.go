@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // maxFileList bounds a storage file list reply.
@@ -31,7 +32,7 @@ type ModelVersionInfo struct {
 // its model-manifest.json exists. It reads GET
 // /artifactory/api/storage/{repo}/models/{name}?list&deep=1&depth=2 (the
 // models/{name}/{version}/ layout is INFERRED from frogml's upload paths).
-// A model with no version matches ErrNotFound.
+// A model with no version matches upstream.ErrNotFound.
 func (c *Client) ListModelVersions(ctx context.Context, token secret.Token, ref ModelRef) ([]ModelVersionInfo, error) {
 	repo, name := ref.Repo, ref.Name
 	if err := ValidateRepoKey(repo); err != nil {
@@ -48,7 +49,7 @@ func (c *Client) ListModelVersions(ctx context.Context, token secret.Token, ref 
 	req.Raw().URL.RawQuery = "list&deep=1&depth=2"
 	hint := func(status int) string {
 		if status == http.StatusNotFound {
-			return fmt.Sprintf("no model %s in repository %s (or no such repository): upload a version first or check ARTIFACTORY_ML_REPO and the model name", name, repo)
+			return fmt.Sprintf("no model %s in repository %s (or no such repository): upload a version first or check %s and the model name", name, repo, upstream.Setting(c.settings.MLRepo, "the repository"))
 		}
 		return mlHint(repo, name, "")(status)
 	}
@@ -65,7 +66,7 @@ func (c *Client) ListModelVersions(ctx context.Context, token secret.Token, ref 
 		return nil, fmt.Errorf("jfrog: GET %s: %w", c.endpoint(p), err)
 	}
 	if len(versions) == 0 {
-		return nil, fmt.Errorf("jfrog: model %s in repository %s has no complete version: upload one first: %w", name, repo, ErrNotFound)
+		return nil, fmt.Errorf("jfrog: model %s in repository %s has no complete version: upload one first: %w", name, repo, upstream.ErrNotFound)
 	}
 	return versions, nil
 }
@@ -87,7 +88,7 @@ type fileList struct {
 func ParseVersionList(body []byte) ([]ModelVersionInfo, error) {
 	var fl fileList
 	if err := json.Unmarshal(bytes.TrimSpace(body), &fl); err != nil {
-		return nil, fmt.Errorf("storage file list is not valid JSON: %w", ErrUnavailable)
+		return nil, fmt.Errorf("storage file list is not valid JSON: %w", upstream.ErrUnavailable)
 	}
 	seen := map[string]bool{}
 	var out []ModelVersionInfo

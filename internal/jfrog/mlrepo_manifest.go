@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // manifestFileName is the entity manifest frogml writes for a model version.
@@ -104,12 +106,12 @@ func encodeManifest(m ModelManifest) ([]byte, error) {
 // ParseModelManifest decodes a manifest read from the server and checks
 // what a download relies on: at least one model artifact, every
 // artifact_path a safe relative path listed once, sizes not negative, and
-// each sha2 a SHA-256 hex digest (lower-cased). Errors match ErrUnavailable:
+// each sha2 a SHA-256 hex digest (lower-cased). Errors match upstream.ErrUnavailable:
 // a bad manifest is the server's fault, not the caller's.
 func ParseModelManifest(body []byte) (ModelManifest, error) {
 	var m ModelManifest
 	bad := func(format string, args ...any) (ModelManifest, error) {
-		return ModelManifest{}, fmt.Errorf("%s: %s: %w", manifestFileName, fmt.Sprintf(format, args...), ErrUnavailable)
+		return ModelManifest{}, fmt.Errorf("%s: %s: %w", manifestFileName, fmt.Sprintf(format, args...), upstream.ErrUnavailable)
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
