@@ -11,6 +11,7 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
 	"github.com/frogbridge/frogbridge/internal/config"
+	"github.com/frogbridge/frogbridge/internal/diagnose"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
 	"github.com/frogbridge/frogbridge/internal/jobs"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
@@ -87,6 +88,12 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 			log.Error().Err(h.jobsErr).Msg("job functions unavailable")
 		}
 	}
+	if clientErr == nil {
+		h.diag = diagnosticsDeps(cfg, cred, store)
+	} else {
+		h.diag = diagnosticsDeps(cfg, nil, nil)
+	}
+	app.HTTP("Diagnostics", "/api/diagnostics", []string{http.MethodGet}, http.HandlerFunc(h.diagnostics))
 	app.HTTP("Health", "/api/health", []string{http.MethodGet}, http.HandlerFunc(h.health))
 	app.Timer("KeyVaultSecretRotation", h.rotationTimer)
 	app.HTTP("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP)))
@@ -111,6 +118,8 @@ type handlers struct {
 	// conn is the last refresh of the AzureML registry connection by a
 	// rotation of this instance.
 	conn connectionState
+	// diag are the clients of GET /api/diagnostics.
+	diag diagnose.Deps
 }
 
 var (

@@ -94,3 +94,41 @@ func (c *Client) PutRegistryConnection(ctx context.Context, name string, conn Re
 		http.StatusOK, http.StatusCreated)
 	return err
 }
+
+// ConnectionInfo is a workspace connection as GET returns it: without
+// credentials (they come only from listsecrets).
+type ConnectionInfo struct {
+	Category string
+	Target   string
+	AuthType string
+}
+
+// GetConnection reads the workspace connection name (GET
+// …/connections/{name}, 200 with WorkspaceConnectionPropertiesV2 whose
+// credentials are omitted: api-version 2025-09-01 of workspaceRP.json).
+// A missing connection is an error matching upstream.ErrNotFound.
+func (c *Client) GetConnection(ctx context.Context, name string) (ConnectionInfo, error) {
+	if err := ValidateConnectionName(name); err != nil {
+		return ConnectionInfo{}, err
+	}
+	var out struct {
+		Properties struct {
+			Category string `json:"category"`
+			Target   string `json:"target"`
+			AuthType string `json:"authType"`
+		} `json:"properties"`
+	}
+	if _, err := c.do(ctx, "get connection "+name, http.MethodGet, c.url("/connections/"+url.PathEscape(name)), nil, &out, http.StatusOK); err != nil {
+		return ConnectionInfo{}, err
+	}
+	p := out.Properties
+	return ConnectionInfo{Category: p.Category, Target: p.Target, AuthType: p.AuthType}, nil
+}
+
+// CheckWorkspace reads the workspace resource (GET …/workspaces/{name}),
+// which needs only read access: it proves the workspace exists and the
+// identity may see it.
+func (c *Client) CheckWorkspace(ctx context.Context) error {
+	_, err := c.do(ctx, "get workspace", http.MethodGet, c.url(""), nil, nil, http.StatusOK)
+	return err
+}
