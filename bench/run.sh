@@ -2,11 +2,11 @@
 # Side-by-side benchmarks. Each section names the reference it measures
 # against and prints the figures and the ratio. Run on a quiet machine:
 #   make bench            # everything
-#   bench/run.sh handler  # one section: handler, rotation, trainer, mlrepo, onnx
+#   bench/run.sh handler  # one section: handler, rotation, trainer, mlrepo, onnx, dataset
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FROGBRIDGE_BIN_DIR="$PWD/bin"
-sections=("${@:-handler rotation trainer mlrepo onnx}")
+sections=("${@:-handler rotation trainer mlrepo onnx dataset}")
 sections=(${sections[@]})
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
@@ -58,7 +58,11 @@ for s in "${sections[@]}"; do
     echo "upload:   $(echo "$out" | grep Upload | metric %-of-io.Copy) % of io.Copy"
     echo "download: $(echo "$out" | grep Download | metric %-of-io.Copy) % of io.Copy"
     ;;
+  dataset)
+    echo "== loading training data: CSV and Parquet vs encoding/csv into []float64 (bench/dataset/run.sh)"
+    bash bench/dataset/run.sh
+    ;;
   *)
-    echo "unknown section $s (handler, rotation, trainer, mlrepo, onnx)"; exit 2 ;;
+    echo "unknown section $s (handler, rotation, trainer, mlrepo, onnx, dataset)"; exit 2 ;;
   esac
 done

@@ -52,6 +52,7 @@ module "functions" {
   token_audience           = local.token_audience
   secret_ttl               = var.secret_ttl
   revoke_previous          = var.revoke_previous
+  force_min_interval       = var.force_min_interval
   tags                     = var.tags
 }
 

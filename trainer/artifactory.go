@@ -33,6 +33,9 @@ type modelRepo struct {
 	client *jfrog.Client
 	source *keyvault.CredentialSource
 	repo   string
+	// static, when set, is the token to use instead of Key Vault
+	// (JF_ACCESS_TOKEN).
+	static secret.Token
 }
 
 // connectModelRepo builds the Key Vault store and the JFrog client; it
@@ -72,6 +75,15 @@ func connectModelRepo(e *env) (*modelRepo, error) {
 // calls fn again with a newer version; otherwise the error says which
 // secret holds the rejected token.
 func (r *modelRepo) do(ctx context.Context, fn func(context.Context, secret.Token) error) error {
+	if !r.static.IsZero() {
+		if err := fn(ctx, r.static); err != nil {
+			if errors.Is(err, upstream.ErrUnauthorized) {
+				return fmt.Errorf("%w (the token in %s was refused: give a valid one)", err, config.EnvJFrogToken)
+			}
+			return err
+		}
+		return nil
+	}
 	unauthorized := func(err error) bool { return errors.Is(err, upstream.ErrUnauthorized) }
 	return r.source.Do(ctx, unauthorized, func(ctx context.Context, c keyvault.Credentials) error {
 		return fn(ctx, c.AccessToken)

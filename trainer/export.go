@@ -29,9 +29,10 @@ import (
 // (frogml/sdk/model_version/onnx/__init__.py).
 const serializationFormat = "onnx"
 
-// inferDownload leaves model.onnx out of trainer infer's download: infer
-// predicts with model.json.
-var inferDownload = &jfrog.DownloadOptions{Only: func(p string) bool { return p != jobspec.ONNXFile }}
+// inferDownload leaves model.onnx out of trainer infer's download (infer
+// predicts with model.json) and replaces the model folder of an earlier
+// run.
+var inferDownload = &jfrog.DownloadOptions{Only: func(p string) bool { return p != jobspec.ONNXFile }, Replace: true}
 
 // runExport converts a model.json into model.onnx. The model file is
 // verified as trainer predict verifies it; nothing is written unless the

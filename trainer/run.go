@@ -31,6 +31,8 @@ var commands = map[string]command{
 	"export":  {"convert a model.json into model.onnx (ONNX, for any ONNX runtime)", runExport},
 	"infer":   {"download a model version from Artifactory, verify it and run batch inference", runInfer},
 	"version": {"print the trainer version", runVersion},
+	"model":   {"push, pull or list model versions of the Artifactory ML repository", entityCommand{"model"}.run},
+	"dataset": {"push, pull or list dataset versions of the Artifactory ML repository", entityCommand{"dataset"}.run},
 }
 
 // run reads the configuration from the environment, dispatches to a

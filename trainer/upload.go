@@ -98,6 +98,14 @@ func uploadProperties(outputDir string) (map[string]string, error) {
 		"image":                 md.Image,
 		"trained_by":            "frogbridge-trainer",
 	}
+	if src := md.DataSource; src != nil {
+		for k, v := range map[string]string{
+			"data_source": src.Kind, "data_ref": src.Ref, "data_dataset": src.Dataset, "data_dataset_version": src.DatasetVersion,
+			"data_artifactory": src.Artifactory, "data_format": src.Format, "data_sha256_prefix": hashPrefix(src.SHA256), "data_rows": strconv.Itoa(src.Rows),
+		} {
+			props[k] = v
+		}
+	}
 	if p := md.Hyperparameters.Forest; p != nil {
 		props["n_estimators"] = strconv.Itoa(p.NEstimators)
 		props["max_depth"] = strconv.Itoa(p.MaxDepth)

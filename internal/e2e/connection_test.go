@@ -100,7 +100,10 @@ func TestRotationRefreshesRegistryConnection(t *testing.T) {
 	if _, p := s.connectionSecrets(t, "rotation-e2e"); p != token {
 		t.Fatal("the connection changed although AzureML refused the write")
 	}
-	status, body := h.call(t, http.MethodGet, "/api/health", "", "")
+	if status, body := h.call(t, http.MethodGet, "/api/health", "", ""); status != http.StatusOK || !strings.Contains(body, `"status":"degraded"`) {
+		t.Fatalf("public health after a failed connection refresh = %d %s, want 200 degraded", status, body)
+	}
+	status, body := h.call(t, http.MethodGet, "/api/health/details", "", "function")
 	if status != http.StatusOK || !strings.Contains(body, `"status":"degraded"`) || !strings.Contains(body, "rotation-e2e") {
 		t.Fatalf("health after a failed connection refresh = %d %s, want 200 degraded naming the connection", status, body)
 	}
@@ -116,7 +119,7 @@ func TestRotationRefreshesRegistryConnection(t *testing.T) {
 	if _, p := s.connectionSecrets(t, "rotation-e2e"); p != token2 {
 		t.Fatal("the retried refresh did not write the stored token")
 	}
-	if status, body := h.call(t, http.MethodGet, "/api/health", "", ""); status != http.StatusOK || !strings.Contains(body, `"status":"ok"`) {
+	if status, body := h.call(t, http.MethodGet, "/api/health/details", "", "function"); status != http.StatusOK || !strings.Contains(body, `"status":"ok"`) {
 		t.Fatalf("health after the retry = %d %s", status, body)
 	}
 	// Fresh and refreshed: nothing to do.

@@ -133,7 +133,13 @@ func TestModelVersionRoundTrip(t *testing.T) {
 		if err := os.WriteFile(stale, []byte("stale"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		dl, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v1"}, dest, nil)
+		if _, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v1"}, dest, nil); !errors.Is(err, jfrog.ErrInvalidInput) {
+			t.Fatalf("download into a folder with a file: err = %v, want ErrInvalidInput", err)
+		}
+		if b, _ := os.ReadFile(stale); string(b) != "stale" {
+			t.Fatal("a refused download touched the folder")
+		}
+		dl, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v1"}, dest, &jfrog.DownloadOptions{Replace: true})
 		if err != nil {
 			t.Fatal(err)
 		}

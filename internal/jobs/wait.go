@@ -13,8 +13,9 @@ import (
 // that an HTTP triggered function can take to respond to a request. This
 // is because of the default idle timeout of Azure Load Balancer."
 // (MicrosoftDocs/azure-docs, includes/functions-timeout-duration.md.)
-// 200 leaves room for the last status and output reads.
-const MaxWait = 200 * time.Second
+// The handler's HTTP functions run under a 200 s deadline below that
+// limit; 180 leaves room for the last status and output reads.
+const MaxWait = 180 * time.Second
 
 // DefaultPollInterval is how often Wait reads the job from AzureML.
 const DefaultPollInterval = 5 * time.Second

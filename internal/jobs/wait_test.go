@@ -21,9 +21,9 @@ type scriptedWorkspace struct {
 
 func (w *scriptedWorkspace) GetJob(_ context.Context, name string) (azureml.Job, error) {
 	if w.calls.Add(1) > w.done && w.done >= 0 {
-		return azureml.Job{Name: name, Status: w.final}, nil
+		return azureml.Job{Name: name, Status: w.final, Tags: map[string]string{tagKind: KindTraining}}, nil
 	}
-	return azureml.Job{Name: name, Status: azureml.StatusRunning}, nil
+	return azureml.Job{Name: name, Status: azureml.StatusRunning, Tags: map[string]string{tagKind: KindTraining}}, nil
 }
 
 func (w *scriptedWorkspace) StudioURL(azureml.Job) string { return "https://studio" }
@@ -34,8 +34,8 @@ func TestParseWait(t *testing.T) {
 		want time.Duration
 		ok   bool
 	}{
-		{"", 0, true}, {"0", 0, true}, {"30", 30 * time.Second, true}, {"200", MaxWait, true},
-		{"201", 0, false}, {"-1", 0, false}, {"+5", 0, false}, {"1.5", 0, false}, {"10s", 0, false},
+		{"", 0, true}, {"0", 0, true}, {"30", 30 * time.Second, true}, {"180", MaxWait, true},
+		{"181", 0, false}, {"200", 0, false}, {"-1", 0, false}, {"+5", 0, false}, {"1.5", 0, false}, {"10s", 0, false},
 		{"abc", 0, false}, {"99999999999999999999", 0, false}, {" 5", 0, false},
 	} {
 		got, err := ParseWait(tc.in)
