@@ -3,10 +3,14 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/frogbridge/frogbridge/internal/testbin"
 )
 
 // diagReport is the body of GET /api/diagnostics.
@@ -27,6 +31,21 @@ func diagnostics(t *testing.T, h *host) (int, diagReport, string) {
 	var rep diagReport
 	decode(t, body, &rep)
 	return status, rep, body
+}
+
+// doctor runs `handler doctor` with settings as its environment.
+func doctor(t *testing.T, settings map[string]string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(testbin.Path(t, "handler"), "doctor")
+	for k, v := range settings {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode(), string(out)
 }
 
 // jfrogAdmin calls JFrog's REST API with the stack's admin token.
@@ -142,6 +161,16 @@ func TestDiagnostics(t *testing.T) {
 	}
 	if r, _, _, _ := byName(rep, "Key Vault secret attributes"); r != "ok" {
 		t.Errorf("Key Vault check with the role back = %s", r)
+	}
+
+	// handler doctor runs the same checks from a shell with the settings.
+	code, out := doctor(t, broken.settings)
+	noSecrets(out)
+	if code != 1 || !strings.Contains(out, "WHAT TO CHANGE") || !strings.Contains(out, "never-pushed") || !strings.Contains(out, "identity mapping") {
+		t.Errorf("handler doctor with faults = exit %d\n%s", code, out)
+	}
+	if code, out := doctor(t, h.settings); code != 0 || !strings.Contains(out, "status: ok") {
+		t.Errorf("handler doctor on the provisioned stack = exit %d\n%s", code, out)
 	}
 	s.admin(t, http.MethodDelete, "/keyvault/role-assignments", role)
 }
