@@ -124,6 +124,8 @@ type Deps struct {
 	// ConnectionName, ArtifactoryHost, DockerRepo, TrainerImage and
 	// TrainerTag are the job settings the AzureML checks read.
 	ConnectionName, ArtifactoryHost, DockerRepo, TrainerImage, TrainerTag string
+	// MLRepo is ARTIFACTORY_ML_REPO, the repository the trainer uploads to.
+	MLRepo string
 	// Missing names settings that are absent or malformed, per check
 	// group: "rotation", "jobs".
 	Missing map[string]string
@@ -379,6 +381,7 @@ func (r *runner) azureML(ctx context.Context) {
 		r.skipped("AzureML workspace", why)
 		r.skipped("AzureML registry connection", why)
 		r.skipped("trainer image tag", why)
+		r.skipped("ML repository", why)
 		return
 	}
 	ctx, cancel := step(ctx)
@@ -406,6 +409,7 @@ func (r *runner) azureML(ctx context.Context) {
 	ref := r.d.ArtifactoryHost + "/" + r.d.DockerRepo + "/" + r.d.TrainerImage + ":" + r.d.TrainerTag
 	if r.stored == nil || r.d.JFrog == nil {
 		r.skipped("trainer image tag", "needs the stored token")
+		r.skipped("ML repository", "needs the stored token")
 		return
 	}
 	if err := r.d.JFrog.ManifestExists(ctx, r.stored.AccessToken, r.d.DockerRepo, r.d.TrainerImage, r.d.TrainerTag); err != nil {
@@ -414,6 +418,17 @@ func (r *runner) azureML(ctx context.Context) {
 		return
 	}
 	r.add(Check{Name: "trainer image tag", Result: OK, Detail: ref + " exists"})
+	info, err := r.d.JFrog.GetRepository(ctx, r.stored.AccessToken, r.d.MLRepo)
+	switch {
+	case err != nil:
+		detail, fix := errText(err)
+		r.add(Check{Name: "ML repository", Result: Fail, Detail: detail, Fix: fix})
+	case !strings.EqualFold(info.PackageType, "machinelearning"):
+		r.add(Check{Name: "ML repository", Result: Fail, Detail: "repository " + r.d.MLRepo + " is a " + info.PackageType + " repository",
+			Fix: "set ARTIFACTORY_ML_REPO to a Machine Learning repository (packageType machinelearning)"})
+	default:
+		r.add(Check{Name: "ML repository", Result: OK, Detail: "repository " + r.d.MLRepo + " (" + info.PackageType + ") exists"})
+	}
 }
 
 func hostOf(target string) string {

@@ -2,6 +2,8 @@ package jfrog
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,4 +51,47 @@ func escapeSegments(p string) string {
 		parts[i] = url.PathEscape(s)
 	}
 	return strings.Join(parts, "/")
+}
+
+// RepositoryInfo is a repository's configuration as JFrog reports it.
+type RepositoryInfo struct {
+	Key         string `json:"key"`
+	RClass      string `json:"rclass"`
+	PackageType string `json:"packageType"`
+}
+
+// GetRepository reads repository key's configuration (GET
+// /artifactory/api/repositories/{key}, JFrog REST API "Repository
+// Configuration"). A missing repository is an error whose Fix names
+// ARTIFACTORY_ML_REPO: the local JFrog answers it with 400 "Repository 'x'
+// does not exist", as Artifactory does (its answer is taken as given here,
+// not verified against a live instance), and 404 gets the same fix.
+// Which permission JFrog asks of a non-admin token for this call is not
+// verified here; a 403 is reported with the permission to check.
+func (c *Client) GetRepository(ctx context.Context, token secret.Token, key string) (RepositoryInfo, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, "/artifactory/api/repositories/"+url.PathEscape(key), token, nil)
+	if err != nil {
+		return RepositoryInfo{}, err
+	}
+	resp, err := c.send(req, func(status int) string {
+		switch status {
+		case http.StatusNotFound, http.StatusBadRequest:
+			return "create the Machine Learning repository " + key + " in Artifactory or set ARTIFACTORY_ML_REPO to an existing one"
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return "give the rotation's JFrog user read permission on repository " + key
+		}
+		return ""
+	}, http.StatusOK)
+	if err != nil {
+		return RepositoryInfo{}, err
+	}
+	b, err := readBody(resp, 1<<20)
+	if err != nil {
+		return RepositoryInfo{}, err
+	}
+	var info RepositoryInfo
+	if err := json.Unmarshal(b, &info); err != nil {
+		return RepositoryInfo{}, fmt.Errorf("jfrog: decode repository %s: %w", key, err)
+	}
+	return info, nil
 }
