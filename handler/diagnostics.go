@@ -31,7 +31,7 @@ func diagnosticsDeps(cfg *config.Config, cred azcore.TokenCredential, store *key
 	d := diagnose.Deps{
 		Audience: r.Audience, ProviderName: r.ProviderName, Schedule: r.Schedule, LockContainer: r.LockContainer,
 		ConnectionName: j.ConnectionName, ArtifactoryHost: j.ArtifactoryHost, DockerRepo: j.DockerRepo,
-		TrainerImage: j.TrainerImage, TrainerTag: j.TrainerTag, MLRepo: j.MLRepo,
+		TrainerImage: j.TrainerImage, TrainerTag: j.TrainerTag, MLRepo: j.MLRepo, Compute: j.Compute,
 		Missing: map[string]string{
 			"rotation": joinProblems(cfg.Problems(rotationGroups...)),
 			"jobs":     joinProblems(cfg.Problems(jobGroups...)),

@@ -132,3 +132,27 @@ func (c *Client) CheckWorkspace(ctx context.Context) error {
 	_, err := c.do(ctx, "get workspace", http.MethodGet, c.url(""), nil, nil, http.StatusOK)
 	return err
 }
+
+// Compute is a compute target as GET …/computes/{name} reports it.
+type Compute struct {
+	// Type is properties.computeType, such as AmlCompute.
+	Type string
+	// ProvisioningState is properties.provisioningState, such as Succeeded.
+	ProvisioningState string
+}
+
+// GetCompute reads compute target name of the workspace (Compute_Get,
+// GET …/workspaces/{ws}/computes/{name}, api-version 2025-09-01). A
+// missing compute matches upstream.ErrNotFound.
+func (c *Client) GetCompute(ctx context.Context, name string) (Compute, error) {
+	var out struct {
+		Properties struct {
+			ComputeType       string `json:"computeType"`
+			ProvisioningState string `json:"provisioningState"`
+		} `json:"properties"`
+	}
+	if _, err := c.do(ctx, "get compute "+name, http.MethodGet, c.url("/computes/"+url.PathEscape(name)), nil, &out, http.StatusOK); err != nil {
+		return Compute{}, err
+	}
+	return Compute{Type: out.Properties.ComputeType, ProvisioningState: out.Properties.ProvisioningState}, nil
+}

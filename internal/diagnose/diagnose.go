@@ -124,6 +124,8 @@ type Deps struct {
 	// ConnectionName, ArtifactoryHost, DockerRepo, TrainerImage and
 	// TrainerTag are the job settings the AzureML checks read.
 	ConnectionName, ArtifactoryHost, DockerRepo, TrainerImage, TrainerTag string
+	// Compute is AZUREML_COMPUTE_NAME, the default compute of the jobs.
+	Compute string
 	// MLRepo is ARTIFACTORY_ML_REPO, the repository the trainer uploads to.
 	MLRepo string
 	// Missing names settings that are absent or malformed, per check
@@ -379,6 +381,7 @@ func (r *runner) azureML(ctx context.Context) {
 	if r.d.Workspace == nil {
 		why := "job settings: " + r.d.Missing["jobs"]
 		r.skipped("AzureML workspace", why)
+		r.skipped("AzureML compute", why)
 		r.skipped("AzureML registry connection", why)
 		r.skipped("trainer image tag", why)
 		r.skipped("ML repository", why)
@@ -391,6 +394,20 @@ func (r *runner) azureML(ctx context.Context) {
 		r.add(Check{Name: "AzureML workspace", Result: Fail, Detail: detail, Fix: cmpOr(fix, "check AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE_NAME and assign AzureML Data Scientist to the function app's identity")})
 	} else {
 		r.add(Check{Name: "AzureML workspace", Result: OK, Detail: "workspace readable"})
+	}
+	comp, err := r.d.Workspace.GetCompute(ctx, r.d.Compute)
+	switch {
+	case errors.Is(err, upstream.ErrNotFound):
+		r.add(Check{Name: "AzureML compute", Result: Fail, Detail: "compute " + r.d.Compute + " does not exist in the workspace",
+			Fix: "create the compute cluster " + r.d.Compute + " or set AZUREML_COMPUTE_NAME to an existing one"})
+	case err != nil:
+		detail, fix := errText(err)
+		r.add(Check{Name: "AzureML compute", Result: Fail, Detail: detail, Fix: fix})
+	case comp.ProvisioningState != "" && comp.ProvisioningState != "Succeeded":
+		r.add(Check{Name: "AzureML compute", Result: Warn, Detail: "compute " + r.d.Compute + " (" + comp.Type + ") is " + comp.ProvisioningState,
+			Fix: "wait for the compute to finish provisioning, or fix it in the studio"})
+	default:
+		r.add(Check{Name: "AzureML compute", Result: OK, Detail: "compute " + r.d.Compute + " (" + comp.Type + ") " + comp.ProvisioningState})
 	}
 	conn, err := r.d.Workspace.GetConnection(ctx, r.d.ConnectionName)
 	switch {
