@@ -156,3 +156,34 @@ func (c *Client) GetCompute(ctx context.Context, name string) (Compute, error) {
 	}
 	return Compute{Type: out.Properties.ComputeType, ProvisioningState: out.Properties.ProvisioningState}, nil
 }
+
+// ConnectionCredentials are a connection's credentials from listsecrets.
+// Password is kept as a secret.Token so it is never printed.
+type ConnectionCredentials struct {
+	Username string
+	Password secret.Token
+}
+
+// ListConnectionSecrets reads the credentials of the workspace connection
+// name (POST …/connections/{name}/listsecrets, "List all the secrets of a
+// machine learning workspaces connections.", 200 with the connection and
+// properties.credentials: api-version 2025-09-01 of workspaceRP.json). A
+// missing connection matches upstream.ErrNotFound.
+func (c *Client) ListConnectionSecrets(ctx context.Context, name string) (ConnectionCredentials, error) {
+	if err := ValidateConnectionName(name); err != nil {
+		return ConnectionCredentials{}, err
+	}
+	var out struct {
+		Properties struct {
+			Credentials struct {
+				Username string `json:"username"`
+				Password string `json:"password"`
+			} `json:"credentials"`
+		} `json:"properties"`
+	}
+	if _, err := c.do(ctx, "list secrets of connection "+name, http.MethodPost, c.url("/connections/"+url.PathEscape(name)+"/listsecrets"), nil, &out, http.StatusOK); err != nil {
+		return ConnectionCredentials{}, err
+	}
+	cr := out.Properties.Credentials
+	return ConnectionCredentials{Username: cr.Username, Password: secret.Token(cr.Password)}, nil
+}

@@ -36,4 +36,8 @@ func TestReadsForDiagnostics(t *testing.T) {
 	if err != nil || info.Target != "https://acme.jfrog.io" || info.AuthType != azureml.AuthTypeUsernamePassword || info.Category != azureml.CategoryGenericContainerRegistry {
 		t.Fatalf("GetConnection = %+v, %v", info, err)
 	}
+	cr, err := c.ListConnectionSecrets(ctx, "reg")
+	if err != nil || cr.Username != "u" || cr.Password.Reveal() != "p" {
+		t.Fatalf("ListConnectionSecrets = %v, %v", cr, err)
+	}
 }

@@ -9,6 +9,7 @@ package diagnose
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -421,7 +422,7 @@ func (r *runner) azureML(ctx context.Context) {
 		r.add(Check{Name: "AzureML registry connection", Result: Fail, Detail: "connection " + r.d.ConnectionName + " targets " + conn.Target + ", not ARTIFACTORY_HOST " + r.d.ArtifactoryHost,
 			Fix: "run POST /api/KeyVaultSecretRotation?force=true to rewrite it"})
 	default:
-		r.add(Check{Name: "AzureML registry connection", Result: OK, Detail: fmt.Sprintf("connection %s (%s, %s) targets %s", r.d.ConnectionName, conn.Category, conn.AuthType, conn.Target)})
+		r.add(r.connectionCredentials(ctx, fmt.Sprintf("connection %s (%s, %s) targets %s", r.d.ConnectionName, conn.Category, conn.AuthType, conn.Target)))
 	}
 	ref := r.d.ArtifactoryHost + "/" + r.d.DockerRepo + "/" + r.d.TrainerImage + ":" + r.d.TrainerTag
 	if r.stored == nil || r.d.JFrog == nil {
@@ -446,6 +447,30 @@ func (r *runner) azureML(ctx context.Context) {
 	default:
 		r.add(Check{Name: "ML repository", Result: OK, Detail: "repository " + r.d.MLRepo + " (" + info.PackageType + ") exists"})
 	}
+}
+
+// connectionCredentials compares the connection's credentials with the
+// stored ones without showing either: only whether they match.
+func (r *runner) connectionCredentials(ctx context.Context, detail string) Check {
+	c := Check{Name: "AzureML registry connection", Result: OK, Detail: detail}
+	if r.stored == nil {
+		c.Detail += "; its credentials were not compared (the stored token could not be read)"
+		return c
+	}
+	cr, err := r.d.Workspace.ListConnectionSecrets(ctx, r.d.ConnectionName)
+	switch {
+	case err != nil:
+		d, _ := errText(err)
+		c.Result, c.Detail = Warn, c.Detail+"; its credentials could not be read: "+d
+		c.Fix = "to compare them, the function app's identity needs Microsoft.MachineLearningServices/workspaces/connections/listsecrets/action on the workspace"
+	case cr.Username != r.stored.Username || subtle.ConstantTimeCompare([]byte(cr.Password.Reveal()), []byte(r.stored.AccessToken.Reveal())) != 1:
+		c.Result = Fail
+		c.Detail += fmt.Sprintf("; it holds user %s and not the stored token of %s", cr.Username, r.stored.Username)
+		c.Fix = "run POST /api/KeyVaultSecretRotation (it refreshes the connection) and check its registry_connection answer"
+	default:
+		c.Detail += "; it holds the stored token of " + cr.Username
+	}
+	return c
 }
 
 func hostOf(target string) string {

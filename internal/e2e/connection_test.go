@@ -110,6 +110,23 @@ func TestRotationRefreshesRegistryConnection(t *testing.T) {
 	if strings.Contains(body, token2) {
 		t.Fatal("health shows the token")
 	}
+	// The diagnostics see the stale connection without showing either token.
+	_, rep, body := diagnostics(t, h)
+	if strings.Contains(body, token) || strings.Contains(body, token2) {
+		t.Fatal("the diagnostics show a token")
+	}
+	found := false
+	for _, c := range rep.Checks {
+		if c.Check == "AzureML registry connection" {
+			found = true
+			if c.Result != "fail" || !strings.Contains(c.Fix, "KeyVaultSecretRotation") {
+				t.Errorf("connection check with a stale connection = %+v, want a failure naming the rotation", c)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no registry connection check in %s", body)
+	}
 
 	// The next rotation, though it skips, retries the connection.
 	r = rot("")
