@@ -208,6 +208,10 @@ func (r *runner) identity(ctx context.Context) {
 	tok, err := r.d.Identity.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{rotation.ScopeFor(r.d.Audience)}})
 	if err != nil {
 		detail, _ := errText(err)
+		if fix := entraFix(err); fix != "" {
+			r.add(Check{Name: name, Result: Fail, Detail: detail, Fix: fix})
+			return
+		}
 		r.add(Check{Name: name, Result: Fail, Detail: detail,
 			Fix: "check AZURE_CLIENT_ID / the function app's identity and that AZURE_AD_TOKEN_AUDIENCE (" + r.d.Audience + ") is the Application ID URI of an app registration in the tenant; " +
 				"AADSTS500011 means no such app registration, AADSTS50105 means the app requires assignment: assign the identity an app role of it (or set 'Assignment required' to No)"})

@@ -2,9 +2,15 @@ package diagnose
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -87,5 +93,24 @@ func TestRunRedactsDetails(t *testing.T) {
 	}
 	if strings.Contains(rep.Checks[0].Detail, "abcdefABCDEF0123456789") {
 		t.Fatalf("detail kept the secret: %s", rep.Checks[0].Detail)
+	}
+}
+
+func TestEntraFixNamesAssignmentAndMissingApp(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`{"error":"invalid_resource","error_description":"AADSTS500011: The resource principal named api://x was not found in the tenant named t.","error_codes":[500011]}`, "app not found"},
+		{`{"error":"invalid_grant","error_description":"AADSTS50105: The signed in user is not assigned to a role for the application.","error_codes":[50105]}`, "assignment required"},
+		{`{"error":"invalid_request","error_description":"something else"}`, ""},
+		{`not json`, ""},
+	} {
+		resp := &http.Response{StatusCode: 400, Body: io.NopCloser(strings.NewReader(tc.body)), Header: http.Header{}, Request: &http.Request{Method: "GET", URL: &url.URL{Scheme: "http", Host: "169.254.169.254", Path: "/metadata/identity/oauth2/token"}}}
+		err := fmt.Errorf("wrapped: %w", &azidentity.AuthenticationFailedError{RawResponse: resp})
+		got := entraFix(err)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("entraFix(%s) = %q, want %q", tc.body, got, tc.want)
+		}
+	}
+	if entraFix(errors.New("plain")) != "" {
+		t.Error("a plain error got an Entra fix")
 	}
 }
