@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -66,11 +67,18 @@ func diagnosticsDeps(cfg *config.Config, cred azcore.TokenCredential, store *key
 }
 
 // diagnostics serves GET /api/diagnostics: every check, 200 when none
-// failed, 503 otherwise, the report as JSON.
+// failed, 503 otherwise, the report as JSON. Concurrent requests share one
+// run.
 func (h *handlers) diagnostics(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), diagnosticsTimeout)
-	defer cancel()
-	rep := diagnose.Run(ctx, h.diag)
+	rep, err := h.diagRuns.Run(r.Context(), h.diag, diagnosticsTimeout)
+	if err != nil {
+		if errors.Is(r.Context().Err(), context.Canceled) {
+			return // the caller went away
+		}
+		funcapp.WriteError(w, http.StatusGatewayTimeout, "timeout",
+			"the diagnostics did not finish before the function's deadline; run `handler doctor` with the app settings to see every check")
+		return
+	}
 	status := http.StatusOK
 	if rep.Failed() {
 		status = http.StatusServiceUnavailable

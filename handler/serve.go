@@ -127,8 +127,10 @@ type handlers struct {
 	// conn is the last refresh of the AzureML registry connection by a
 	// rotation of this instance.
 	conn connectionState
-	// diag are the clients of GET /api/diagnostics.
-	diag diagnose.Deps
+	// diag are the clients of GET /api/diagnostics; diagRuns shares one
+	// run between concurrent requests.
+	diag     diagnose.Deps
+	diagRuns diagnose.Shared
 }
 
 var (
