@@ -37,6 +37,7 @@ type Workspace interface {
 	GetJob(ctx context.Context, name string) (azureml.Job, error)
 	CancelJob(ctx context.Context, name string, opts *azureml.CancelJobOptions) error
 	GetDefaultDatastore(ctx context.Context) (azureml.Datastore, error)
+	GetDatastore(ctx context.Context, name string) (azureml.Datastore, error)
 	StudioURL(job azureml.Job) string
 	ComputeID(name string) string
 }
@@ -193,6 +194,8 @@ type submission struct {
 	Tags map[string]string
 	// Command is the command line the job runs.
 	Command string
+	// Inputs are the job's inputs (the training data), or nil.
+	Inputs map[string]azureml.Input
 	// Output is the named uri_folder output the command writes.
 	Output string
 }
@@ -221,6 +224,7 @@ func (s *Service) submit(ctx context.Context, sub submission) (Submitted, error)
 		EnvironmentID:        envID,
 		Command:              sub.Command,
 		EnvironmentVariables: s.jobEnv(sub.Model),
+		Inputs:               sub.Inputs,
 		Outputs: map[string]azureml.Output{sub.Output: {
 			Type: azureml.OutputURIFolder, Mode: azureml.ModeUpload,
 			URI: "azureml://datastores/workspaceblobstore/paths/azureml/" + name + "/" + sub.Output + "/",
@@ -243,10 +247,17 @@ func (s *Service) SubmitTraining(ctx context.Context, req *TrainingRequest) (Sub
 		args = append(args, "--upload")
 	}
 	args = append(args, req.Args...)
+	var inputs map[string]azureml.Input
+	if req.Input != nil {
+		// Download rather than AzureML's default ReadOnlyMount: the trainer
+		// reads every byte once, and a download fails before the process
+		// starts when the path is missing.
+		inputs = map[string]azureml.Input{DataInputName: {Type: req.Input.Type, URI: req.Input.URI, Mode: azureml.ModeDownload}}
+	}
 	return s.submit(ctx, submission{
 		Kind: KindTraining, Prefix: "train", Model: model,
 		ImageTag: req.ImageTag, Experiment: req.ExperimentName, Compute: req.Compute, DisplayName: req.DisplayName, Tags: req.Tags,
-		Command: strings.Join(args, " "), Output: jobspec.OutputMetadata,
+		Command: strings.Join(args, " "), Inputs: inputs, Output: jobspec.OutputMetadata,
 	})
 }
 
@@ -269,10 +280,19 @@ type Status struct {
 	DisplayName string `json:"display_name,omitempty"`
 	StudioURL   string `json:"studio_url"`
 	// Terminal is true once the job is Completed, Failed or Canceled.
-	Terminal   bool              `json:"terminal"`
-	Error      string            `json:"error,omitempty"`
+	Terminal bool   `json:"terminal"`
+	Error    string `json:"error,omitempty"`
+	// Data is the job's data input (a datastore URI or a data asset), as
+	// the job definition holds it.
+	Data       *StatusInput      `json:"data,omitempty"`
 	Training   *TrainingOutput   `json:"training,omitempty"`
 	Deployment *DeploymentOutput `json:"deployment,omitempty"`
+}
+
+// StatusInput is a job's uri_file or uri_folder input.
+type StatusInput struct {
+	Type string `json:"type"`
+	URI  string `json:"uri"`
 }
 
 // TrainingOutput is read from the metadata output of a completed training.
@@ -281,6 +301,13 @@ type TrainingOutput struct {
 	Version   string  `json:"version"`
 	ModelType string  `json:"model_type,omitempty"`
 	Accuracy  float64 `json:"accuracy"`
+	// Dataset names the training data as the trainer recorded it.
+	Dataset string `json:"dataset,omitempty"`
+	// DatasetSHA256 is the sha256 of the training data.
+	DatasetSHA256 string `json:"dataset_sha256,omitempty"`
+	// DataSource is the trainer's record of where the data came from
+	// (metadata.json data_source), when it wrote one.
+	DataSource *jobspec.DataSource `json:"data_source,omitempty"`
 }
 
 // DeploymentOutput is read from inference_results.json of a completed
@@ -307,12 +334,19 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 		// (a trainer's stderr); it passes the redactor before it leaves.
 		st.Error = redact.Upstream(j.Error)
 	}
-	if j.Status != azureml.StatusCompleted {
+	if in, ok := j.Inputs[DataInputName]; ok && in.URI != "" {
+		st.Data = &StatusInput{Type: string(in.Type), URI: in.URI}
+	}
+	if j.Status != azureml.StatusCompleted || (st.Kind != KindTraining && st.Kind != KindDeployment) {
 		return st, nil
 	}
-	ds, err := s.ws.GetDefaultDatastore(ctx)
+	output := jobspec.OutputMetadata
+	if st.Kind == KindDeployment {
+		output = jobspec.OutputInferenceResults
+	}
+	ds, err := s.outputDatastore(ctx, j, output)
 	if err != nil {
-		return st, fail(errkind.Upstream, "read the workspace's default datastore", err)
+		return st, err
 	}
 	switch st.Kind {
 	case KindTraining:
@@ -397,6 +431,25 @@ func (s *Service) Cancel(ctx context.Context, name string) (CancelAccepted, erro
 	return CancelAccepted{JobName: name, Status: status, StatusURL: "/api/jobs/" + name}, nil
 }
 
+// outputDatastore returns the datastore the job's output URI names (jobs
+// write there, whatever the workspace's default is), or the default
+// datastore when the URI names none.
+func (s *Service) outputDatastore(ctx context.Context, j azureml.Job, output string) (azureml.Datastore, error) {
+	name := azureml.OutputDatastore(j, output)
+	if name == "" {
+		ds, err := s.ws.GetDefaultDatastore(ctx)
+		if err != nil {
+			return azureml.Datastore{}, fail(errkind.Upstream, "read the workspace's default datastore", err)
+		}
+		return ds, nil
+	}
+	ds, err := s.ws.GetDatastore(ctx, name)
+	if err != nil {
+		return azureml.Datastore{}, fail(errkind.Upstream, "read datastore "+name+" named by the job's output "+output, err)
+	}
+	return ds, nil
+}
+
 func (s *Service) readOutput(ctx context.Context, ds azureml.Datastore, path string) ([]byte, error) {
 	b, err := s.outputs.Read(ctx, ds, path)
 	if err != nil {
@@ -412,7 +465,8 @@ func ParseTrainingOutput(b []byte) (TrainingOutput, error) {
 	if err != nil {
 		return TrainingOutput{}, err
 	}
-	return TrainingOutput{ModelName: md.ModelName, Version: md.Version, ModelType: md.ModelType, Accuracy: md.Accuracy}, nil
+	return TrainingOutput{ModelName: md.ModelName, Version: md.Version, ModelType: md.ModelType, Accuracy: md.Accuracy,
+		Dataset: md.Dataset, DatasetSHA256: md.DatasetSHA256, DataSource: md.DataSource}, nil
 }
 
 // ParseDeploymentOutput parses the trainer's inference_results.json

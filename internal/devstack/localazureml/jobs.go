@@ -46,6 +46,8 @@ type jobInput struct {
 	JobInputType string `json:"jobInputType"`
 	Value        string `json:"value,omitempty"`
 	URI          string `json:"uri,omitempty"`
+	Mode         string `json:"mode,omitempty"`
+	Description  string `json:"description,omitempty"`
 }
 
 type jobOutput struct {
@@ -206,13 +208,8 @@ func validateJob(ws *workspace, p *jobProps) string {
 		return "properties.computeId '" + clip(p.ComputeID, 300) + "' is not the ARM id of a compute of workspace " + ws.Name + " (…/workspaces/" + ws.Name + "/computes/<name>)."
 	}
 	for k, in := range p.Inputs {
-		switch {
-		case !ioName.MatchString(k):
-			return "Input name '" + clip(k, 100) + "' is invalid."
-		case in.JobInputType != "literal":
-			return "Input '" + k + "': jobInputType '" + clip(in.JobInputType, 40) + "' is not supported by the local stack: use literal."
-		case !literalOK.MatchString(in.Value):
-			return "Input '" + k + "': value must contain at least one letter, digit or '_'."
+		if msg := validateInput(k, in); msg != "" {
+			return msg
 		}
 	}
 	for k, o := range p.Outputs {

@@ -304,6 +304,8 @@ func (s *Server) serveWorkspace(w http.ResponseWriter, r *http.Request, rt route
 		s.serveDatastore(w, r, ws, rt.rest[1])
 	case n == 3 && eq(rt.rest[0], "datastores") && eq(rt.rest[2], "listSecrets"):
 		s.serveDatastoreSecrets(w, r, ws, rt.rest[1])
+	case n == 4 && eq(rt.rest[0], "data") && eq(rt.rest[2], "versions"):
+		s.serveDataVersion(w, r, ws, rt.rest[1], rt.rest[3])
 	default:
 		writeError(w, http.StatusNotFound, "InvalidResourceType", "The resource type '%s' could not be found in the namespace '%s'.",
 			clip(strings.Join(rt.rest, "/"), 100), provider)
