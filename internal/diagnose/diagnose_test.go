@@ -114,3 +114,16 @@ func TestEntraFixNamesAssignmentAndMissingApp(t *testing.T) {
 		t.Error("a plain error got an Entra fix")
 	}
 }
+
+func FuzzEntraFix(f *testing.F) {
+	f.Add(`{"error_description":"AADSTS50105: no","error_codes":[50105]}`)
+	f.Add(`{"error_codes":[500011, 1e99]}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		resp := &http.Response{StatusCode: 400, Body: io.NopCloser(strings.NewReader(body)), Header: http.Header{},
+			Request: &http.Request{Method: "GET", URL: &url.URL{Scheme: "http", Host: "h"}}}
+		got := entraFix(&azidentity.AuthenticationFailedError{RawResponse: resp})
+		if got != "" && !strings.HasPrefix(got, "AADSTS") {
+			t.Fatalf("entraFix(%q) = %q", body, got)
+		}
+	})
+}
