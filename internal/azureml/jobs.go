@@ -146,6 +146,12 @@ type CommandJob struct {
 	Identity *ManagedIdentity
 	// Timeout bounds the job's run time; zero means no limit.
 	Timeout time.Duration
+	// InstanceCount is resources.instanceCount, the number of compute
+	// instances; zero leaves AzureML's default (1).
+	InstanceCount int
+	// Distribution, when non-nil, runs the command as several processes
+	// (see distribution.go).
+	Distribution *Distribution
 }
 
 // JobService is an endpoint AzureML exposes for a job, such as Studio.
@@ -180,6 +186,10 @@ type Job struct {
 	ErrorCode string
 	// CreatedAt is systemData.createdAt (zero when absent).
 	CreatedAt time.Time
+	// InstanceCount is resources.instanceCount (0 when absent: one).
+	InstanceCount int
+	// Distribution is the PyTorch distribution, nil when absent.
+	Distribution *Distribution
 }
 
 // PutCommandJob submits (or, for an existing name, updates the tags of) the
@@ -318,6 +328,8 @@ type (
 		Identity             *jobIdentity              `json:"identity,omitempty"`
 		Limits               *jobLimits                `json:"limits,omitempty"`
 		Services             map[string]jobServiceWire `json:"services,omitempty"`
+		Resources            *jobResources             `json:"resources,omitempty"`
+		Distribution         *jobDistribution          `json:"distribution,omitempty"`
 	}
 	jobInput struct {
 		JobInputType string `json:"jobInputType"`
@@ -397,6 +409,9 @@ func commandJobBody(job CommandJob) (jobResource, error) {
 	if job.Timeout > 0 {
 		p.Limits = &jobLimits{JobLimitsType: "Command", Timeout: FormatDuration(job.Timeout)}
 	}
+	if err := setDistribution(&p, job); err != nil {
+		return jobResource{}, err
+	}
 	return jobResource{Properties: p}, nil
 }
 
@@ -440,6 +455,7 @@ func ParseJob(body []byte) (Job, error) {
 		DisplayName: p.DisplayName, ExperimentName: p.ExperimentName, Description: p.Description,
 		Tags: p.Tags, Command: p.Command, EnvironmentID: p.EnvironmentID, ComputeID: p.ComputeID,
 	}
+	j.Distribution, j.InstanceCount = distributionOf(p)
 	if len(p.Inputs) > 0 {
 		j.Inputs = make(map[string]Input, len(p.Inputs))
 		for k, in := range p.Inputs {

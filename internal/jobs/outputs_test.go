@@ -20,8 +20,8 @@ import (
 )
 
 func TestParseOutputs(t *testing.T) {
-	md, err := ParseTrainingOutput([]byte(`{"model_name":"iris-classifier","version":"v1","model_type":"random_forest","accuracy":1,"features":["a"]}`))
-	if err != nil || md.ModelName != "iris-classifier" || md.Version != "v1" || md.Accuracy != 1 || md.DataSource != nil {
+	md, err := ParseTrainingOutput([]byte(`{"model_name":"iris-classifier","version":"v1","model_type":"random_forest","accuracy":1,"features":["a"],"model_sha256":"ab12"}`))
+	if err != nil || md.ModelName != "iris-classifier" || md.Version != "v1" || md.Accuracy != 1 || md.ModelSHA256 != "ab12" || md.DataSource != nil {
 		t.Fatalf("training output = %+v, %v", md, err)
 	}
 	md, err = ParseTrainingOutput([]byte(`{"model_name":"m","version":"v1","dataset":"iris.csv","dataset_sha256":"ab",

@@ -71,9 +71,15 @@ type TrainingRequest struct {
 	Hyperparameters map[string]json.RawMessage `json:"hyperparameters"`
 	Upload          *bool                      `json:"upload"`
 	Tags            map[string]string          `json:"tags"`
+	// InstanceCount is the number of AzureML instances (1 to
+	// MaxInstanceCount, default 1); over one, the trainer grows the forest
+	// on all of them (instances.go).
+	InstanceCount *int `json:"instance_count"`
 	// Data names the training data; nil trains the embedded Iris set.
 	Data *DataRequest `json:"data"`
 
+	// Instances is the validated InstanceCount.
+	Instances int `json:"-"`
 	// Args are the validated trainer flags from Hyperparameters, sorted by
 	// flag name, e.g. ["--n-estimators", "50"], followed by the data flags
 	// (see DataRequest).
@@ -203,6 +209,9 @@ func ParseTrainingRequest(r io.Reader) (*TrainingRequest, error) {
 		req.Input = input
 	}
 	req.Args = args
+	if req.Instances, err = validateInstances(req.InstanceCount, args); err != nil {
+		return nil, err
+	}
 	return &req, nil
 }
 

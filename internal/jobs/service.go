@@ -198,6 +198,9 @@ type submission struct {
 	Inputs map[string]azureml.Input
 	// Output is the named uri_folder output the command writes.
 	Output string
+	// Instances is the number of AzureML instances; over one, the job
+	// runs with the PyTorch distribution (one process per instance).
+	Instances int
 }
 
 func (s *Service) submit(ctx context.Context, sub submission) (Submitted, error) {
@@ -232,6 +235,9 @@ func (s *Service) submit(ctx context.Context, sub submission) (Submitted, error)
 		Identity: &azureml.ManagedIdentity{ClientID: s.cfg.ComputeClientID},
 		Timeout:  2 * time.Hour,
 	}
+	if sub.Instances > 1 {
+		job.InstanceCount, job.Distribution = sub.Instances, &azureml.Distribution{ProcessCountPerInstance: 1}
+	}
 	j, err := s.ws.PutCommandJob(ctx, name, job)
 	if err != nil {
 		return Submitted{}, fail(errkind.Upstream, "submit job "+name, err)
@@ -257,7 +263,7 @@ func (s *Service) SubmitTraining(ctx context.Context, req *TrainingRequest) (Sub
 	return s.submit(ctx, submission{
 		Kind: KindTraining, Prefix: "train", Model: model,
 		ImageTag: req.ImageTag, Experiment: req.ExperimentName, Compute: req.Compute, DisplayName: req.DisplayName, Tags: req.Tags,
-		Command: strings.Join(args, " "), Inputs: inputs, Output: jobspec.OutputMetadata,
+		Command: strings.Join(args, " "), Inputs: inputs, Output: jobspec.OutputMetadata, Instances: req.Instances,
 	})
 }
 
@@ -301,6 +307,9 @@ type TrainingOutput struct {
 	Version   string  `json:"version"`
 	ModelType string  `json:"model_type,omitempty"`
 	Accuracy  float64 `json:"accuracy"`
+	// ModelSHA256 is the sha256 of model.json, the same for any
+	// instance_count and workers with the same seed.
+	ModelSHA256 string `json:"model_sha256,omitempty"`
 	// Dataset names the training data as the trainer recorded it.
 	Dataset string `json:"dataset,omitempty"`
 	// DatasetSHA256 is the sha256 of the training data.
@@ -466,7 +475,7 @@ func ParseTrainingOutput(b []byte) (TrainingOutput, error) {
 		return TrainingOutput{}, err
 	}
 	return TrainingOutput{ModelName: md.ModelName, Version: md.Version, ModelType: md.ModelType, Accuracy: md.Accuracy,
-		Dataset: md.Dataset, DatasetSHA256: md.DatasetSHA256, DataSource: md.DataSource}, nil
+		ModelSHA256: md.ModelSHA256, Dataset: md.Dataset, DatasetSHA256: md.DatasetSHA256, DataSource: md.DataSource}, nil
 }
 
 // ParseDeploymentOutput parses the trainer's inference_results.json

@@ -49,7 +49,11 @@
 // job's folder. On exit 0 each output folder is uploaded with azblob to the
 // workspace's blob datastore (Azurite) under the output's path, by default
 // azureml/<job>/<output>/, and the job completes; otherwise it fails with
-// an error naming the exit status and the last lines of stderr.
+// an error naming the exit status and the last lines of stderr. A job with
+// resources.instanceCount N and the PyTorch distribution runs N ×
+// processCountPerInstance such processes, each with MASTER_ADDR=127.0.0.1,
+// MASTER_PORT, WORLD_SIZE, RANK, NODE_RANK and LOCAL_RANK as AzureML's
+// launcher sets them, and fails when any rank fails (distributed.go).
 //
 // Local-stack specifics, each documented where it is produced:
 //   - the default datastore carries properties.blobServiceUrl, the Azurite

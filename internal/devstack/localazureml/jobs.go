@@ -40,6 +40,7 @@ type jobProps struct {
 	Resources            map[string]any        `json:"resources,omitempty"`
 	Limits               *jobLimits            `json:"limits,omitempty"`
 	Services             map[string]jobService `json:"services,omitempty"`
+	Distribution         *jobDistribution      `json:"distribution,omitempty"`
 }
 
 type jobInput struct {
@@ -196,6 +197,9 @@ func validateJob(ws *workspace, p *jobProps) string {
 		return "properties.command is required for a Command job."
 	case p.EnvironmentID == "":
 		return "properties.environmentId is required for a Command job."
+	}
+	if msg := validateDistribution(p); msg != "" {
+		return msg
 	}
 	envName, envVer, ok := parseEnvironmentID(ws, p.EnvironmentID)
 	if !ok {

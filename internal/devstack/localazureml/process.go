@@ -38,6 +38,9 @@ func (s *Server) runProcess(ctx context.Context, wsk, name string, p jobPlan, in
 	if err != nil {
 		return codeUserError, err.Error()
 	}
+	if n := p.def.worldSize(); n > 1 {
+		return s.runRanks(ctx, wsk, name, p, prog, argv, env, n)
+	}
 	logf, err := os.OpenFile(filepath.Join(p.dir, logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return codeServiceError, fmt.Sprintf("open job log: %v", err)
