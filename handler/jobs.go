@@ -130,12 +130,21 @@ func (h *handlers) submitDeployment(w http.ResponseWriter, r *http.Request) {
 	funcapp.WriteJSON(w, http.StatusAccepted, sub)
 }
 
-// getJob serves GET /api/jobs/{name}.
+// getJob serves GET /api/jobs/{name}[?wait=SECONDS]: with wait, it
+// answers once the job is terminal or the wait has passed.
 func (h *handlers) getJob(w http.ResponseWriter, r *http.Request) {
 	if !h.jobsReady(w) {
 		return
 	}
-	st, err := h.jobs.Status(r.Context(), r.PathValue("name"))
+	wait, err := jobs.ParseWait(r.URL.Query().Get("wait"))
+	if err != nil {
+		jobError(w, r, err)
+		return
+	}
+	st, err := h.jobs.Wait(r.Context(), r.PathValue("name"), wait)
+	if err != nil && errors.Is(r.Context().Err(), context.Canceled) {
+		return // the caller went away while waiting
+	}
 	if err != nil {
 		jobError(w, r, err)
 		return

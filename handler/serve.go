@@ -12,6 +12,7 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
 	"github.com/frogbridge/frogbridge/internal/config"
+	"github.com/frogbridge/frogbridge/internal/diagnose"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
 	"github.com/frogbridge/frogbridge/internal/jobs"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
@@ -95,6 +96,12 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 	}
 	httpFn("Health", "/api/health", []string{http.MethodGet}, http.HandlerFunc(h.health))
 	httpFn("HealthDetails", "/api/health/details", []string{http.MethodGet}, http.HandlerFunc(h.healthDetails))
+	if clientErr == nil {
+		h.diag = diagnosticsDeps(cfg, cred, store)
+	} else {
+		h.diag = diagnosticsDeps(cfg, nil, nil)
+	}
+	httpFn("Diagnostics", "/api/diagnostics", []string{http.MethodGet}, http.HandlerFunc(h.diagnostics))
 	app.Timer("KeyVaultSecretRotation", h.rotationTimer)
 	httpFn("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP)))
 	httpFn("SubmitTrainingJob", "/api/jobs/training", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.submitTraining)))
@@ -117,6 +124,13 @@ type handlers struct {
 	jobsErr error
 	// health caches the stored token's attributes for the health checks.
 	statuses *statusCache
+	// conn is the last refresh of the AzureML registry connection by a
+	// rotation of this instance.
+	conn connectionState
+	// diag are the clients of GET /api/diagnostics; diagRuns shares one
+	// run between concurrent requests.
+	diag     diagnose.Deps
+	diagRuns diagnose.Shared
 }
 
 var (

@@ -25,7 +25,7 @@ func localAzureML(t *testing.T) (*azureml.Client, *httptest.Server) {
 	s, err := devaml.New(devaml.Options{
 		DataDir:     t.TempDir(),
 		TrainerPath: trainer,
-		Workspaces:  []devaml.Workspace{{SubscriptionID: testWS.SubscriptionID, ResourceGroup: testWS.ResourceGroup, Name: testWS.Name}},
+		Workspaces:  []devaml.Workspace{{SubscriptionID: testWS.SubscriptionID, ResourceGroup: testWS.ResourceGroup, Name: testWS.Name, Computes: []string{"cpu-cluster"}}},
 		QueueDelay:  20 * time.Millisecond,
 		Verify: func(r *http.Request) (devaml.Principal, error) {
 			if r.Header.Get("Authorization") != "Bearer "+fakeToken {

@@ -61,6 +61,9 @@ type Config struct {
 	// are (config.Rotation's VaultURL and SecretName).
 	VaultURL   string
 	SecretName string
+	// PollInterval is how often Wait reads a job (DefaultPollInterval
+	// when 0).
+	PollInterval time.Duration
 }
 
 // Service submits jobs and reads their status. It is safe for concurrent use.
@@ -70,11 +73,13 @@ type Service struct {
 	creds   Credentials
 	outputs Outputs
 	now     func() time.Time
+	// poll is how often Wait reads AzureML (DefaultPollInterval when 0).
+	poll time.Duration
 }
 
 // NewService returns a Service.
 func NewService(cfg Config, ws Workspace, creds Credentials, outputs Outputs) *Service {
-	return &Service{cfg: cfg, ws: ws, creds: creds, outputs: outputs, now: time.Now}
+	return &Service{cfg: cfg, ws: ws, creds: creds, outputs: outputs, now: time.Now, poll: cfg.PollInterval}
 }
 
 // Submitted is the answer to a submission.
@@ -110,22 +115,34 @@ func fail(kind errkind.Kind, step string, err error) error {
 	return &Error{Kind: kind, Step: step, Err: err}
 }
 
+// RefreshConnection writes the current JFrog credentials from Key Vault
+// into the workspace connection AzureML pulls the trainer image with. The
+// rotation calls it after storing a new token, and every submission
+// before it submits, so a queued job, a node added on scale-up or a
+// retried job pulls with a token that has not rotated away.
+func (s *Service) RefreshConnection(ctx context.Context) error {
+	creds, err := s.creds.Current(ctx)
+	if err != nil {
+		return fail(errkind.Upstream, "read the JFrog credentials from Key Vault", fmt.Errorf("%w (the rotation function keeps them: run POST /api/KeyVaultSecretRotation?force=true and check GET /api/health)", err))
+	}
+	if err := creds.Check(s.now()); err != nil {
+		return fail(errkind.Upstream, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
+	}
+	conn := azureml.RegistryConnection{Target: "https://" + s.cfg.ArtifactoryHost, Username: creds.Username, Password: creds.AccessToken, Category: s.cfg.ConnectionCategory}
+	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, conn); err != nil {
+		return fail(errkind.Upstream, "refresh workspace connection "+s.cfg.ConnectionName, err)
+	}
+	return nil
+}
+
 // prepare refreshes the registry connection with the current JFrog
 // credentials and ensures the environment version for the image: the
 // version is named after the full image reference (azureml.ImageVersion),
 // so a new ARTIFACTORY_HOST or ARTIFACTORY_DOCKER_REPO gets a new version
 // instead of colliding with an immutable one.
 func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
-	creds, err := s.creds.Current(ctx)
-	if err != nil {
-		return "", fail(errkind.Upstream, "read the JFrog credentials from Key Vault", fmt.Errorf("%w (the rotation function keeps them: run POST /api/KeyVaultSecretRotation?force=true and check GET /api/health)", err))
-	}
-	if err := creds.Check(s.now()); err != nil {
-		return "", fail(errkind.Upstream, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
-	}
-	conn := azureml.RegistryConnection{Target: "https://" + s.cfg.ArtifactoryHost, Username: creds.Username, Password: creds.AccessToken, Category: s.cfg.ConnectionCategory}
-	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, conn); err != nil {
-		return "", fail(errkind.Upstream, "refresh workspace connection "+s.cfg.ConnectionName, err)
+	if err := s.RefreshConnection(ctx); err != nil {
+		return "", err
 	}
 	if tag == "" {
 		tag = s.cfg.TrainerTag
@@ -268,7 +285,9 @@ type Status struct {
 	Status      string `json:"status"`
 	DisplayName string `json:"display_name,omitempty"`
 	StudioURL   string `json:"studio_url"`
-	Error       string `json:"error,omitempty"`
+	// Terminal is true once the job is Completed, Failed or Canceled.
+	Terminal bool   `json:"terminal"`
+	Error    string `json:"error,omitempty"`
 	// Data is the job's data input (a datastore URI or a data asset), as
 	// the job definition holds it.
 	Data       *StatusInput      `json:"data,omitempty"`
@@ -318,7 +337,7 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	st := Status{JobName: j.Name, Kind: j.Tags[tagKind], Status: string(j.Status), DisplayName: j.DisplayName, StudioURL: s.ws.StudioURL(j)}
+	st := Status{JobName: j.Name, Kind: j.Tags[tagKind], Status: string(j.Status), DisplayName: j.DisplayName, StudioURL: s.ws.StudioURL(j), Terminal: j.Status.Terminal()}
 	if j.Status == azureml.StatusFailed || j.Status == azureml.StatusCanceled {
 		// AzureML's error text carries whatever the job printed last
 		// (a trainer's stderr); it passes the redactor before it leaves.
