@@ -2,7 +2,7 @@ package jobs
 
 import (
 	"github.com/frogbridge/frogbridge/internal/config"
-	"github.com/frogbridge/frogbridge/internal/ml"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 )
 
 // MaxInstanceCount is the largest instance_count a training request may
@@ -26,8 +26,8 @@ func validateInstances(n *int, args []string) (int, error) {
 	}
 	if *n > 1 {
 		for i := 0; i+1 < len(args); i++ {
-			if args[i] == "--model" && args[i+1] != ml.RandomForest {
-				return 0, invalid("instance_count", "%d instances train only %s; use instance_count 1 for %s", *n, ml.RandomForest, args[i+1])
+			if args[i] == "--model" && args[i+1] != jobspec.ModelRandomForest {
+				return 0, invalid("instance_count", "%d instances train only %s; use instance_count 1 for %s", *n, jobspec.ModelRandomForest, args[i+1])
 			}
 		}
 	}

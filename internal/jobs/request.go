@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/frogbridge/frogbridge/internal/errkind"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/lazyregexp"
 )
 
@@ -284,7 +285,7 @@ type hyperparameter struct {
 }
 
 var hyperparameters = map[string]hyperparameter{
-	"model":            {"--model", enumValue("random_forest", "logistic_regression")},
+	"model":            {"--model", enumValue(jobspec.ModelRandomForest, jobspec.ModelLogisticRegression)},
 	"n_estimators":     {"--n-estimators", intValue(1, 1000)},
 	"max_depth":        {"--max-depth", intValue(0, 1000)},
 	"min_samples_leaf": {"--min-samples-leaf", intValue(1, 100000)},

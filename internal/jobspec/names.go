@@ -52,3 +52,10 @@ const (
 	MetadataFile         = "metadata.json"
 	InferenceResultsFile = "inference_results.json"
 )
+
+// Model types, as `trainer train --model` takes them and as model files,
+// metrics and metadata record them.
+const (
+	ModelRandomForest       = "random_forest"
+	ModelLogisticRegression = "logistic_regression"
+)

@@ -98,3 +98,37 @@ func TestForbiddenDevstackImportsDetects(t *testing.T) {
 		t.Fatalf("forbiddenDevstackImports = %v, want only the handler's import", bad)
 	}
 }
+
+// handlerMustNotLink are packages the handler has no use for: the trainer's
+// numerics would only add to every cold start.
+var handlerMustNotLink = []string{"gonum.org/v1/gonum", module + "/internal/ml", module + "/internal/onnx", module + "/internal/dataset"}
+
+// forbiddenHandlerDeps lists the dependencies of the handler's package that
+// fall under handlerMustNotLink.
+func forbiddenHandlerDeps(pkgs []goPackage) []string {
+	var bad []string
+	for _, p := range pkgs {
+		if p.ImportPath != module+"/handler" {
+			continue
+		}
+		for _, d := range p.Deps {
+			for _, prefix := range handlerMustNotLink {
+				if d == prefix || strings.HasPrefix(d, prefix+"/") {
+					bad = append(bad, d)
+				}
+			}
+		}
+	}
+	return bad
+}
+
+// TestHandlerLinksNoTrainerCode keeps the handler's binary (and its cold
+// start) free of the trainer's numerics; shared names live in jobspec.
+func TestHandlerLinksNoTrainerCode(t *testing.T) {
+	if bad := forbiddenHandlerDeps(listPackages(t)); len(bad) > 0 {
+		t.Errorf("the handler depends on %s: move what it needs into internal/jobspec", strings.Join(bad, ", "))
+	}
+	if bad := forbiddenHandlerDeps([]goPackage{{ImportPath: module + "/handler", Deps: []string{module + "/internal/ml", "gonum.org/v1/gonum/mat", module + "/internal/jobspec"}}}); len(bad) != 2 {
+		t.Errorf("forbiddenHandlerDeps = %v, want the two trainer packages", bad)
+	}
+}

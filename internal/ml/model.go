@@ -5,12 +5,15 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 )
 
-// Model kinds, as written in model files, metrics and metadata.
+// Model kinds, as written in model files, metrics and metadata (declared
+// once in jobspec, the trainer's contract with the job service).
 const (
-	RandomForest       = "random_forest"
-	LogisticRegression = "logistic_regression"
+	RandomForest       = jobspec.ModelRandomForest
+	LogisticRegression = jobspec.ModelLogisticRegression
 )
 
 // Model is a fitted classifier with its feature and class names: exactly one
