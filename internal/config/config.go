@@ -32,6 +32,8 @@ type Config struct {
 	Storage Storage
 	// Jobs holds the AzureML job settings.
 	Jobs Jobs
+	// Auth holds how HTTP callers authenticate.
+	Auth Auth
 
 	problems []Problem
 }
@@ -153,6 +155,8 @@ func Load(getenv func(string) string) *Config {
 	j.Experiment = l.pattern(EnvExperiment, GroupJobs, namePattern, false, "frogbridge")
 	j.ConnectionName = l.pattern(EnvConnectionName, GroupJobs, namePattern, false, "artifactory-registry")
 	j.ComputeClientID = l.pattern(EnvComputeClientID, GroupJobs, guidPattern, false, "")
+
+	c.Auth = l.auth()
 
 	c.problems = l.problems
 	return c

@@ -125,3 +125,6 @@ var Settings = []Setting{
 	{Name: EnvComputeClientID, Group: GroupJobs,
 		Description: "Client id of the compute cluster's user-assigned identity, passed to jobs as AZURE_CLIENT_ID."},
 }
+
+// Callers' settings follow the job settings (see auth.go).
+func init() { Settings = append(Settings, authSettings...) }
