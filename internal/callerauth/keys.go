@@ -160,4 +160,3 @@ func (j jwks) rsaKeys() (map[string]*rsa.PublicKey, error) {
 	}
 	return out, nil
 }
-
