@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
+	"github.com/frogbridge/frogbridge/internal/callerauth"
 	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
 	"github.com/frogbridge/frogbridge/internal/jobs"
@@ -86,13 +87,16 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 			log.Error().Err(h.jobsErr).Msg("job functions unavailable")
 		}
 	}
+	// Every HTTP function but Health checks its caller first (callers.go).
+	auth := newCallers(cfg, cred, store, log)
 	app.HTTP("Health", "/api/health", []string{http.MethodGet}, http.HandlerFunc(h.health))
 	app.Timer("KeyVaultSecretRotation", h.rotationTimer)
-	app.HTTP("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP)))
-	app.HTTP("SubmitTrainingJob", "/api/jobs/training", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.submitTraining)))
-	app.HTTP("SubmitDeploymentJob", "/api/jobs/deployment", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.submitDeployment)))
-	app.HTTP("GetJob", "/api/jobs/{name}", []string{http.MethodGet}, h.needs(jobGroups, http.HandlerFunc(h.getJob)))
-	app.HTTP("CancelJob", "/api/jobs/{name}/cancel", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.cancelJob)))
+	app.HTTP("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, auth.require("KeyVaultSecretRotationHttp", callerauth.RoleRotationRun, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP))))
+	app.HTTP("SubmitTrainingJob", "/api/jobs/training", []string{http.MethodPost}, auth.require("SubmitTrainingJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.submitTraining))))
+	app.HTTP("SubmitDeploymentJob", "/api/jobs/deployment", []string{http.MethodPost}, auth.require("SubmitDeploymentJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.submitDeployment))))
+	app.HTTP("GetJob", "/api/jobs/{name}", []string{http.MethodGet}, auth.require("GetJob", callerauth.RoleJobsRead, h.needs(jobGroups, http.HandlerFunc(h.getJob))))
+	app.HTTP("CancelJob", "/api/jobs/{name}/cancel", []string{http.MethodPost}, auth.require("CancelJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.cancelJob))))
+	auth.report(log)
 	return app
 }
 
