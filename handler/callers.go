@@ -82,8 +82,15 @@ func newCallers(cfg *config.Config, cred azcore.TokenCredential, store *keyvault
 		c.validator = v
 	}
 	if c.cfg.Mode == config.AuthBoth {
+		if u := c.cfg.KeyVaultURL; u != "" && (store == nil || u != store.VaultURL()) {
+			var err error
+			if store, err = keyvault.NewStore(u, cred, nil); err != nil {
+				c.err = fmt.Sprintf("%s: %v", config.EnvSecretStorageVaultURI, err)
+				return c
+			}
+		}
 		if store == nil {
-			c.err = "AUTH_MODE both reads the function keys from Key Vault: set KEY_VAULT_NAME (or KEY_VAULT_URL)"
+			c.err = "AUTH_MODE both reads the function keys from Key Vault: set AzureWebJobsSecretStorageKeyVaultUri (or KEY_VAULT_NAME)"
 			return c
 		}
 		c.keys = &functionKeys{store: store, names: c.cfg.KeySecrets}

@@ -30,6 +30,10 @@ const (
 	EnvAuthAcceptV1      = "AUTH_ACCEPT_V1_ISSUER"
 	EnvAuthAuthorityHost = "AUTH_AUTHORITY_HOST"
 	EnvAuthKeySecrets    = "AUTH_FUNCTION_KEY_SECRETS"
+	// The Functions host's own settings of its key store, read to find
+	// the function keys in both mode.
+	EnvSecretStorageType     = "AzureWebJobsSecretStorageType"
+	EnvSecretStorageVaultURI = "AzureWebJobsSecretStorageKeyVaultUri"
 )
 
 // DefaultAuthorityHost is Entra ID's public-cloud authority.
@@ -56,6 +60,10 @@ type Auth struct {
 	// KeySecrets are the Key Vault secrets holding the function keys the
 	// handler accepts in AuthBoth mode.
 	KeySecrets []string
+	// KeyVaultURL is the vault of the host's keys
+	// (AzureWebJobsSecretStorageKeyVaultUri, with a trailing slash); empty
+	// means the KEY_VAULT_NAME vault.
+	KeyVaultURL string
 }
 
 // Tokens reports whether the handler checks Entra ID tokens.
@@ -74,7 +82,11 @@ var authSettings = []Setting{
 	{Name: EnvAuthAuthorityHost, Default: DefaultAuthorityHost, Group: GroupAuth,
 		Description: "Entra ID authority that issues the callers' tokens and serves OpenID discovery (another cloud, the local stack)."},
 	{Name: EnvAuthKeySecrets, Default: DefaultAuthKeySecrets, Group: GroupAuth,
-		Description: "Comma-separated Key Vault secrets (in KEY_VAULT_NAME) holding the function keys accepted in both mode, where the host keeps its keys with AzureWebJobsSecretStorageType=keyvault."},
+		Description: "Comma-separated Key Vault secrets holding the function keys accepted in both mode, where the host keeps its keys with AzureWebJobsSecretStorageType=keyvault."},
+	{Name: EnvSecretStorageType, Group: GroupAuth,
+		Description: "Where the Functions host keeps its keys (blob when unset); both mode needs keyvault, so the handler can read the keys it accepts."},
+	{Name: EnvSecretStorageVaultURI, Group: GroupAuth,
+		Description: "Key Vault the Functions host keeps its keys in with AzureWebJobsSecretStorageType=keyvault; the KEY_VAULT_NAME vault when unset."},
 }
 
 // auth loads the caller-authentication settings.
@@ -115,6 +127,12 @@ func (l *loader) auth() Auth {
 	required := a.Tokens()
 	a.TenantID = l.pattern(EnvAuthTenantID, GroupAuth, guidPattern, required, "")
 	a.Audience = l.pattern(EnvAuthAudience, GroupAuth, guidPattern, required, "")
+	if v := l.httpsURL(EnvSecretStorageVaultURI, GroupAuth, false); v != "" {
+		a.KeyVaultURL = v + "/"
+	}
+	if store := l.get(EnvSecretStorageType); a.Mode == AuthBoth && !strings.EqualFold(store, "keyvault") {
+		l.add(EnvSecretStorageType, GroupAuth, fmt.Sprintf("%q: AUTH_MODE both reads the function keys from Key Vault, so the host must keep them there (set keyvault, and AzureWebJobsSecretStorageKeyVaultUri)", store))
+	}
 	if a.Mode == AuthBoth && len(a.KeySecrets) == 0 {
 		l.add(EnvAuthKeySecrets, GroupAuth, "empty: both mode needs the Key Vault secrets of the function keys it accepts")
 	}

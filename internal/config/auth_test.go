@@ -24,7 +24,10 @@ func TestAuthSettings(t *testing.T) {
 		{"authority with path", map[string]string{EnvAuthAuthorityHost: "https://login.microsoftonline.com/tenant"}, Auth{}, EnvAuthAuthorityHost},
 		{"authority over http", map[string]string{EnvAuthAuthorityHost: "http://login.microsoftonline.com"}, Auth{}, EnvAuthAuthorityHost},
 		{"bad key secret", map[string]string{EnvAuthKeySecrets: "ok,not/ok"}, Auth{}, EnvAuthKeySecrets},
-		{"both without key secrets", map[string]string{EnvAuthMode: "both", EnvAuthTenantID: tenant, EnvAuthAudience: client, EnvAuthKeySecrets: " , "}, Auth{}, EnvAuthKeySecrets},
+		{"both without key secrets", map[string]string{EnvAuthMode: "both", EnvAuthTenantID: tenant, EnvAuthAudience: client, EnvSecretStorageType: "keyvault", EnvAuthKeySecrets: " , "}, Auth{}, EnvAuthKeySecrets},
+		{"both with keys in blob storage", map[string]string{EnvAuthMode: "both", EnvAuthTenantID: tenant, EnvAuthAudience: client, EnvSecretStorageType: "blob"}, Auth{}, EnvSecretStorageType},
+		{"both", map[string]string{EnvAuthMode: "both", EnvAuthTenantID: tenant, EnvAuthAudience: client, EnvSecretStorageType: "KeyVault", EnvSecretStorageVaultURI: "https://keys.vault.azure.net"},
+			Auth{Mode: AuthBoth, TenantID: tenant, Audience: client, AuthorityHost: DefaultAuthorityHost, KeySecrets: []string{"host--functionKey--default", "host--masterKey--master"}, KeyVaultURL: "https://keys.vault.azure.net/"}, ""},
 		{"bad v1 flag", map[string]string{EnvAuthAcceptV1: "maybe"}, Auth{}, EnvAuthAcceptV1},
 	}
 	for _, tt := range tests {

@@ -268,7 +268,8 @@ func TestEntraCallers(t *testing.T) {
 // does not.
 func TestBothCallers(t *testing.T) {
 	s := sharedStack(t)
-	h := startHostApp(t, s, packagedAppFor(t, "both"), map[string]string{"AUTH_MODE": "both"})
+	h := startHostApp(t, s, packagedAppFor(t, "both"), map[string]string{"AUTH_MODE": "both",
+		"AzureWebJobsSecretStorageType": "keyvault", "AzureWebJobsSecretStorageKeyVaultUri": s.env["KEY_VAULT_URL"]})
 	s.storeHostKey(t, "host--functionKey--default", h.functionKey)
 	ci := s.ciToken(t, s.env["DEVSTACK_CI_CLIENT_ID"], s.env["DEVSTACK_CI_CLIENT_SECRET"], s.env["AUTH_AUDIENCE"]+"/.default")
 	for _, tc := range []struct {
