@@ -201,7 +201,7 @@ func (c *callers) serveKeyed(w http.ResponseWriter, r *http.Request, fn string, 
 // unauthorized answers 401 with the RFC 6750 challenge.
 func (c *callers) unauthorized(w http.ResponseWriter, err error) {
 	callerauth.Challenge(w.Header(), realm, "api://"+c.cfg.Audience, err, "")
-	how := fmt.Sprintf("send Authorization: Bearer <an Entra ID token of tenant %s for api://%s>", c.cfg.TenantID, c.cfg.Audience)
+	how := fmt.Sprintf("send an Entra ID token of tenant %s for api://%s in Authorization: Bearer TOKEN", c.cfg.TenantID, c.cfg.Audience)
 	if c.cfg.Mode == config.AuthBoth {
 		how += " or a function key (x-functions-key)"
 	}
