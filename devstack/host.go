@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 
 	"github.com/frogbridge/frogbridge/internal/devstack/envfile"
 	"github.com/frogbridge/frogbridge/internal/devstack/funchost"
@@ -40,7 +41,7 @@ func runHost(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "devstack host: %v\n", err)
 			return 2
 		}
-		settings = m
+		settings = appSettings(m)
 	}
 	for _, k := range []string{"FUNCTIONS_MASTER_KEY", "FUNCTIONS_DEFAULT_KEY"} {
 		if settings[k] == "" {
@@ -73,4 +74,20 @@ func runHost(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// appSettings drops from an env file the entries that belong to the local
+// stack's administration, not to the app: JFROG_ADMIN_TOKEN and every
+// DEVSTACK_* entry (the compute identity's secret, the admin API, ...).
+// `devstack up` writes them to the same file for the tests and the demo;
+// the Functions host gives the handler only app settings, as Azure does.
+func appSettings(envFile map[string]string) map[string]string {
+	out := make(map[string]string, len(envFile))
+	for k, v := range envFile {
+		if k == "JFROG_ADMIN_TOKEN" || strings.HasPrefix(k, "DEVSTACK_") {
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }

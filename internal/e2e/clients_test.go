@@ -6,15 +6,18 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )
 
@@ -37,15 +40,7 @@ func (s *stack) tlsClient(t testing.TB) *http.Client {
 // (Key Vault Secrets User), through its managed-identity endpoint.
 func (s *stack) vault(t testing.TB) *azsecrets.Client {
 	t.Helper()
-	t.Setenv("IDENTITY_ENDPOINT", "")
-	t.Setenv("IDENTITY_HEADER", "")
-	t.Setenv("MSI_ENDPOINT", s.env["DEVSTACK_COMPUTE_MSI_ENDPOINT"])
-	t.Setenv("MSI_SECRET", s.env["DEVSTACK_COMPUTE_MSI_SECRET"])
-	cred, err := azidentity.NewManagedIdentityCredential(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := azsecrets.NewClient(s.env["KEY_VAULT_URL"], cred, &azsecrets.ClientOptions{
+	c, err := azsecrets.NewClient(s.env["KEY_VAULT_URL"], &computeIdentity{s: s, http: s.tlsClient(t)}, &azsecrets.ClientOptions{
 		ClientOptions: azcore.ClientOptions{Transport: s.tlsClient(t)},
 		// The vault's host is loopback, which no challenge resource matches.
 		DisableChallengeResourceVerification: true,
@@ -54,6 +49,50 @@ func (s *stack) vault(t testing.TB) *azsecrets.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// computeIdentity is the tests' own credential for the stack's compute
+// identity: it asks the stack's AzureML-compute managed-identity endpoint
+// (MSI_ENDPOINT protocol, api-version 2017-09-01) for every token. Unlike
+// azidentity's ManagedIdentityCredential it keeps no process-wide cache and
+// reads no environment, so tests with stacks of their own run in parallel.
+// The handler and the trainer, the subjects of the tests, use azidentity.
+type computeIdentity struct {
+	s    *stack
+	http *http.Client
+}
+
+// GetToken implements azcore.TokenCredential.
+func (c *computeIdentity) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if len(opts.Scopes) != 1 {
+		return azcore.AccessToken{}, fmt.Errorf("compute identity: want one scope, got %v", opts.Scopes)
+	}
+	q := url.Values{"resource": {strings.TrimSuffix(opts.Scopes[0], "/.default")}, "api-version": {"2017-09-01"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.s.env["DEVSTACK_COMPUTE_MSI_ENDPOINT"]+"?"+q.Encode(), nil)
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	req.Header.Set("secret", c.s.env["DEVSTACK_COMPUTE_MSI_SECRET"])
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	defer resp.Body.Close()
+	var v struct {
+		AccessToken string `json:"access_token"`
+		ExpiresOn   string `json:"expires_on"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		return azcore.AccessToken{}, fmt.Errorf("compute identity: %s", resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || v.AccessToken == "" {
+		return azcore.AccessToken{}, fmt.Errorf("compute identity: unreadable token reply: %v", err)
+	}
+	exp, err := strconv.ParseInt(v.ExpiresOn, 10, 64)
+	if err != nil {
+		return azcore.AccessToken{}, fmt.Errorf("compute identity: expires_on %q: %v", v.ExpiresOn, err)
+	}
+	return azcore.AccessToken{Token: v.AccessToken, ExpiresOn: time.Unix(exp, 0)}, nil
 }
 
 const secretName = "artifactory-access-token-secret"

@@ -50,9 +50,12 @@ type stack struct {
 	done chan error
 }
 
-// The tests share one stack: azidentity caches managed-identity tokens for
-// the whole process, so tokens signed by one stack would be offered to the
-// next.
+// Most tests share one stack. Tests that arm faults for a long time (the
+// fault matrix, stalls past the deadline, a killed handler) take a stack of
+// their own (privateStack) and run in parallel with the others, so faults
+// never reach another test. The tests' own clients use computeIdentity, which
+// keeps no process-wide token cache, so tokens of one stack never reach
+// another.
 var (
 	sharedOnce sync.Once
 	shared     *stack
@@ -75,6 +78,18 @@ func sharedStack(t testing.TB) *stack {
 		t.Fatalf("local stack: %s", sharedErr)
 	}
 	return shared
+}
+
+// privateStack starts a stack for one test and stops it when the test ends.
+func privateStack(t testing.TB) *stack {
+	t.Helper()
+	dir := t.TempDir()
+	s, errText := launchStack(dir)
+	if s == nil {
+		t.Fatalf("local stack: %s", errText)
+	}
+	t.Cleanup(s.stop)
+	return s
 }
 
 func TestMain(m *testing.M) {

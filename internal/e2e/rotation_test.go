@@ -187,7 +187,8 @@ func TestConcurrentRotations(t *testing.T) {
 // that the previous version stays the latest and still works, and that no
 // token leaks.
 func TestRotationFaults(t *testing.T) {
-	s := sharedStack(t)
+	t.Parallel()
+	s := privateStack(t)
 	h := startHost(t, s, nil)
 	kv := s.vault(t)
 	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
@@ -268,7 +269,8 @@ func TestRotationFaults(t *testing.T) {
 // TestKillDuringRotation kills the handler while it writes to Key Vault;
 // the vault still holds a working token.
 func TestKillDuringRotation(t *testing.T) {
-	s := sharedStack(t)
+	t.Parallel()
+	s := privateStack(t)
 	h := startHost(t, s, nil)
 	kv := s.vault(t)
 	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
@@ -330,7 +332,8 @@ func TestRotationStallPastDeadline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("each case takes over 30 s")
 	}
-	s := sharedStack(t)
+	t.Parallel()
+	s := privateStack(t)
 	kv := s.vault(t)
 	deps := []struct {
 		name, service, method, path string

@@ -19,6 +19,8 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -38,8 +40,9 @@ type Options struct {
 	App *funcpkg.App
 	// Addr is the listen address, e.g. "127.0.0.1:7071" (":0" picks a port).
 	Addr string
-	// Settings are the app settings, added to the handler's environment
-	// over the host's own and used to resolve %NAME% expressions.
+	// Settings are the app settings: with a few variables of the host's
+	// own process (see workerEnv) they are the handler's whole environment,
+	// and they resolve %NAME% expressions.
 	Settings map[string]string
 	// MasterKey authorizes admin calls and every function; FunctionKey
 	// (the host's default key) authorizes function-level calls.
@@ -116,13 +119,7 @@ func New(o Options) (*Host, error) {
 			h.timers = append(h.timers, &timer{fn: fn, binding: tr.Name, expr: expr, sched: sched, monitor: tr.UseMonitor == nil || *tr.UseMonitor})
 		}
 	}
-	env := os.Environ()
-	for k, v := range o.Settings {
-		if k == "FUNCTIONS_MASTER_KEY" || k == "FUNCTIONS_DEFAULT_KEY" {
-			continue
-		}
-		env = append(env, k+"="+v)
-	}
+	env := workerEnv(os.Environ(), o.Settings)
 	desc := o.App.Host.CustomHandler.Description
 	dir := o.App.Dir
 	if desc.WorkingDirectory != "" {
@@ -381,4 +378,37 @@ func NewKey() string {
 	var b [32]byte
 	rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// platformVars are the variables of the host's own process that reach the
+// handler: what any Linux worker has, whatever the app settings are. On
+// Azure the handler's environment is the app settings plus variables the
+// platform sets (FUNCTIONS_*, WEBSITE_*, IDENTITY_ENDPOINT, ...); nothing
+// else of the host's process reaches it, so neither does anything here.
+var platformVars = []string{"PATH", "HOME", "TMPDIR", "TZ", "LANG", "LC_ALL", "USER"}
+
+// workerEnv builds the handler's environment from the host's environment
+// (only platformVars) and the app settings. The host's keys are not app
+// settings the handler may read.
+func workerEnv(hostEnv []string, settings map[string]string) []string {
+	var env []string
+	for _, kv := range hostEnv {
+		name, _, _ := strings.Cut(kv, "=")
+		if slices.Contains(platformVars, name) {
+			if _, set := settings[name]; !set {
+				env = append(env, kv)
+			}
+		}
+	}
+	names := make([]string, 0, len(settings))
+	for k := range settings {
+		if k != "FUNCTIONS_MASTER_KEY" && k != "FUNCTIONS_DEFAULT_KEY" {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		env = append(env, k+"="+settings[k])
+	}
+	return env
 }

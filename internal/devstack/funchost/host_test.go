@@ -323,3 +323,18 @@ func TestTimerPayloadShape(t *testing.T) {
 		t.Errorf("sys = %v", p.Metadata.Sys)
 	}
 }
+
+// TestWorkerEnvIsAppSettings: the handler gets the app settings and the
+// platform's basic variables, never the rest of the host's environment
+// (such as the local stack's admin token) nor the host's keys.
+func TestWorkerEnvIsAppSettings(t *testing.T) {
+	hostEnv := []string{"PATH=/usr/bin", "HOME=/root", "JFROG_ADMIN_TOKEN=admin-secret", "DEVSTACK_COMPUTE_MSI_SECRET=msi", "LANG=C.UTF-8", "TZ"}
+	settings := map[string]string{
+		"KEY_VAULT_URL": "https://vault.example", "FUNCTIONS_MASTER_KEY": "mk", "FUNCTIONS_DEFAULT_KEY": "fk", "LANG": "en_US.UTF-8",
+	}
+	got := workerEnv(hostEnv, settings)
+	want := []string{"PATH=/usr/bin", "HOME=/root", "TZ", "KEY_VAULT_URL=https://vault.example", "LANG=en_US.UTF-8"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("workerEnv =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
