@@ -53,6 +53,10 @@ func (s *stack) provision(ctx context.Context) (string, error) {
 //	POST   /entra/applications                  {"name"} register a client (or give it a new secret):
 //	                                            {"name","client_id","object_id","client_secret"}
 //	GET    /entra/applications                  registered clients (no secrets)
+//	POST   /entra/applications/{name}/federated-credentials
+//	                                            {"name","issuer","subject","audiences"} trust a workload issuer
+//	POST   /entra/github-actions/token          {"subject","audience"}: {"value"}, a token of the local
+//	                                            stand-in for GitHub Actions' OIDC issuer
 //	GET    /entra/app-role-assignments          list
 //	POST   /entra/app-role-assignments          {"principal_id","resource","role"} assign (principal:
 //	DELETE /entra/app-role-assignments          client name or id; resource: app name or client id,

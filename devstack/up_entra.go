@@ -53,6 +53,35 @@ func (s *stack) entraAdmin(mux *http.ServeMux) {
 			"name": c.Name, "client_id": c.ClientID, "object_id": c.ObjectID, "client_secret": secret,
 		})
 	})
+	mux.HandleFunc("POST /entra/applications/{name}/federated-credentials", func(w http.ResponseWriter, r *http.Request) {
+		var fc entra.FederatedCredential
+		if !decodeAdmin(w, r, &fc, `{"name","issuer","subject","audiences"}`) {
+			return
+		}
+		got, err := s.tenant.AddFederatedCredential(r.PathValue("name"), fc)
+		if err != nil {
+			writeAdminJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeAdminJSON(w, http.StatusCreated, got)
+	})
+	// The local stand-in for GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL:
+	// {"subject","audience"} → {"value": <token of the local workload issuer>}.
+	mux.HandleFunc("POST /entra/github-actions/token", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Subject  string `json:"subject"`
+			Audience string `json:"audience"`
+		}
+		if !decodeAdmin(w, r, &req, `{"subject","audience"}`) {
+			return
+		}
+		tok, err := s.tenant.IssueWorkloadToken(req.Subject, req.Audience)
+		if err != nil {
+			writeAdminJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeAdminJSON(w, http.StatusOK, map[string]string{"value": tok})
+	})
 	mux.HandleFunc("GET /entra/app-role-assignments", func(w http.ResponseWriter, r *http.Request) {
 		writeAdminJSON(w, http.StatusOK, map[string]any{"value": s.tenant.AppRoleAssignments()})
 	})
@@ -106,6 +135,7 @@ func (s *stack) entraEnv() map[string]string {
 		"AUTH_AUDIENCE":              api.ClientID,
 		"AUTH_AUTHORITY_HOST":        s.url(slotEntra, "https"),
 		"DEVSTACK_API_APP_CLIENT_ID": api.ClientID,
+		"DEVSTACK_GITHUB_ISSUER":     s.tenant.GitHubIssuer(),
 	}
 	if s.ciSecret != "" {
 		env["DEVSTACK_CI_CLIENT_ID"] = s.ci.ClientID

@@ -220,6 +220,31 @@ func TestEntraCallers(t *testing.T) {
 		t.Errorf("submission with Jobs.Read only = %d %s, want 403 naming Jobs.Submit", status, body)
 	}
 
+	t.Run("federated GitHub Actions identity", func(t *testing.T) {
+		ghID, _ := s.registerClient(t, "e2e-github", "Jobs.Read")
+		const subject = "repo:mycompany/ml-pipelines:environment:prod"
+		s.adminJSON(t, http.MethodPost, "/entra/applications/e2e-github/federated-credentials",
+			map[string]string{"name": "prod", "issuer": s.env["DEVSTACK_GITHUB_ISSUER"], "subject": subject}, http.StatusCreated, nil)
+		cred, err := azidentity.NewClientAssertionCredential(s.env["AUTH_TENANT_ID"], ghID, func(context.Context) (string, error) {
+			var tok struct{ Value string }
+			s.adminJSON(t, http.MethodPost, "/entra/github-actions/token", map[string]string{"subject": subject}, http.StatusOK, &tok)
+			return tok.Value, nil
+		}, &azidentity.ClientAssertionCredentialOptions{
+			ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: s.env["AUTH_AUTHORITY_HOST"] + "/"}, Transport: s.tlsClient(t)},
+			DisableInstanceDiscovery: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{api}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, _, body := h.authCall(t, http.MethodGet, "/api/jobs/"+sub.JobName, "", bearer(tok.Token)); status != http.StatusOK {
+			t.Errorf("status with a federated token = %d %s", status, body)
+		}
+	})
+
 	jfrogScope := "api://" + s.env["DEVSTACK_JFROG_APP_CLIENT_ID"] + "/.default"
 	for _, tc := range []struct {
 		name    string

@@ -28,12 +28,14 @@ var APIRoles = []string{"Jobs.Submit", "Jobs.Read", "Rotation.Run", "Diagnostics
 const directoryFile = "directory.json"
 
 // Client is a registered application that gets tokens with the client
-// credentials grant and a client secret (only its SHA-256 is kept).
+// credentials grant: with a client secret (only its SHA-256 is kept) or a
+// federated assertion (see federation.go).
 type Client struct {
-	Name         string `json:"name"`
-	ClientID     string `json:"client_id"`
-	ObjectID     string `json:"object_id"`
-	SecretSHA256 string `json:"secret_sha256,omitempty"`
+	Name         string                `json:"name"`
+	ClientID     string                `json:"client_id"`
+	ObjectID     string                `json:"object_id"`
+	SecretSHA256 string                `json:"secret_sha256,omitempty"`
+	Federated    []FederatedCredential `json:"federated_credentials,omitempty"`
 }
 
 // AppRoleAssignment grants the client (service principal) Role of the

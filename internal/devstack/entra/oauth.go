@@ -60,6 +60,24 @@ func (s *Server) serveClientCredentials(w http.ResponseWriter, r *http.Request) 
 		s.tokenError(w, r, http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
 		return
 	}
+	if at := r.PostForm.Get("client_assertion_type"); at != "" || r.PostForm.Get("client_assertion") != "" {
+		if at != assertionType {
+			s.tokenError(w, r, http.StatusBadRequest, "invalid_request", 50026,
+				fmt.Sprintf("client_assertion_type must be %s.", assertionType))
+			return
+		}
+		client, code, msg := s.authenticateAssertion(clientID, r.PostForm.Get("client_assertion"))
+		if code != 0 {
+			status := http.StatusUnauthorized
+			if code == 700016 {
+				status = http.StatusBadRequest
+			}
+			s.tokenError(w, r, status, map[bool]string{true: "unauthorized_client", false: "invalid_client"}[code == 700016], code, msg)
+			return
+		}
+		s.answerToken(w, r, client, "2")
+		return
+	}
 	client, found, ok := s.authenticateSecret(clientID, secret)
 	switch {
 	case !found:
@@ -75,6 +93,13 @@ func (s *Server) serveClientCredentials(w http.ResponseWriter, r *http.Request) 
 			fmt.Sprintf("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", client.ClientID))
 		return
 	}
+	s.answerToken(w, r, client, "1")
+}
+
+// answerToken issues the token for the request's scope to an authenticated
+// client; acr is its azpacr/appidacr ("1" secret, "2" certificate or
+// assertion).
+func (s *Server) answerToken(w http.ResponseWriter, r *http.Request, client Client, acr string) {
 	// MSAL adds the OIDC scopes openid, offline_access and profile to
 	// every request; Entra ignores them in this flow.
 	scope := strings.TrimSpace(r.PostForm.Get("scope"))
@@ -99,7 +124,7 @@ func (s *Server) serveClientCredentials(w http.ResponseWriter, r *http.Request) 
 			fmt.Sprintf("The resource principal named %s was not found in the tenant named %s.", resource, s.cfg.TenantID))
 		return
 	}
-	tok, err := s.issueForClient(client, app, resource)
+	tok, err := s.issueForClient(client, app, resource, acr)
 	if err != nil {
 		s.tokenError(w, r, http.StatusInternalServerError, "server_error", 0, err.Error())
 		return
@@ -129,7 +154,7 @@ func (s *Server) appFor(resource string) (App, bool) {
 // issueForClient signs an app-only token for client to call app, with the
 // client's app roles on it. The version follows the app's
 // access_token_version, as for managed identities.
-func (s *Server) issueForClient(client Client, app App, resource string) (string, error) {
+func (s *Server) issueForClient(client Client, app App, resource, acr string) (string, error) {
 	now := s.now()
 	c := tokenClaims{
 		Aud:   resource,
@@ -148,11 +173,11 @@ func (s *Server) issueForClient(client Client, app App, resource string) (string
 	if app.AccessTokenVersion == 2 {
 		c.Aud = app.ClientID
 		c.Iss = s.IssuerV2()
-		c.Azp, c.AzpAC, c.Ver = client.ClientID, "1", "2.0"
+		c.Azp, c.AzpAC, c.Ver = client.ClientID, acr, "2.0"
 	} else {
 		c.Iss = V1Issuer(s.cfg.TenantID)
 		c.Idp = c.Iss
-		c.AppID, c.AppIDAC, c.Ver = client.ClientID, "1", "1.0"
+		c.AppID, c.AppIDAC, c.Ver = client.ClientID, acr, "1.0"
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
 	t.Header["kid"] = s.key.kid

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -141,4 +142,76 @@ func TestClientCredentialsRefusals(t *testing.T) {
 			t.Error("the replaced secret still works")
 		}
 	})
+}
+
+// TestClientAssertionCredential: a client trusting the local workload
+// issuer for a GitHub Actions subject gets tokens through azidentity's
+// ClientAssertionCredential with that issuer's token as the assertion; an
+// assertion for another subject or audience, or an expired one, is refused.
+func TestClientAssertionCredential(t *testing.T) {
+	tn := startTenant(t, t.TempDir(), ptr(testConfig()))
+	api, _ := tn.cfg.App(APIApp)
+	ci, _, err := tn.srv.RegisterClient("github-deploy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const subject = "repo:mycompany/ml-pipelines:environment:prod"
+	if _, err := tn.srv.AddFederatedCredential("github-deploy", FederatedCredential{Name: "prod", Issuer: tn.srv.GitHubIssuer(), Subject: subject}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.srv.AssignAppRole(AppRoleAssignment{PrincipalID: ci.ObjectID, Role: "Jobs.Read"}); err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	getJSON(t, tn.client, tn.srv.GitHubIssuer()+"/.well-known/openid-configuration", &d)
+	if d.Issuer != tn.srv.GitHubIssuer() || d.JWKSURI == "" {
+		t.Fatalf("workload issuer discovery = %+v", d)
+	}
+	v, err := callerauth.New(callerauth.Options{TenantID: tn.cfg.TenantID, ClientID: api.ClientID, AuthorityHost: tn.issuerURL,
+		ClientOptions: azcore.ClientOptions{Transport: tn.client}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired := *tn.srv
+	expired.now = func() time.Time { return time.Now().Add(-time.Hour) }
+	for _, tt := range []struct {
+		name    string
+		issue   func() (string, error)
+		wantErr string
+	}{
+		{"matching subject", func() (string, error) { return tn.srv.IssueWorkloadToken(subject, "") }, ""},
+		{"other subject", func() (string, error) {
+			return tn.srv.IssueWorkloadToken("repo:mycompany/ml-pipelines:ref:refs/heads/feature", "")
+		}, "AADSTS70021"},
+		{"other audience", func() (string, error) { return tn.srv.IssueWorkloadToken(subject, "api://other") }, "AADSTS700212"},
+		{"expired", func() (string, error) { return expired.IssueWorkloadToken(subject, "") }, "AADSTS700024"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cred, err := azidentity.NewClientAssertionCredential(tn.cfg.TenantID, ci.ClientID, func(context.Context) (string, error) { return tt.issue() },
+				&azidentity.ClientAssertionCredentialOptions{
+					ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: tn.issuerURL + "/"}, Transport: tn.client},
+					DisableInstanceDiscovery: true,
+				})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{"api://" + api.ClientID + "/.default"}})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("GetToken error = %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			caller, err := v.Validate(context.Background(), tok.Token)
+			if err != nil || caller.AppID != ci.ClientID || !caller.HasRole("Jobs.Read") {
+				t.Fatalf("caller = %+v, %v", caller, err)
+			}
+		})
+	}
 }

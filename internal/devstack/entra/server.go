@@ -114,6 +114,8 @@ func (s *Server) MSISecret() string { return s.msiSecret }
 //	GET /{tenant}/discovery/v2.0/keys, /{tenant}/discovery/keys,
 //	    /common/discovery/v2.0/keys, /common/discovery/keys  JWKS
 //	POST /{tenant}/oauth2/v2.0/token                       client credentials
+//	GET  /github-actions/.well-known/openid-configuration, /github-actions/.well-known/jwks
+//	                                                       local workload issuer
 func (s *Server) IssuerHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.tenantOnly(s.serveDiscoveryV2))
@@ -121,6 +123,8 @@ func (s *Server) IssuerHandler() http.Handler {
 	mux.HandleFunc("GET /{tenant}/discovery/v2.0/keys", s.tenantOnly(s.serveKeys))
 	mux.HandleFunc("GET /{tenant}/discovery/keys", s.tenantOnly(s.serveKeys))
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.tenantOnly(s.serveClientCredentials))
+	mux.HandleFunc("GET "+GitHubIssuerPath+"/.well-known/openid-configuration", s.serveWorkloadDiscovery)
+	mux.HandleFunc("GET "+GitHubIssuerPath+"/.well-known/jwks", s.serveWorkloadKeys)
 	return mux
 }
 
