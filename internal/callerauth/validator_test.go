@@ -355,3 +355,23 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseBearer: whatever the header, ParseBearer returns a token
+// without spaces or commas, or an error that matches a sentinel.
+func FuzzParseBearer(f *testing.F) {
+	for _, s := range []string{"Bearer a.b.c", "bearer  x", "Basic abc", "", "Bearer", "Bearer a,b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		tok, err := ParseBearer(h)
+		if err != nil {
+			if !errors.Is(err, ErrNoToken) && !errors.Is(err, ErrInvalidToken) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		if tok == "" || strings.ContainsAny(tok, " \t,") {
+			t.Fatalf("ParseBearer(%q) = %q", h, tok)
+		}
+	})
+}

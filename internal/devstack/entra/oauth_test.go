@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -214,4 +215,37 @@ func TestClientAssertionCredential(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzTokenEndpoint posts arbitrary form fields to the token endpoint: it
+// never answers 5xx, and issues a token only to the registered client with
+// its secret or a valid assertion.
+func FuzzTokenEndpoint(f *testing.F) {
+	srv, err := New(Options{DataDir: f.TempDir(), BaseURL: "https://127.0.0.1:1", Initial: ptr(testConfig())})
+	if err != nil {
+		f.Fatal(err)
+	}
+	ci, secret, err := srv.RegisterClient("ci")
+	if err != nil {
+		f.Fatal(err)
+	}
+	api, _ := srv.cfg.App(APIApp)
+	h := srv.IssuerHandler()
+	f.Add("client_credentials", ci.ClientID, secret, "api://"+api.ClientID+"/.default openid profile", "", "")
+	f.Add("client_credentials", ci.ClientID, "", api.ClientID+"/.default", assertionType, "a.b.c")
+	f.Add("password", "", "", "", "", "")
+	f.Fuzz(func(t *testing.T, grant, clientID, sec, scope, atype, assertion string) {
+		form := url.Values{"grant_type": {grant}, "client_id": {clientID}, "client_secret": {sec}, "scope": {scope},
+			"client_assertion_type": {atype}, "client_assertion": {assertion}}
+		req := httptest.NewRequest(http.MethodPost, "/"+srv.TenantID()+"/oauth2/v2.0/token", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%d for %v", rec.Code, form)
+		}
+		if rec.Code == http.StatusOK && !(strings.EqualFold(clientID, ci.ClientID) && (sec == secret || assertion != "")) {
+			t.Fatalf("token for %v", form)
+		}
+	})
 }
