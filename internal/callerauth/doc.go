@@ -9,11 +9,13 @@
 //   - the signature, RS256 only, with a key of the tenant's signing key set:
 //     GET <authority>/<tenant>/v2.0/.well-known/openid-configuration names
 //     jwks_uri, whose keys are matched by the token header's kid. The set is
-//     cached, refetched when a token names an unknown kid (at most once per
-//     MinRefreshInterval, so garbage kids cannot turn the handler into a
-//     request amplifier) and when it is older than MaxKeyAge, since Entra
-//     rolls its keys over without notice (signing-key-rollover.md: "check
-//     for updates at least once every 24 hours");
+//     cached, refetched when it is older than MaxKeyAge (an hour) and when
+//     a token names an unknown kid — at most once per MinRefreshInterval
+//     (five minutes), so garbage kids cannot turn the handler into a
+//     request amplifier — keeping the last good keys when a refetch fails,
+//     as Microsoft's keys metadata caching algorithm asks (MicrosoftDocs/
+//     entra-docs docs/identity-platform/signing-key-rollover.md: refresh
+//     hourly, on an unknown kid "no more frequently than 5mins");
 //   - iss: https://login.microsoftonline.com/<tid>/v2.0 (the authority host
 //     is configurable for other clouds and the local stack) and, when
 //     AcceptV1 is set, https://sts.windows.net/<tid>/; tid must equal the

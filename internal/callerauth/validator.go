@@ -16,8 +16,12 @@ import (
 const (
 	DefaultAuthorityHost      = "https://login.microsoftonline.com"
 	DefaultLeeway             = time.Minute
-	DefaultMinRefreshInterval = time.Minute
-	DefaultMaxKeyAge          = 24 * time.Hour
+	// DefaultMinRefreshInterval and DefaultMaxKeyAge follow Microsoft's
+	// keys metadata caching algorithm (signing-key-rollover.md): refresh
+	// every hour, and for a token with an unknown kid "no more frequently
+	// than 5mins"; a failed refresh keeps the last good keys.
+	DefaultMinRefreshInterval = 5 * time.Minute
+	DefaultMaxKeyAge          = time.Hour
 	// MaxTokenLength bounds the tokens parsed; Entra's access tokens are a
 	// few kilobytes.
 	MaxTokenLength = 16 << 10
@@ -125,8 +129,10 @@ func IssuerV2(authority, tenant string) string {
 	return strings.TrimRight(authority, "/") + "/" + tenant + "/v2.0"
 }
 
-// IssuerV1 returns the v1 issuer of tenant, https://sts.windows.net/<tid>/
-// (the same in every cloud of the public Entra ID).
+// IssuerV1 returns the v1 issuer of tenant, https://sts.windows.net/<tid>/,
+// as the public cloud's v1 discovery document names it. (Other clouds'
+// v1 issuers, such as Azure China's sts.chinacloudapi.cn, are not
+// supported: use v2 tokens there.)
 func IssuerV1(tenant string) string { return "https://sts.windows.net/" + tenant + "/" }
 
 // Audiences returns the aud values the validator accepts.
