@@ -375,3 +375,30 @@ func FuzzParseBearer(f *testing.F) {
 		}
 	})
 }
+
+// TestValidateConcurrently: concurrent first requests share one key fetch.
+func TestValidateConcurrently(t *testing.T) {
+	p := newIDP(t)
+	v := p.validator(t, nil)
+	tok := p.sign(t, "k1", p.v2(RoleJobsRead))
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := v.Validate(context.Background(), tok)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := p.fetches.Load(); n != 1 {
+		t.Errorf("%d key fetches for 16 concurrent first requests, want 1", n)
+	}
+}
