@@ -385,8 +385,9 @@ func (d *demo) startHost(ctx context.Context, logs string) (<-chan error, error)
 	return nil, errors.New("the host did not answer within 40 s")
 }
 
-// call sends a request to the host with the function key when key is
-// "function", the master key when "master".
+// call sends a request to the host with the function key (the CI client's
+// Entra ID token in entra mode) when key is "function", the master key when
+// "master".
 func (d *demo) call(ctx context.Context, method, path, body, key string) (int, string, error) {
 	var rd io.Reader
 	if body != "" {
