@@ -214,7 +214,12 @@ func (c *callers) unauthorized(w http.ResponseWriter, err error) {
 
 // functionKeys are the host's function keys, read from Key Vault and kept
 // for keysMaxAge; an unknown key rereads them at most once per
-// keysMinRefresh.
+// keysMinRefresh. With AzureWebJobsSecretStorageType=keyvault the host keeps
+// each key as one secret: host--masterKey--master, host--functionKey--<name>
+// (default: host--functionKey--default), host--systemKey--<name> and
+// function--<function>--<name> (Azure/azure-functions-host,
+// Microsoft.Azure.WebJobs.Script.WebHost.KeyVaultSecretsRepository:
+// MasterKey "host--masterKey--", FunctionKeyPrefix "host--functionKey--").
 type functionKeys struct {
 	store *keyvault.Store
 	names []string
