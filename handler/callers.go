@@ -118,14 +118,9 @@ func (c *callers) require(fn, role string, next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log := logging.FromContext(r.Context())
-		switch {
-		case c.err != "":
-			funcapp.WriteError(w, http.StatusServiceUnavailable, "caller authentication not configured", c.err)
-			return
-		case c.cfg.Mode == config.AuthKeys && len(c.anonymous) > 0:
-			funcapp.WriteError(w, http.StatusServiceUnavailable, "caller authentication not configured",
-				fmt.Sprintf("the function app is packaged with anonymous HTTP functions (%s), so the host checks no function key, but AUTH_MODE is keys: every request is refused. Set AUTH_MODE=entra or both (with AUTH_TENANT_ID and AUTH_AUDIENCE), or deploy a package made with make package AUTH_MODE=keys",
-					strings.Join(c.anonymous, ", ")))
+		switch why := c.refusal(); {
+		case why != "":
+			funcapp.WriteError(w, http.StatusServiceUnavailable, "caller authentication not configured", why)
 			return
 		case c.cfg.Mode == config.AuthKeys:
 			next.ServeHTTP(w, r)
@@ -268,6 +263,21 @@ func (k *functionKeys) lookupLocked(key secret.Token) string {
 		if subtle.ConstantTimeCompare([]byte(v.Reveal()), []byte(key.Reveal())) == 1 {
 			return name
 		}
+	}
+	return ""
+}
+
+// refusal says why every protected request is refused, "" when they are
+// not. A nil callers refuses nothing.
+func (c *callers) refusal() string {
+	switch {
+	case c == nil:
+		return ""
+	case c.err != "":
+		return c.err
+	case c.cfg.Mode == config.AuthKeys && len(c.anonymous) > 0:
+		return fmt.Sprintf("the function app is packaged with anonymous HTTP functions (%s), so the host checks no function key, but AUTH_MODE is keys: set AUTH_MODE=entra or both (with AUTH_TENANT_ID and AUTH_AUDIENCE), or deploy a package made with make package AUTH_MODE=keys",
+			strings.Join(c.anonymous, ", "))
 	}
 	return ""
 }

@@ -78,6 +78,9 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 	case h.rotationErr != nil:
 		rep.Reasons = append(rep.Reasons, "rotation unavailable: "+h.rotationErr.Error())
 	}
+	if why := h.callers.refusal(); why != "" {
+		rep.Reasons = append(rep.Reasons, "HTTP functions refuse every caller: "+why)
+	}
 	status := http.StatusOK
 	if len(rep.Reasons) > 0 {
 		rep.Status = "unhealthy"

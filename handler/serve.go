@@ -89,6 +89,7 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 	}
 	// Every HTTP function but Health checks its caller first (callers.go).
 	auth := newCallers(cfg, cred, store, log)
+	h.callers = auth
 	app.HTTP("Health", "/api/health", []string{http.MethodGet}, http.HandlerFunc(h.health))
 	app.Timer("KeyVaultSecretRotation", h.rotationTimer)
 	app.HTTP("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, auth.require("KeyVaultSecretRotationHttp", callerauth.RoleRotationRun, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP))))
@@ -111,6 +112,8 @@ type handlers struct {
 	// jobs is nil while the job settings are incomplete.
 	jobs    *jobs.Service
 	jobsErr error
+	// callers checks the callers of the HTTP functions.
+	callers *callers
 }
 
 var (
