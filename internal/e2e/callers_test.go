@@ -275,6 +275,11 @@ func TestEntraCallers(t *testing.T) {
 	if status, _, _ := h.authCall(t, http.MethodGet, "/api/health", "", nil); status == http.StatusUnauthorized {
 		t.Error("health needs a token")
 	}
+	// The timer keeps its only way in, the host's admin endpoint with the
+	// master key: a token does not open it.
+	if status, _, body := h.authCall(t, http.MethodPost, "/admin/functions/KeyVaultSecretRotation", `{"input":""}`, bearer(ci)); status != http.StatusUnauthorized {
+		t.Errorf("timer admin endpoint with a token = %d %s, want 401", status, body)
+	}
 	logs := h.out.String()
 	if !strings.Contains(logs, `"caller_appid":"`+s.env["DEVSTACK_CI_CLIENT_ID"]+`"`) || !strings.Contains(logs, `"caller_oid":"`) {
 		t.Error("the handler's log does not name the caller's appid and oid")
