@@ -56,6 +56,10 @@ type App struct {
 	AccessTokenVersion int      `json:"access_token_version,omitempty"`
 	// AppRoles are the values of the app roles the registration exposes.
 	AppRoles []string `json:"app_roles,omitempty"`
+	// AssignmentRequired refuses client-credentials tokens to clients
+	// holding none of the app's roles, as the service principal's
+	// appRoleAssignmentRequired does.
+	AssignmentRequired bool `json:"assignment_required,omitempty"`
 }
 
 // Config is a tenant: its id, its managed identities and its app
@@ -87,7 +91,8 @@ func DefaultConfig() Config {
 // tokens, identifier URI api://<client id>, the APIRoles).
 func apiApp() App {
 	id := NewUUID()
-	return App{Name: APIApp, ClientID: id, IdentifierURIs: []string{"api://" + id}, AccessTokenVersion: 2, AppRoles: append([]string(nil), APIRoles...)}
+	return App{Name: APIApp, ClientID: id, IdentifierURIs: []string{"api://" + id}, AccessTokenVersion: 2,
+		AppRoles: append([]string(nil), APIRoles...), AssignmentRequired: true}
 }
 
 // Identity returns the identity with the given name.

@@ -124,6 +124,12 @@ func (s *Server) answerToken(w http.ResponseWriter, r *http.Request, client Clie
 			fmt.Sprintf("The resource principal named %s was not found in the tenant named %s.", resource, s.cfg.TenantID))
 		return
 	}
+	if app.AssignmentRequired && len(s.rolesOf(client.ObjectID, app.ClientID)) == 0 {
+		// Wording after Entra's AADSTS501051 (not checked against a live tenant).
+		s.tokenError(w, r, http.StatusBadRequest, "invalid_grant", 501051,
+			fmt.Sprintf("Application '%s'(%s) is not assigned to a role for the application '%s'(%s).", client.ClientID, client.Name, app.ClientID, app.Name))
+		return
+	}
 	tok, err := s.issueForClient(client, app, resource, acr)
 	if err != nil {
 		s.tokenError(w, r, http.StatusInternalServerError, "server_error", 0, err.Error())

@@ -111,6 +111,7 @@ func TestClientCredentialsRefusals(t *testing.T) {
 		{"wrong secret", ci.ClientID, "nope", api.ClientID + "/.default", "AADSTS7000215"},
 		{"unknown client", NewUUID(), secret, api.ClientID + "/.default", "AADSTS700016"},
 		{"unknown resource", ci.ClientID, secret, "api://" + NewUUID() + "/.default", "AADSTS500011"},
+		{"no role on an app requiring assignment", ci.ClientID, secret, api.ClientID + "/.default", "AADSTS501051"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := tn.secretCredential(t, tt.client, tt.secret).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{tt.scope}})
@@ -139,8 +140,8 @@ func TestClientCredentialsRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := tn.secretCredential(t, ci.ClientID, secret).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{api.ClientID + "/.default"}})
-		if err == nil {
-			t.Error("the replaced secret still works")
+		if err == nil || !strings.Contains(err.Error(), "AADSTS7000215") {
+			t.Errorf("the replaced secret: %v, want AADSTS7000215", err)
 		}
 	})
 }
