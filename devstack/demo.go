@@ -81,7 +81,7 @@ func (d *demo) run(ctx context.Context) error {
 	if d.settings["ROTATION_SCHEDULE"] == "" {
 		ttl, err := strconv.Atoi(d.settings["SECRET_TTL"])
 		if err != nil {
-			ttl = 14400
+			ttl = rotationTTL
 		}
 		sched, err := rotation.Schedule(time.Duration(ttl) * time.Second)
 		if err != nil {

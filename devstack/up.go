@@ -30,7 +30,7 @@ const (
 	oidcProviderName = "azure-oidc"
 	rotationUser     = "frogbridge-rotation"
 	rotationMapping  = "frogbridge-rotation"
-	rotationTTL      = 14400
+	rotationTTL      = 21600 // SECRET_TTL's default: JFrog revokes tokens of 6 h or more
 )
 
 // Listener slots, in port order from --port-base.
@@ -47,6 +47,7 @@ const (
 )
 
 const upUsage = `usage: devstack up [--data DIR] [--env-file FILE] [--empty] [--port-base N]
+                   [--jfrog-revocable-expiry-threshold D] [--jfrog-persistent-expiry-threshold D]
 
 Starts the local Entra ID (issuer + managed-identity endpoints), Key Vault,
 JFrog Platform, Azurite and the fault-injection admin API on loopback, and
@@ -61,6 +62,9 @@ type upConfig struct {
 	envFile  string
 	empty    bool
 	portBase int
+	// revocableThreshold and persistentThreshold are the local JFrog's
+	// token thresholds (0: JFrog's defaults, 6 h and 3 h).
+	revocableThreshold, persistentThreshold time.Duration
 }
 
 func parseUpFlags(args []string, stderr io.Writer) (upConfig, error) {
@@ -73,6 +77,8 @@ func parseUpFlags(args []string, stderr io.Writer) (upConfig, error) {
 	fs.StringVar(&c.trainer, "trainer", findTrainer(), "trainer `binary` that local AzureML jobs run")
 	fs.BoolVar(&c.empty, "empty", false, "provision nothing (no role assignments, no JFrog OIDC setup, no repository)")
 	fs.IntVar(&c.portBase, "port-base", 0, "first of 8 consecutive loopback `port`s (0 = random free ports; fix it to keep URLs across restarts)")
+	fs.DurationVar(&c.revocableThreshold, "jfrog-revocable-expiry-threshold", 0, "JFrog Access's revocable-expiry-threshold: tokens with a shorter lifetime cannot be revoked (0 = JFrog's default, 6h; negative = none are)")
+	fs.DurationVar(&c.persistentThreshold, "jfrog-persistent-expiry-threshold", 0, "JFrog Access's persistent-expiry-threshold: tokens with a shorter lifetime are not stored (0 = JFrog's default, 3h; negative = all are)")
 	if err := fs.Parse(args); err != nil {
 		return upConfig{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
 	"github.com/frogbridge/frogbridge/internal/devstack/localvault"
@@ -61,12 +62,16 @@ func (s *stack) provision(ctx context.Context) (string, error) {
 //	POST   /entra/app-role-assignments          {"principal_id","resource","role"} assign (principal:
 //	DELETE /entra/app-role-assignments          client name or id; resource: app name or client id,
 //	                                            default frogbridge-api) or remove
+//	GET    /jfrog/token-thresholds              {"revocable_expiry_threshold","persistent_expiry_threshold"} (seconds)
+//	PUT    /jfrog/token-thresholds              the same body: change them for tokens issued from now on (0: JFrog's default)
 //	GET    /healthz                             200 when up
 func (s *stack) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	fh := s.faults.AdminHandler()
 	mux.Handle("/faults", fh)
 	mux.Handle("/faults/", fh)
+	mux.HandleFunc("GET /jfrog/token-thresholds", s.getThresholds)
+	mux.HandleFunc("PUT /jfrog/token-thresholds", s.putThresholds)
 	mux.HandleFunc("GET /keyvault/role-assignments", func(w http.ResponseWriter, r *http.Request) {
 		writeAdminJSON(w, http.StatusOK, map[string]any{"value": s.vault.RoleAssignments()})
 	})
@@ -121,4 +126,37 @@ func writeAdminJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// tokenThresholds is the admin API's view of the local JFrog's token
+// thresholds, in seconds.
+type tokenThresholds struct {
+	Revocable  *int64 `json:"revocable_expiry_threshold"`
+	Persistent *int64 `json:"persistent_expiry_threshold"`
+}
+
+func (s *stack) getThresholds(w http.ResponseWriter, _ *http.Request) {
+	if s.jfrog == nil {
+		writeAdminJSON(w, http.StatusNotFound, map[string]string{"error": "the local JFrog is not running"})
+		return
+	}
+	r, p := s.jfrog.Thresholds()
+	rs, ps := int64(r/time.Second), int64(p/time.Second)
+	writeAdminJSON(w, http.StatusOK, tokenThresholds{Revocable: &rs, Persistent: &ps})
+}
+
+func (s *stack) putThresholds(w http.ResponseWriter, r *http.Request) {
+	if s.jfrog == nil {
+		writeAdminJSON(w, http.StatusNotFound, map[string]string{"error": "the local JFrog is not running"})
+		return
+	}
+	var t tokenThresholds
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&t); err != nil || t.Revocable == nil || t.Persistent == nil {
+		writeAdminJSON(w, http.StatusBadRequest, map[string]string{"error": `want {"revocable_expiry_threshold": SECONDS, "persistent_expiry_threshold": SECONDS}`})
+		return
+	}
+	s.jfrog.SetThresholds(time.Duration(*t.Revocable)*time.Second, time.Duration(*t.Persistent)*time.Second)
+	s.getThresholds(w, r)
 }

@@ -18,6 +18,8 @@ import (
 type jfrogPlatform interface {
 	Handler() http.Handler
 	AdminToken() string
+	Thresholds() (revocable, persistent time.Duration)
+	SetThresholds(revocable, persistent time.Duration)
 }
 
 func newJFrog(s *stack) (jfrogPlatform, error) {
@@ -26,6 +28,9 @@ func newJFrog(s *stack) (jfrogPlatform, error) {
 		BaseURL:    s.url(slotJFrog, "https"),
 		HTTPClient: s.ca.HTTPClient(30 * time.Second),
 		Logger:     s.log.With().Str("service", "jfrog").Logger(),
+
+		RevocableExpiryThreshold:  s.cfg.revocableThreshold,
+		PersistentExpiryThreshold: s.cfg.persistentThreshold,
 	})
 	if err != nil {
 		return nil, err

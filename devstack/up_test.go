@@ -238,7 +238,7 @@ func TestUpServes(t *testing.T) {
 			ExpiresIn   int64  `json:"expires_in"`
 		}
 		json.Unmarshal(b, &ex)
-		if status != 200 || ex.AccessToken == "" || ex.Username != "frogbridge-rotation" || ex.ExpiresIn != 14400 {
+		if status != 200 || ex.AccessToken == "" || ex.Username != "frogbridge-rotation" || ex.ExpiresIn != rotationTTL {
 			t.Fatalf("exchange %d %s", status, b)
 		}
 		status, _ = first.call(t, http.MethodGet, first.env["ARTIFACTORY_URL"]+"/artifactory/api/repositories/"+first.env["ARTIFACTORY_ML_REPO"], ex.AccessToken, nil)

@@ -22,7 +22,10 @@ type healthReport struct {
 	Time      time.Time        `json:"time"`
 	Functions map[string]bool  `json:"functions_configured"`
 	Problems  []config.Problem `json:"config_problems"`
-	Token     *tokenReport     `json:"token,omitempty"`
+	// Warnings name settings that work but do not do what they say; they
+	// do not fail the check.
+	Warnings []string     `json:"warnings"`
+	Token    *tokenReport `json:"token,omitempty"`
 }
 
 // tokenReport describes the stored JFrog token from the secret's
@@ -52,6 +55,7 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 	if rep.Problems == nil {
 		rep.Problems = []config.Problem{}
 	}
+	rep.Warnings = configWarnings(h.cfg)
 	if ps := h.cfg.Problems(config.GroupRuntime, config.GroupRotation, config.GroupStorage); len(ps) > 0 {
 		rep.Reasons = append(rep.Reasons, "rotation settings: "+joinProblems(ps))
 	}

@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 
 	"github.com/frogbridge/frogbridge/internal/azureml"
 	"github.com/frogbridge/frogbridge/internal/config"
@@ -20,38 +18,14 @@ import (
 // newJobs builds the job service from the app settings.
 func newJobs(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.Store) (*jobs.Service, error) {
 	j := cfg.Jobs
-	ws, err := azureml.NewClient(azureml.Workspace{SubscriptionID: j.SubscriptionID, ResourceGroup: j.ResourceGroup, Name: j.Workspace}, cred,
-		&azureml.ClientOptions{Endpoint: j.ARMEndpoint, Audience: armAudience(j.ARMEndpoint), ClientOptions: arm.ClientOptions{}})
+	opts := &azureml.ClientOptions{}
+	opts.Cloud = j.Cloud
+	ws, err := azureml.NewClient(azureml.Workspace{SubscriptionID: j.SubscriptionID, ResourceGroup: j.ResourceGroup, Name: j.Workspace}, cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("AzureML workspace: %w", err)
 	}
-	return jobs.NewService(jobs.Config{
-		ArtifactoryHost: j.ArtifactoryHost,
-		DockerRepo:      j.DockerRepo,
-		TrainerImage:    j.TrainerImage,
-		TrainerTag:      j.TrainerTag,
-		MLRepo:          j.MLRepo,
-		ModelName:       j.ModelName,
-		Experiment:      j.Experiment,
-		Compute:         j.Compute,
-		ConnectionName:  j.ConnectionName,
-		ComputeClientID: j.ComputeClientID,
-		VaultURL:        cfg.Rotation.VaultURL,
-		SecretName:      cfg.Rotation.SecretName,
-	}, ws, store, jobs.NewBlobOutputs(cred, nil)), nil
-}
-
-// armAudience returns the token audience for an ARM endpoint: the known
-// clouds' own audiences, and the public cloud's for any other endpoint
-// (such as the local stack).
-func armAudience(endpoint string) string {
-	e := strings.TrimRight(endpoint, "/")
-	for _, c := range []cloud.Configuration{cloud.AzurePublic, cloud.AzureChina, cloud.AzureGovernment} {
-		if strings.TrimRight(c.Services[cloud.ResourceManager].Endpoint, "/") == e {
-			return c.Services[cloud.ResourceManager].Audience
-		}
-	}
-	return cloud.AzurePublic.Services[cloud.ResourceManager].Audience
+	jc := jobs.Config{Jobs: j, VaultURL: cfg.Rotation.VaultURL, SecretName: cfg.Rotation.SecretName}
+	return jobs.NewService(jc, ws, store, jobs.NewBlobOutputs(cred, nil)), nil
 }
 
 // jobError answers a failed job call.

@@ -148,6 +148,25 @@ func (h *handlers) rotationHTTP(w http.ResponseWriter, r *http.Request) {
 	funcapp.WriteJSON(w, http.StatusOK, rotationResponse{Status: "ok", Result: res})
 }
 
+// configWarnings are the health report's warnings: settings that are valid
+// but cannot do what they ask.
+func configWarnings(cfg *config.Config) []string {
+	out := []string{}
+	rc := rotation.Config{RevokePrevious: cfg.Rotation.RevokePrevious, SecretTTL: cfg.Rotation.TTL}
+	if w := rc.RevokeWarning(); w != "" {
+		out = append(out, w)
+	}
+	return out
+}
+
+// warnRevoke logs at start when ROTATION_REVOKE_PREVIOUS cannot revoke
+// anything because SECRET_TTL is below JFrog's revocable-expiry-threshold.
+func warnRevoke(cfg *config.Config, log zerolog.Logger) {
+	for _, w := range configWarnings(cfg) {
+		log.Warn().Str("setting", config.EnvRevokePrevious).Msg(w)
+	}
+}
+
 // warnSchedule logs when ROTATION_SCHEDULE lets the token expire before the
 // next run.
 func warnSchedule(cfg *config.Config, log zerolog.Logger) {

@@ -69,6 +69,7 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 		// MaxGap can take a moment for dense schedules; the host's
 		// readiness ping must not wait for it.
 		go warnSchedule(cfg, log)
+		warnRevoke(cfg, log)
 		if h.rotationErr = clientErr; h.rotationErr == nil {
 			var svc *rotation.Service
 			if svc, h.rotationErr = newRotation(cfg, cred, store, log); h.rotationErr == nil {

@@ -91,7 +91,7 @@ variable "jfrog_oidc_provider_name" {
 variable "secret_ttl" {
   description = "JFrog token lifetime in seconds (SECRET_TTL); the rotation runs at 80 % of it."
   type        = number
-  default     = 14400
+  default     = 21600
 }
 
 variable "revoke_previous" {

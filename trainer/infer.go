@@ -11,13 +11,12 @@ import (
 	"slices"
 	"time"
 
+	"github.com/frogbridge/frogbridge/internal/atomicfile"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/secret"
 )
-
-// inferenceResultsFile is the file trainer infer writes.
-const inferenceResultsFile = "inference_results.json"
 
 // inferFlags are the parsed flags of `trainer infer`.
 type inferFlags struct {
@@ -32,42 +31,15 @@ type inferFlags struct {
 	workers, sampleCount int
 }
 
-// inferenceResults is inference_results.json: the reference's fields
-// (model_path … probabilities) plus the model's identity. predictions and
-// true_labels are indices into target_names, as scikit-learn writes them.
-type inferenceResults struct {
-	ModelPath          string      `json:"model_path"`
-	ModelType          string      `json:"model_type"`
-	InferenceTimestamp string      `json:"inference_timestamp"`
-	TestSamples        int         `json:"test_samples"`
-	Accuracy           float64     `json:"accuracy"`
-	Predictions        []int       `json:"predictions"`
-	TrueLabels         []int       `json:"true_labels"`
-	TargetNames        []string    `json:"target_names"`
-	Features           []string    `json:"features"`
-	InputData          [][]float64 `json:"input_data"`
-	Probabilities      [][]float64 `json:"probabilities"`
-	ModelName          string      `json:"model_name"`
-	ModelVersion       string      `json:"model_version"`
-	Repository         string      `json:"repository"`
-	ModelSHA256        string      `json:"model_sha256"`
-}
-
 // runInfer implements `trainer infer`: download and verify a model version
 // from the Artifactory ML repository, run batch inference on the test
 // split and write inference_results.json.
-func runInfer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	env, err := loadArtifactoryEnv()
-	return runInferWith(ctx, args, env, err, stdout, stderr)
-}
-
-// runInferWith is runInfer with the configuration (or its error) given.
-func runInferWith(ctx context.Context, args []string, env artifactoryEnv, envErr error, stdout, stderr io.Writer) int {
+func runInfer(ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int {
 	var f inferFlags
 	fs := flag.NewFlagSet("infer", flag.ContinueOnError)
-	fs.StringVar(&f.modelName, "model-name", envOr(envModelName, ""), "model name in the ML repository (env "+envModelName+")")
-	fs.StringVar(&f.version, "model-version", envOr(envModelVersion, ""), "model version, or \"latest\" (env "+envModelVersion+")")
-	fs.StringVar(&f.resultsDir, "inference-results-dir", "./inference_results", "directory that receives "+inferenceResultsFile)
+	fs.StringVar(&f.modelName, "model-name", e.cfg.ModelName, "model name in the ML repository (env "+jobspec.EnvModelName+")")
+	fs.StringVar(&f.version, "model-version", e.cfg.ModelVersion, "model version, or \"latest\" (env "+jobspec.EnvModelVersion+")")
+	fs.StringVar(&f.resultsDir, "inference-results-dir", "./inference_results", "directory that receives "+jobspec.InferenceResultsFile)
 	fs.StringVar(&f.modelDir, "model-dir", "", "directory for the downloaded model (default <inference-results-dir>/model)")
 	fs.StringVar(&f.data, "data", ml.IrisName, "data set: \"iris\" (embedded) or a CSV file with a header row")
 	fs.StringVar(&f.label, "label", "label", "label column")
@@ -91,11 +63,11 @@ func runInferWith(ctx context.Context, args []string, env artifactoryEnv, envErr
 		}
 	})
 	if err := jfrog.ValidateModelName(f.modelName); err != nil {
-		return usageError(stderr, "infer", "--model-name (or %s): %v", envModelName, err)
+		return usageError(stderr, "infer", "--model-name (or %s): %v", jobspec.EnvModelName, err)
 	}
 	if f.version != jfrog.LatestVersion {
 		if err := jfrog.ValidateModelVersion(f.version); err != nil {
-			return usageError(stderr, "infer", "--model-version (or %s): %v; use a stored version or \"latest\"", envModelVersion, err)
+			return usageError(stderr, "infer", "--model-version (or %s): %v; use a stored version or \"latest\"", jobspec.EnvModelVersion, err)
 		}
 	}
 	switch {
@@ -103,13 +75,13 @@ func runInferWith(ctx context.Context, args []string, env artifactoryEnv, envErr
 		return usageError(stderr, "infer", "--workers and --samples must be >= 0")
 	case !(f.testSize > 0 && f.testSize < 1):
 		return usageError(stderr, "infer", "--test-size %v: must be between 0 and 1", f.testSize)
-	case envErr != nil:
-		return usageError(stderr, "infer", "%v", envErr)
+	case e.cfg.ArtifactoryErr != nil:
+		return usageError(stderr, "infer", "%v", e.cfg.ArtifactoryErr)
 	}
 	if f.modelDir == "" {
 		f.modelDir = filepath.Join(f.resultsDir, "model")
 	}
-	repo, err := connectModelRepo(env)
+	repo, err := connectModelRepo(e)
 	if err != nil {
 		return usageError(stderr, "infer", "%v", err)
 	}
@@ -125,12 +97,13 @@ func infer(ctx context.Context, f inferFlags, repo *modelRepo, now time.Time, st
 	version := f.version
 	var dl jfrog.DownloadResult
 	err := repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
-		v, err := repo.client.ResolveVersion(ctx, tok, repo.repo, f.modelName, f.version)
+		ref := jfrog.ModelRef{Repo: repo.repo, Name: f.modelName, Version: f.version}
+		v, err := repo.client.ResolveVersion(ctx, tok, ref)
 		if err != nil {
 			return err
 		}
-		version = v
-		dl, err = repo.client.DownloadModelVersion(ctx, tok, repo.repo, f.modelName, v, f.modelDir, nil)
+		version, ref.Version = v, v
+		dl, err = repo.client.DownloadModelVersion(ctx, tok, ref, f.modelDir, nil)
 		return err
 	})
 	if err != nil {
@@ -142,14 +115,14 @@ func infer(ctx context.Context, f inferFlags, repo *modelRepo, now time.Time, st
 	for _, file := range dl.Files {
 		got[file.ArtifactPath] = file
 	}
-	mf, ok := got[modelFile]
+	mf, ok := got[jobspec.ModelFile]
 	if !ok {
-		return fmt.Errorf("model %s version %s in %s has no %s: it was not uploaded by trainer train", f.modelName, version, repo.repo, modelFile)
+		return fmt.Errorf("model %s version %s in %s has no %s: it was not uploaded by trainer train", f.modelName, version, repo.repo, jobspec.ModelFile)
 	}
 	modelPath := mf.Path
-	var md *ml.Metadata
-	if file, ok := got[metadataFile]; ok {
-		md = new(ml.Metadata)
+	var md *jobspec.Metadata
+	if file, ok := got[jobspec.MetadataFile]; ok {
+		md = new(jobspec.Metadata)
 		if err := readJSONFile(file.Path, md); err != nil {
 			return err
 		}
@@ -182,13 +155,13 @@ func infer(ctx context.Context, f inferFlags, repo *modelRepo, now time.Time, st
 	res.ModelSHA256 = mf.Sha256
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", inferenceResultsFile, err)
+		return fmt.Errorf("encode %s: %w", jobspec.InferenceResultsFile, err)
 	}
 	if err := os.MkdirAll(f.resultsDir, 0o755); err != nil {
 		return fmt.Errorf("create --inference-results-dir: %w", err)
 	}
-	out := filepath.Join(f.resultsDir, inferenceResultsFile)
-	if err := ml.WriteFileAtomic(out, append(b, '\n'), 0o644); err != nil {
+	out := filepath.Join(f.resultsDir, jobspec.InferenceResultsFile)
+	if err := atomicfile.WriteFile(out, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
 	printSummary(stdout, res, f.sampleCount, out)
@@ -198,7 +171,7 @@ func infer(ctx context.Context, f inferFlags, repo *modelRepo, now time.Time, st
 // inferenceData loads the data with the model's features and returns the
 // test split: the split column when there is one (the embedded Iris set's
 // "split" by default), else the random split the model was trained with.
-func inferenceData(f inferFlags, m *ml.Model, md *ml.Metadata) (*ml.Dataset, error) {
+func inferenceData(f inferFlags, m *ml.Model, md *jobspec.Metadata) (*ml.Dataset, error) {
 	splitCol := f.splitColumn
 	var d *ml.Dataset
 	var err error
@@ -233,9 +206,9 @@ func inferenceData(f inferFlags, m *ml.Model, md *ml.Metadata) (*ml.Dataset, err
 
 // buildResults fills the prediction fields; true labels are mapped to the
 // model's class indices.
-func buildResults(m *ml.Model, test *ml.Dataset, p *ml.Predictions) (inferenceResults, error) {
+func buildResults(m *ml.Model, test *ml.Dataset, p *ml.Predictions) (jobspec.InferenceResults, error) {
 	n := test.Rows()
-	res := inferenceResults{
+	res := jobspec.InferenceResults{
 		ModelType: m.Type, TestSamples: n, TargetNames: m.Classes, Features: m.Features,
 		Predictions: p.Class, TrueLabels: make([]int, n), InputData: make([][]float64, n), Probabilities: make([][]float64, n),
 	}
@@ -262,7 +235,7 @@ func buildResults(m *ml.Model, test *ml.Dataset, p *ml.Predictions) (inferenceRe
 	return res, nil
 }
 
-func printSummary(w io.Writer, r inferenceResults, samples int, out string) {
+func printSummary(w io.Writer, r jobspec.InferenceResults, samples int, out string) {
 	fmt.Fprintf(w, "inference with %s %s (%s) from %s on %d test samples: accuracy %.4f\n",
 		r.ModelName, r.ModelVersion, r.ModelType, r.Repository, r.TestSamples, r.Accuracy)
 	for i := range min(samples, r.TestSamples) {

@@ -19,10 +19,11 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 )
 
 // childInferArgs, when set in the environment, makes the test binary run
-// runInfer with these JSON-encoded arguments instead of the tests: the
+// `trainer infer` with these JSON-encoded arguments instead of the tests: the
 // production configuration path (environment, SSL_CERT_FILE, managed
 // identity) then runs in a fresh process, as on AzureML compute.
 const childInferArgs = "FROGBRIDGE_TEST_CHILD_INFER_ARGS"
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 		if err := json.Unmarshal([]byte(raw), &args); err != nil {
 			os.Exit(99)
 		}
-		os.Exit(runInfer(context.Background(), args, os.Stdout, os.Stderr))
+		os.Exit(run(context.Background(), append([]string{"infer"}, args...), os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
@@ -102,13 +103,13 @@ func TestInferProcessWithManagedIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{
-		envArtifactoryHost: strings.TrimPrefix(s.jfSrv.URL, "https://"),
-		envMLRepo:          testMLRepo,
-		envKeyVaultURL:     strings.TrimSuffix(s.env.VaultURL, "/"),
-		envClientID:        compute.ClientID,
-		"MSI_ENDPOINT":     mi.URL + "/MSI/auth",
-		"MSI_SECRET":       tenant.MSISecret(),
-		"SSL_CERT_FILE":    caFile,
+		jobspec.EnvArtifactoryHost: strings.TrimPrefix(s.jfSrv.URL, "https://"),
+		jobspec.EnvMLRepo:          testMLRepo,
+		jobspec.EnvKeyVaultURL:     strings.TrimSuffix(s.env.cfg.Artifactory.VaultURL, "/"),
+		jobspec.EnvClientID:        compute.ClientID,
+		"MSI_ENDPOINT":             mi.URL + "/MSI/auth",
+		"MSI_SECRET":               tenant.MSISecret(),
+		"SSL_CERT_FILE":            caFile,
 	}
 	results := filepath.Join(dir, "results")
 	args := []string{"--model-name", "iris-classifier", "--model-version", "latest", "--inference-results-dir", results}
@@ -118,9 +119,9 @@ func TestInferProcessWithManagedIdentity(t *testing.T) {
 		if code != exitOK || !strings.Contains(stdout, "iris-classifier v7") {
 			t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 		}
-		var got inferenceResults
-		readJSON(t, filepath.Join(results, inferenceResultsFile), &got)
-		want := localPredictions(t, filepath.Join(out, modelFile))
+		var got jobspec.InferenceResults
+		readJSON(t, filepath.Join(results, jobspec.InferenceResultsFile), &got)
+		want := localPredictions(t, filepath.Join(out, jobspec.ModelFile))
 		if got.TestSamples != 30 || len(got.Predictions) != len(want) {
 			t.Fatalf("results %+v", got)
 		}
@@ -133,7 +134,7 @@ func TestInferProcessWithManagedIdentity(t *testing.T) {
 	t.Run("missing settings exit 2", func(t *testing.T) {
 		partial := map[string]string{"SSL_CERT_FILE": caFile}
 		code, _, stderr := runChild(t, args, partial)
-		if code != exitUsage || !strings.Contains(stderr, envArtifactoryHost) || !strings.Contains(stderr, envKeyVaultName) {
+		if code != exitUsage || !strings.Contains(stderr, jobspec.EnvArtifactoryHost) || !strings.Contains(stderr, jobspec.EnvKeyVaultName) {
 			t.Fatalf("exit %d, stderr %s", code, stderr)
 		}
 	})
@@ -142,9 +143,9 @@ func TestInferProcessWithManagedIdentity(t *testing.T) {
 		for k, v := range env {
 			other[k] = v
 		}
-		other[envClientID] = "00000000-0000-0000-0000-000000000000"
+		other[jobspec.EnvClientID] = "00000000-0000-0000-0000-000000000000"
 		code, _, stderr := runChild(t, args, other)
-		if code != exitFailure || !strings.Contains(stderr, "trainer infer:") || !strings.Contains(stderr, s.env.VaultURL) {
+		if code != exitFailure || !strings.Contains(stderr, "trainer infer:") || !strings.Contains(stderr, s.env.cfg.Artifactory.VaultURL) {
 			t.Fatalf("exit %d, stderr %s", code, stderr)
 		}
 	})

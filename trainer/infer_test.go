@@ -21,10 +21,12 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/rs/zerolog"
 
+	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
 	devjfrog "github.com/frogbridge/frogbridge/internal/devstack/localjfrog"
 	devkv "github.com/frogbridge/frogbridge/internal/devstack/localvault"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/secret"
@@ -62,7 +64,7 @@ type testStack struct {
 	jfSrv   *httptest.Server
 	dataDir string
 	store   *keyvault.Store
-	env     artifactoryEnv
+	env     *env
 }
 
 func newTestStack(t *testing.T) *testStack {
@@ -111,17 +113,16 @@ func newTestStackWith(t *testing.T, verifier devkv.TokenVerifier, authority, obj
 	kvHandler.Store(&kh)
 
 	host := strings.TrimPrefix(s.jfSrv.URL, "https://")
-	env, err := artifactoryEnvFrom(func(k string) string {
-		return map[string]string{envArtifactoryHost: host, envMLRepo: testMLRepo, envKeyVaultURL: kvSrv.URL}[k]
+	cfg := config.LoadTrainer(func(k string) string {
+		return map[string]string{jobspec.EnvArtifactoryHost: host, jobspec.EnvMLRepo: testMLRepo, jobspec.EnvKeyVaultURL: kvSrv.URL}[k]
 	})
-	if err != nil {
-		t.Fatal(err)
+	if cfg.ArtifactoryErr != nil {
+		t.Fatal(cfg.ArtifactoryErr)
 	}
 	// httptest servers share one certificate, so either client trusts both.
-	env.credential, env.transport = cred, s.jfSrv.Client()
-	s.env = env
-	s.store, err = keyvault.NewStore(env.VaultURL, env.credential, &keyvault.StoreOptions{
-		ClientOptions: azcore.ClientOptions{Transport: env.transport}, SecretName: env.SecretName,
+	s.env = &env{cfg: cfg, credential: cred, transport: s.jfSrv.Client()}
+	s.store, err = keyvault.NewStore(cfg.Artifactory.VaultURL, s.env.credential, &keyvault.StoreOptions{
+		ClientOptions: azcore.ClientOptions{Transport: s.env.transport}, SecretName: cfg.Artifactory.SecretName,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +154,8 @@ func (s *testStack) adminDo(t *testing.T, method, path, contentType, body string
 // it with its id.
 func (s *testStack) issueToken(t *testing.T) (secret.Token, string) {
 	t.Helper()
-	form := url.Values{"username": {"trainer"}, "scope": {"applied-permissions/admin"}, "expires_in": {"3600"}}
+	// 6 h: JFrog revokes no token with a shorter lifetime (revocable-expiry-threshold).
+	form := url.Values{"username": {"trainer"}, "scope": {"applied-permissions/admin"}, "expires_in": {"21600"}}
 	var out struct {
 		TokenID     string `json:"token_id"`
 		AccessToken string `json:"access_token"`
@@ -179,49 +181,6 @@ func (s *testStack) rotate(t *testing.T) (secret.Token, string) {
 	return tok, id
 }
 
-func TestArtifactoryEnv(t *testing.T) {
-	cases := []struct {
-		name    string
-		env     map[string]string
-		wantErr []string
-		check   func(artifactoryEnv) bool
-	}{
-		{"complete", map[string]string{envArtifactoryHost: "acme.jfrog.io", envMLRepo: "ml-local", envKeyVaultName: "kv-frog", envClientID: "cid", envUpload: "true"}, nil,
-			func(e artifactoryEnv) bool {
-				return e.BaseURL == "https://acme.jfrog.io" && e.VaultURL == "https://kv-frog.vault.azure.net/" &&
-					e.SecretName == keyvault.DefaultSecretName && e.ClientID == "cid" && e.Upload
-			}},
-		{"url forms", map[string]string{envArtifactoryHost: "https://127.0.0.1:8443/artifactory/", envMLRepo: "ml", envKeyVaultURL: "https://127.0.0.1:9443", envTokenSecret: "jfrog-token"}, nil,
-			func(e artifactoryEnv) bool {
-				return e.BaseURL == "https://127.0.0.1:8443" && e.VaultURL == "https://127.0.0.1:9443/" && e.SecretName == "jfrog-token" && !e.Upload
-			}},
-		{"nothing set", map[string]string{}, []string{envArtifactoryHost, envMLRepo, envKeyVaultName}, nil},
-		{"plain http", map[string]string{envArtifactoryHost: "http://acme.jfrog.io", envMLRepo: "ml", envKeyVaultName: "kv-frog"}, []string{"must use https"}, nil},
-		{"path in host", map[string]string{envArtifactoryHost: "acme.jfrog.io/x", envMLRepo: "ml", envKeyVaultName: "kv-frog"}, []string{"no path"}, nil},
-		{"bad repo and secret", map[string]string{envArtifactoryHost: "a.io", envMLRepo: "../x", envKeyVaultName: "kv-frog", envTokenSecret: "bad_name"}, []string{envMLRepo, envTokenSecret}, nil},
-		{"bad vault and flag", map[string]string{envArtifactoryHost: "a.io", envMLRepo: "ml", envKeyVaultName: "-x", envUpload: "maybe"}, []string{envKeyVaultName, envUpload}, nil},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			env, err := artifactoryEnvFrom(func(k string) string { return tc.env[k] })
-			if len(tc.wantErr) == 0 {
-				if err != nil || !tc.check(env) {
-					t.Fatalf("env %+v, err %v", env, err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tc.wantErr {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %s", err, w)
-				}
-			}
-		})
-	}
-}
-
 func TestPropertyValue(t *testing.T) {
 	cases := map[string]string{
 		"0.9666666666666667":             "0.9666666666666667",
@@ -229,6 +188,8 @@ func TestPropertyValue(t *testing.T) {
 		"registry.example/trainer:1.2.3": "registry.example/trainer-1.2.3",
 		"(devel)":                        "-devel-",
 		"go1.26..0.":                     "go1.26.0",
+		"a/./b//c./":                     "a/b/c",
+		strings.Repeat("f", 64):          "", // over frogml's 60 characters
 		"":                               "",
 		"...":                            "",
 	}
@@ -240,7 +201,7 @@ func TestPropertyValue(t *testing.T) {
 }
 
 func TestInferUsageErrors(t *testing.T) {
-	good := artifactoryEnv{BaseURL: "https://a.io", Repo: "ml", VaultURL: "https://kv-frog.vault.azure.net/", SecretName: "s"}
+	good := config.TrainerArtifactory{BaseURL: "https://a.io", Repo: "ml", VaultURL: "https://kv-frog.vault.azure.net/", SecretName: "s"}
 	cases := []struct {
 		name   string
 		args   []string
@@ -257,10 +218,9 @@ func TestInferUsageErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(envModelName, "")
-			t.Setenv(envModelVersion, "")
 			var out, errb bytes.Buffer
-			code := runInferWith(context.Background(), tc.args, good, tc.envErr, &out, &errb)
+			e := &env{cfg: &config.Trainer{Artifactory: good, ArtifactoryErr: tc.envErr}}
+			code := runInfer(context.Background(), e, tc.args, &out, &errb)
 			if code != exitUsage || !strings.Contains(errb.String(), tc.want) {
 				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, errb.String(), tc.want)
 			}
@@ -311,9 +271,9 @@ func TestTrainUploadInfer(t *testing.T) {
 	if err := json.Unmarshal(s.adminDo(t, http.MethodGet, "/artifactory/api/storage/"+testMLRepo+"/models/iris-classifier/v1?properties", "", ""), &props); err != nil {
 		t.Fatal(err)
 	}
-	var md ml.Metadata
-	readJSON(t, filepath.Join(out, metadataFile), &md)
-	for k, v := range map[string]string{"accuracy": "1", "model_type": ml.RandomForest, "n_estimators": "20", "dataset_sha256": md.DatasetSHA256, "model_sha256": md.ModelSHA256} {
+	var md jobspec.Metadata
+	readJSON(t, filepath.Join(out, jobspec.MetadataFile), &md)
+	for k, v := range map[string]string{"accuracy": "1", "model_type": ml.RandomForest, "n_estimators": "20", "dataset_sha256_prefix": md.DatasetSHA256[:32], "model_sha256_prefix": md.ModelSHA256[:32]} {
 		if !slices.Equal(props.Properties[k], []string{v}) {
 			t.Errorf("property %s = %v, want %s", k, props.Properties[k], v)
 		}
@@ -335,11 +295,11 @@ func TestTrainUploadInfer(t *testing.T) {
 	var errb bytes.Buffer
 	stdout.Reset()
 	args := []string{"--model-name", "iris-classifier", "--model-version", "latest", "--inference-results-dir", results}
-	if code := runInferWith(ctx, args, s.env, nil, &stdout, &errb); code != exitOK {
+	if code := runInfer(ctx, s.env, args, &stdout, &errb); code != exitOK {
 		t.Fatalf("infer: exit %d: %s", code, errb.String())
 	}
 	var res map[string]json.RawMessage
-	raw, err := os.ReadFile(filepath.Join(results, inferenceResultsFile))
+	raw, err := os.ReadFile(filepath.Join(results, jobspec.InferenceResultsFile))
 	if err != nil || json.Unmarshal(raw, &res) != nil {
 		t.Fatalf("results: %v", err)
 	}
@@ -349,17 +309,17 @@ func TestTrainUploadInfer(t *testing.T) {
 			t.Errorf("inference_results.json lacks %s", k)
 		}
 	}
-	var got inferenceResults
+	var got jobspec.InferenceResults
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatal(err)
 	}
-	want := localPredictions(t, filepath.Join(out, modelFile))
+	want := localPredictions(t, filepath.Join(out, jobspec.ModelFile))
 	if !slices.Equal(got.Predictions, want) || got.TestSamples != 30 || len(got.InputData) != 30 || len(got.Probabilities[0]) != 3 {
 		t.Fatalf("predictions %v, want %v (samples %d)", got.Predictions, want, got.TestSamples)
 	}
 	var metrics ml.Metrics
-	readJSON(t, filepath.Join(out, metricsFile), &metrics)
-	if got.Accuracy != metrics.Accuracy || got.ModelVersion != "v2" || got.ModelType != ml.RandomForest || got.ModelPath != filepath.Join(results, "model", modelFile) {
+	readJSON(t, filepath.Join(out, jobspec.MetricsFile), &metrics)
+	if got.Accuracy != metrics.Accuracy || got.ModelVersion != "v2" || got.ModelType != ml.RandomForest || got.ModelPath != filepath.Join(results, "model", jobspec.ModelFile) {
 		t.Fatalf("results %+v, local accuracy %v", got, metrics.Accuracy)
 	}
 	if !strings.Contains(stdout.String(), "sample 1: predicted") || !strings.Contains(stdout.String(), "iris-classifier v2") {
@@ -379,7 +339,7 @@ func TestInferDetectsCorruptedModel(t *testing.T) {
 	if _, err := uploadArtifacts(ctx, s.env, out, "iris", "v1", io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(out, modelFile))
+	b, err := os.ReadFile(filepath.Join(out, jobspec.ModelFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,11 +350,11 @@ func TestInferDetectsCorruptedModel(t *testing.T) {
 	}
 	results := filepath.Join(dir, "results")
 	var stdout, stderr bytes.Buffer
-	code := runInferWith(ctx, []string{"--model-name", "iris", "--model-version", "v1", "--inference-results-dir", results}, s.env, nil, &stdout, &stderr)
+	code := runInfer(ctx, s.env, []string{"--model-name", "iris", "--model-version", "v1", "--inference-results-dir", results}, &stdout, &stderr)
 	if code != exitFailure || !strings.Contains(stderr.String(), "checksum mismatch") || !strings.Contains(stderr.String(), "ml-local:models/iris/v1/model/model.json") {
 		t.Fatalf("exit %d, stderr %s", code, stderr.String())
 	}
-	for _, p := range []string{filepath.Join(results, inferenceResultsFile), filepath.Join(results, "model", modelFile), filepath.Join(results, "model", metadataFile)} {
+	for _, p := range []string{filepath.Join(results, jobspec.InferenceResultsFile), filepath.Join(results, "model", jobspec.ModelFile), filepath.Join(results, "model", jobspec.MetadataFile)} {
 		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s was written: %v", p, err)
 		}
@@ -413,7 +373,7 @@ func TestRotatedAndRevokedToken(t *testing.T) {
 		calls := 0
 		err := repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
 			calls++
-			_, err := repo.client.ListModelVersions(ctx, tok, testMLRepo, "absent")
+			_, err := repo.client.ListModelVersions(ctx, tok, jfrog.ModelRef{Repo: testMLRepo, Name: "absent"})
 			if errors.Is(err, jfrog.ErrNotFound) {
 				return nil // authenticated; the model simply does not exist
 			}
@@ -438,4 +398,24 @@ func TestRotatedAndRevokedToken(t *testing.T) {
 	if !strings.Contains(msg, keyvault.DefaultSecretName) || !strings.Contains(msg, "no newer version") || strings.Contains(msg, tokB.Reveal()) {
 		t.Fatalf("message %q", msg)
 	}
+}
+
+// FuzzPropertyValue: propertyValue always yields a value frogml accepts, or
+// nothing, and is idempotent.
+func FuzzPropertyValue(f *testing.F) {
+	f.Add("2026-11-28T09:12:45Z")
+	f.Add("registry.example/trainer:1.2.3")
+	f.Add("a/./b//c./")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := propertyValue(s)
+		if out == "" {
+			return
+		}
+		if err := jfrog.ValidateProperty("k", out); err != nil {
+			t.Fatalf("propertyValue(%q) = %q: %v", s, out, err)
+		}
+		if again := propertyValue(out); again != out {
+			t.Fatalf("propertyValue(%q) = %q, then %q", s, out, again)
+		}
+	})
 }

@@ -13,10 +13,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/frogbridge/frogbridge/internal/atomicfile"
 	"github.com/frogbridge/frogbridge/internal/ml"
 )
 
-func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runPredict(ctx context.Context, _ *env, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	modelPath := fs.String("model", "", "model file (model.json) written by trainer train")
 	input := fs.String("input", "", "CSV file with a header row holding the model's feature columns")
@@ -74,7 +75,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		return exitOK
 	}
-	if err := ml.WriteFileAtomic(*output, buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(*output, buf.Bytes(), 0o644); err != nil {
 		return failure(stderr, "predict", err)
 	}
 	return exitOK

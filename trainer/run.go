@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"github.com/frogbridge/frogbridge/internal/config"
 )
 
 // Exit codes.
@@ -19,7 +21,7 @@ const (
 // command is one trainer subcommand.
 type command struct {
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	run     func(ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int
 }
 
 // commands lists the subcommands by name.
@@ -30,8 +32,14 @@ var commands = map[string]command{
 	"version": {"print the trainer version", runVersion},
 }
 
-// run dispatches to a subcommand and returns the process exit code.
+// run reads the configuration from the environment, dispatches to a
+// subcommand and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runWith(ctx, &env{cfg: config.TrainerFromEnv()}, args, stdout, stderr)
+}
+
+// runWith is run with the configuration given.
+func runWith(ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
@@ -47,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return exitUsage
 	}
-	return cmd.run(ctx, args[1:], stdout, stderr)
+	return cmd.run(ctx, e, args[1:], stdout, stderr)
 }
 
 func usage(w io.Writer) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/ml"
 )
 
@@ -23,8 +24,8 @@ func runArgs(t *testing.T, args ...string) (code int, stdout, stderr string) {
 func TestTrainIrisWritesOutputs(t *testing.T) {
 	dir := t.TempDir()
 	out, meta := filepath.Join(dir, "out"), filepath.Join(dir, "meta")
-	t.Setenv(envModelName, "from-env")
-	t.Setenv(envImage, "registry.example/trainer:1.2.3")
+	t.Setenv(jobspec.EnvModelName, "from-env")
+	t.Setenv(jobspec.EnvImage, "registry.example/trainer:1.2.3")
 	code, stdout, stderr := runArgs(t, "train", "--output-dir", out, "--metadata-dir", meta, "--version", "v1", "--workers", "2")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -33,13 +34,13 @@ func TestTrainIrisWritesOutputs(t *testing.T) {
 		t.Errorf("stdout = %q, want iris accuracy 1.0000", stdout)
 	}
 	var metrics ml.Metrics
-	readJSON(t, filepath.Join(out, metricsFile), &metrics)
+	readJSON(t, filepath.Join(out, jobspec.MetricsFile), &metrics)
 	if metrics.Accuracy != 1 || metrics.TrainingSamples != 120 || metrics.TestSamples != 30 || metrics.NEstimators != 100 || metrics.ModelType != ml.RandomForest {
 		t.Errorf("metrics = %+v", metrics)
 	}
-	var md ml.Metadata
-	readJSON(t, filepath.Join(out, metadataFile), &md)
-	modelBytes, err := os.ReadFile(filepath.Join(out, modelFile))
+	var md jobspec.Metadata
+	readJSON(t, filepath.Join(out, jobspec.MetadataFile), &md)
+	modelBytes, err := os.ReadFile(filepath.Join(out, jobspec.ModelFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,11 +49,11 @@ func TestTrainIrisWritesOutputs(t *testing.T) {
 		len(md.Features) != 4 || len(md.TargetClasses) != 3 || md.Hyperparameters.Forest == nil || md.Split.Column != "split" {
 		t.Errorf("metadata = %+v", md)
 	}
-	copyBytes, err := os.ReadFile(filepath.Join(meta, metadataFile))
+	copyBytes, err := os.ReadFile(filepath.Join(meta, jobspec.MetadataFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	orig, _ := os.ReadFile(filepath.Join(out, metadataFile))
+	orig, _ := os.ReadFile(filepath.Join(out, jobspec.MetadataFile))
 	if !bytes.Equal(copyBytes, orig) {
 		t.Error("metadata-dir copy differs from the output's metadata.json")
 	}
@@ -61,7 +62,7 @@ func TestTrainIrisWritesOutputs(t *testing.T) {
 	if code, _, stderr := runArgs(t, "train", "--output-dir", out2, "--workers", "1"); code != exitOK {
 		t.Fatalf("second train: exit %d: %s", code, stderr)
 	}
-	model2, _ := os.ReadFile(filepath.Join(out2, modelFile))
+	model2, _ := os.ReadFile(filepath.Join(out2, jobspec.ModelFile))
 	if !bytes.Equal(model2, modelBytes) {
 		t.Error("model.json differs between --workers 2 and --workers 1")
 	}
@@ -69,12 +70,12 @@ func TestTrainIrisWritesOutputs(t *testing.T) {
 
 func TestTrainOutputDirFromEnv(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv(envOutputDir, dir)
+	t.Setenv(jobspec.EnvOutputDir, dir)
 	if code, _, stderr := runArgs(t, "train", "--model", "logistic_regression", "--max-iter", "300"); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var metrics ml.Metrics
-	readJSON(t, filepath.Join(dir, metricsFile), &metrics)
+	readJSON(t, filepath.Join(dir, jobspec.MetricsFile), &metrics)
 	if metrics.ModelType != ml.LogisticRegression || metrics.NEstimators != 0 || metrics.Accuracy < 0.9 {
 		t.Errorf("metrics = %+v", metrics)
 	}
@@ -96,8 +97,8 @@ func TestTrainRandomSplitCSV(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var md ml.Metadata
-	readJSON(t, filepath.Join(out, metadataFile), &md)
+	var md jobspec.Metadata
+	readJSON(t, filepath.Join(out, jobspec.MetadataFile), &md)
 	if md.Split.TestSamples != 15 || md.Split.TrainingSamples != 45 || md.Split.Column != "" || md.Dataset != "data.csv" {
 		t.Errorf("split = %+v, dataset %q", md.Split, md.Dataset)
 	}
@@ -122,7 +123,7 @@ func TestExitCodes(t *testing.T) {
 	if code, _, stderr := runArgs(t, "train", "--output-dir", out, "--n-estimators", "5"); code != exitOK {
 		t.Fatalf("train: %d %s", code, stderr)
 	}
-	model := filepath.Join(out, modelFile)
+	model := filepath.Join(out, jobspec.ModelFile)
 	good, _ := os.ReadFile(model)
 	tampered := write("tampered.json", strings.Replace(string(good), `"threshold":[`, `"threshold":[1`, 1))
 	truncated := write("truncated.json", string(good[:len(good)/3]))
@@ -192,7 +193,7 @@ func TestPredictOutputs(t *testing.T) {
 	if code, _, stderr := runArgs(t, "train", "--output-dir", out, "--n-estimators", "20"); code != exitOK {
 		t.Fatalf("train: %d %s", code, stderr)
 	}
-	model := filepath.Join(out, modelFile)
+	model := filepath.Join(out, jobspec.ModelFile)
 	rows := filepath.Join(dir, "rows.csv")
 	// columns in another order, plus an ignored column
 	if err := os.WriteFile(rows, []byte("id,petal_width,petal_length,sepal_width,sepal_length\na,0.2,1.4,3.5,5.1\nb,2.3,6.0,3.0,6.8\n"), 0o644); err != nil {
@@ -207,8 +208,8 @@ func TestPredictOutputs(t *testing.T) {
 		t.Errorf("csv output = %q", stdout)
 	}
 	jsonOut := filepath.Join(dir, "pred.json")
-	var md ml.Metadata
-	readJSON(t, filepath.Join(out, metadataFile), &md)
+	var md jobspec.Metadata
+	readJSON(t, filepath.Join(out, jobspec.MetadataFile), &md)
 	if code, _, stderr := runArgs(t, "predict", "--model", model, "--input", rows, "--output", jsonOut, "--sha256", md.ModelSHA256); code != exitOK {
 		t.Fatalf("predict json: %d %s", code, stderr)
 	}

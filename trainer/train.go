@@ -1,27 +1,21 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/ml"
-)
-
-// Output file names in the output directory.
-const (
-	modelFile    = "model.json"
-	metricsFile  = "metrics.json"
-	metadataFile = "metadata.json"
 )
 
 // trainFlags are the parsed flags of `trainer train`.
@@ -39,11 +33,12 @@ type trainFlags struct {
 	workers                  int
 	outputDir, metadataDir   string
 	modelName, version       string
+	image                    string
 	upload                   bool
 }
 
-func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var f trainFlags
+func runTrain(ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int {
+	f := trainFlags{image: e.cfg.Image}
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.StringVar(&f.data, "data", ml.IrisName, "data set: \"iris\" (embedded) or a CSV file with a header row")
 	fs.StringVar(&f.label, "label", "label", "label column")
@@ -58,11 +53,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Float64Var(&f.c, "c", 1, "logistic regression: inverse L2 regularization strength")
 	fs.IntVar(&f.maxIter, "max-iter", 100, "logistic regression: maximum L-BFGS iterations")
 	fs.IntVar(&f.workers, "workers", 0, "parallel workers (0 = all cores); results do not depend on it")
-	fs.StringVar(&f.outputDir, "output-dir", envOr(envOutputDir, "./outputs"), "output directory (env "+envOutputDir+")")
+	fs.StringVar(&f.outputDir, "output-dir", e.cfg.OutputDir, "output directory (env "+jobspec.EnvOutputDir+")")
 	fs.StringVar(&f.metadataDir, "metadata-dir", "", "directory that receives a copy of metadata.json (the AzureML named output)")
-	fs.StringVar(&f.modelName, "model-name", envOr(envModelName, "iris-classifier"), "model name (env "+envModelName+")")
-	fs.StringVar(&f.version, "version", envOr(envModelVersion, ""), "model version (env "+envModelVersion+"; default vYYYYMMDDHHMMSS, UTC)")
-	fs.BoolVar(&f.upload, "upload", false, "upload model.json, metrics.json and metadata.json to the Artifactory ML repository (or UPLOAD_TO_ARTIFACTORY=true)")
+	fs.StringVar(&f.modelName, "model-name", cmp.Or(e.cfg.ModelName, config.DefaultModelName), "model name (env "+jobspec.EnvModelName+")")
+	fs.StringVar(&f.version, "version", e.cfg.ModelVersion, "model version (env "+jobspec.EnvModelVersion+"; default vYYYYMMDDHHMMSS, UTC)")
+	fs.BoolVar(&f.upload, "upload", false, "upload model.json, metrics.json and metadata.json to the Artifactory ML repository (or "+jobspec.EnvUpload+"=true)")
 	fs.Usage = usageFunc(fs, "trainer train [flags]")
 	if code, stop := parseFlags(fs, args, stdout, stderr); stop {
 		return code
@@ -82,7 +77,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case !(f.testSize > 0 && f.testSize < 1):
 		return usageError(stderr, "train", "--test-size %v: must be between 0 and 1", f.testSize)
 	case strings.TrimSpace(f.modelName) == "":
-		return usageError(stderr, "train", "--model-name: empty; set --model-name or %s", envModelName)
+		return usageError(stderr, "train", "--model-name: empty; set --model-name or %s", jobspec.EnvModelName)
 	}
 	if _, err := resolveMaxFeatures(f.maxFeatures, 1); err != nil {
 		return usageError(stderr, "train", "--max-features: %v", err)
@@ -91,11 +86,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if f.version == "" {
 		f.version = now.Format("v20060102150405")
 	}
-	env, envErr := loadArtifactoryEnv()
-	upload := f.upload || env.Upload
+	upload := f.upload || e.cfg.Upload
 	if upload {
-		if envErr != nil {
-			return usageError(stderr, "train", "--upload: %v", envErr)
+		if err := e.cfg.ArtifactoryErr; err != nil {
+			return usageError(stderr, "train", "--upload: %v", err)
 		}
 		if err := jfrog.ValidateModelName(f.modelName); err != nil {
 			return usageError(stderr, "train", "--model-name: %v", err)
@@ -108,7 +102,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return failure(stderr, "train", err)
 	}
 	if upload {
-		if _, err := uploadArtifacts(ctx, env, f.outputDir, f.modelName, f.version, stdout); err != nil {
+		if _, err := uploadArtifacts(ctx, e, f.outputDir, f.modelName, f.version, stdout); err != nil {
 			return failure(stderr, "train", err)
 		}
 	}
@@ -160,7 +154,7 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 		splitCol = "split"
 	}
 	var trainSet, testSet *ml.Dataset
-	sp := ml.SplitProvenance{Column: splitCol}
+	sp := jobspec.SplitProvenance{Column: splitCol}
 	if splitCol != "" {
 		trainSet, testSet, err = ml.SplitByColumn(d)
 	} else {
@@ -187,7 +181,7 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
-	hp := ml.Hyperparameters{}
+	hp := jobspec.Hyperparameters{}
 	nEst := 0
 	if res.Model.Forest != nil {
 		hp.Forest = &res.Model.Forest.Params
@@ -196,51 +190,25 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 		hp.Logistic = &res.Model.Linear.Params
 	}
 	ts := now.Format(time.RFC3339)
-	metrics := ml.Metrics{
-		Accuracy: res.Report.Accuracy, ClassificationReport: res.Report, ModelType: f.model, NEstimators: nEst,
-		TrainingSamples: trainSet.Rows(), TestSamples: testSet.Rows(), Timestamp: ts, FitSeconds: res.FitSeconds,
+	a := &ml.Artifacts{
+		Model: modelBytes,
+		Metrics: ml.Metrics{
+			Accuracy: res.Report.Accuracy, ClassificationReport: res.Report, ModelType: f.model, NEstimators: nEst,
+			TrainingSamples: trainSet.Rows(), TestSamples: testSet.Rows(), Timestamp: ts, FitSeconds: res.FitSeconds,
+		},
+		Metadata: jobspec.Metadata{
+			ModelName: f.modelName, Version: f.version, ModelType: f.model, Dataset: datasetName(f.data),
+			Accuracy: res.Report.Accuracy, TrainingDate: ts, Features: d.Features, TargetClasses: d.Classes,
+			DatasetSHA256: d.SHA256, ModelSchemaVersion: ml.ModelSchemaVersion, Trainer: buildTrainer(), Hyperparameters: hp,
+			Seed: f.seed, Split: sp, Image: f.image,
+		},
 	}
-	meta := ml.Metadata{
-		ModelName: f.modelName, Version: f.version, ModelType: f.model, Dataset: datasetName(f.data),
-		Accuracy: res.Report.Accuracy, TrainingDate: ts, Features: d.Features, TargetClasses: d.Classes,
-		ModelFile: modelFile, ModelSHA256: ml.SHA256Hex(modelBytes), DatasetSHA256: d.SHA256,
-		ModelSchemaVersion: ml.ModelSchemaVersion, Trainer: buildTrainer(), Hyperparameters: hp,
-		Seed: f.seed, Split: sp, Image: imageRef(),
-	}
-	metricsBytes, err := json.MarshalIndent(metrics, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode metrics: %w", err)
-	}
-	metaBytes, err := json.MarshalIndent(meta, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode metadata: %w", err)
-	}
-	if err := os.MkdirAll(f.outputDir, 0o755); err != nil {
-		return fmt.Errorf("create output directory (--output-dir or %s): %w", envOutputDir, err)
-	}
-	files := []struct {
-		dir, name string
-		data      []byte
-	}{
-		{f.outputDir, modelFile, modelBytes},
-		{f.outputDir, metricsFile, append(metricsBytes, '\n')},
-		{f.outputDir, metadataFile, append(metaBytes, '\n')},
-	}
-	if f.metadataDir != "" {
-		if err := os.MkdirAll(f.metadataDir, 0o755); err != nil {
-			return fmt.Errorf("create metadata directory (--metadata-dir): %w", err)
-		}
-		files = append(files, files[2])
-		files[3].dir = f.metadataDir
-	}
-	for _, o := range files {
-		if err := ml.WriteFileAtomic(filepath.Join(o.dir, o.name), o.data, 0o644); err != nil {
-			return err
-		}
+	if err := ml.WriteArtifacts(f.outputDir, a, &ml.WriteArtifactsOptions{MetadataDir: f.metadataDir}); err != nil {
+		return fmt.Errorf("write outputs (--output-dir, --metadata-dir): %w", err)
 	}
 	fmt.Fprintf(stdout, "trained %s %s (%s) on %s: %d train / %d test rows, accuracy %.4f, fit %.3fs\nwrote %s (sha256 %s)\n",
-		f.modelName, f.version, f.model, meta.Dataset, trainSet.Rows(), testSet.Rows(), res.Report.Accuracy, res.FitSeconds,
-		filepath.Join(f.outputDir, modelFile), meta.ModelSHA256)
+		f.modelName, f.version, f.model, a.Metadata.Dataset, trainSet.Rows(), testSet.Rows(), res.Report.Accuracy, res.FitSeconds,
+		filepath.Join(f.outputDir, jobspec.ModelFile), a.Metadata.ModelSHA256)
 	return nil
 }
 

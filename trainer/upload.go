@@ -11,19 +11,19 @@ import (
 	"strings"
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
-	"github.com/frogbridge/frogbridge/internal/ml"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
 // uploadedFiles are the files of a trained model version, in upload order
 // (model.json first: it names the serialization format).
-var uploadedFiles = []string{modelFile, metricsFile, metadataFile}
+var uploadedFiles = []string{jobspec.ModelFile, jobspec.MetricsFile, jobspec.MetadataFile}
 
 // uploadArtifacts uploads model.json, metrics.json and metadata.json from
-// outputDir as version of model modelName in the repository env.Repo,
+// outputDir as version of model modelName in the configured repository,
 // with metrics, parameters and provenance as properties, prints the
 // version's URL to stdout and returns it. The local files are only read.
-func uploadArtifacts(ctx context.Context, env artifactoryEnv, outputDir, modelName, version string, stdout io.Writer) (versionURL string, err error) {
+func uploadArtifacts(ctx context.Context, e *env, outputDir, modelName, version string, stdout io.Writer) (versionURL string, err error) {
 	files := make([]jfrog.ModelFile, len(uploadedFiles))
 	for i, name := range uploadedFiles {
 		files[i] = jfrog.ModelFile{Name: name, Path: filepath.Join(outputDir, name)}
@@ -32,21 +32,22 @@ func uploadArtifacts(ctx context.Context, env artifactoryEnv, outputDir, modelNa
 	if err != nil {
 		return "", err
 	}
-	repo, err := connectModelRepo(env)
+	repo, err := connectModelRepo(e)
 	if err != nil {
 		return "", err
 	}
+	ref := jfrog.ModelRef{Repo: repo.repo, Name: modelName, Version: version}
 	var res jfrog.UploadResult
 	err = repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
 		var err error
-		res, err = repo.client.UploadModelVersion(ctx, tok, env.Repo, modelName, version, files, props, &jfrog.UploadOptions{SerializationFormat: "json"})
+		res, err = repo.client.UploadModelVersion(ctx, tok, ref, files, &jfrog.UploadOptions{SerializationFormat: "json", Properties: props})
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("upload model %s version %s to repository %s: %w", modelName, version, env.Repo, err)
+		return "", fmt.Errorf("upload model %s version %s to repository %s: %w", modelName, version, ref.Repo, err)
 	}
 	fmt.Fprintf(stdout, "uploaded %s %s to %s (%d bytes sent, %d of %d files already stored)\nmodel version URL: %s\n",
-		modelName, version, env.Repo, res.BytesSent, res.ChecksumDeployed, len(files), res.URL)
+		modelName, version, ref.Repo, res.BytesSent, res.ChecksumDeployed, len(files), res.URL)
 	return res.URL, nil
 }
 
@@ -66,31 +67,36 @@ func uploadProperties(outputDir string) (map[string]string, error) {
 			} `json:"macro avg"`
 		} `json:"classification_report"`
 	}
-	if err := readJSONFile(filepath.Join(outputDir, metricsFile), &metrics); err != nil {
+	if err := readJSONFile(filepath.Join(outputDir, jobspec.MetricsFile), &metrics); err != nil {
 		return nil, err
 	}
-	var md ml.Metadata
-	if err := readJSONFile(filepath.Join(outputDir, metadataFile), &md); err != nil {
+	var md jobspec.Metadata
+	if err := readJSONFile(filepath.Join(outputDir, jobspec.MetadataFile), &md); err != nil {
 		return nil, err
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	props := map[string]string{
-		"accuracy":             f(metrics.Accuracy),
-		"macro_f1":             f(metrics.Report.MacroAvg.F1),
-		"training_samples":     strconv.Itoa(metrics.TrainingSamples),
-		"test_samples":         strconv.Itoa(metrics.TestSamples),
-		"model_type":           md.ModelType,
-		"dataset":              md.Dataset,
-		"dataset_sha256":       md.DatasetSHA256,
-		"model_sha256":         md.ModelSHA256,
-		"model_schema_version": strconv.Itoa(md.ModelSchemaVersion),
-		"seed":                 strconv.FormatUint(md.Seed, 10),
-		"training_date":        md.TrainingDate,
-		"trainer_version":      md.Trainer.Version,
-		"trainer_commit":       md.Trainer.Commit,
-		"go_version":           md.Trainer.GoVersion,
-		"image":                md.Image,
-		"trained_by":           "frogbridge-trainer",
+		"accuracy":         f(metrics.Accuracy),
+		"macro_f1":         f(metrics.Report.MacroAvg.F1),
+		"training_samples": strconv.Itoa(metrics.TrainingSamples),
+		"test_samples":     strconv.Itoa(metrics.TestSamples),
+		"model_type":       md.ModelType,
+		"dataset":          md.Dataset,
+		// frogml allows property values of at most 60 characters and a
+		// SHA-256 in hex has 64 (internal/jfrog/mlrepo_names.go): the
+		// properties carry the first 32 hex digits, enough to find a
+		// version by its hash; the full digests are in metadata.json and
+		// the manifest's checksums.
+		"dataset_sha256_prefix": hashPrefix(md.DatasetSHA256),
+		"model_sha256_prefix":   hashPrefix(md.ModelSHA256),
+		"model_schema_version":  strconv.Itoa(md.ModelSchemaVersion),
+		"seed":                  strconv.FormatUint(md.Seed, 10),
+		"training_date":         md.TrainingDate,
+		"trainer_version":       md.Trainer.Version,
+		"trainer_commit":        md.Trainer.Commit,
+		"go_version":            md.Trainer.GoVersion,
+		"image":                 md.Image,
+		"trained_by":            "frogbridge-trainer",
 	}
 	if p := md.Hyperparameters.Forest; p != nil {
 		props["n_estimators"] = strconv.Itoa(p.NEstimators)
@@ -112,20 +118,36 @@ func uploadProperties(outputDir string) (map[string]string, error) {
 	return props, nil
 }
 
-// propertyValue maps s onto frogml's property value characters: letters,
-// digits, '_', '-', '/' and single dots between them.
+// hashPrefixLen is how many hex digits of a SHA-256 the properties carry.
+const hashPrefixLen = 32
+
+// hashPrefix returns the first hashPrefixLen characters of a hex digest.
+func hashPrefix(hex string) string {
+	if len(hex) > hashPrefixLen {
+		return hex[:hashPrefixLen]
+	}
+	return hex
+}
+
+// propertyValue maps s onto frogml's property value rule: letters, digits,
+// '_' and '-' (others become '-') with single '.' or '/' between them (a
+// run of separators keeps its first), at most 60 characters. It returns ""
+// when nothing legal is left or the value is longer than frogml allows.
 func propertyValue(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '/' || c == '.') {
-			b[i] = '-'
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		sep := c == '.' || c == '/'
+		switch {
+		case sep && (len(b) == 0 || b[len(b)-1] == '.' || b[len(b)-1] == '/'):
+			continue
+		case sep || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-':
+			b = append(b, c)
+		default:
+			b = append(b, '-')
 		}
 	}
-	out := string(b)
-	for strings.Contains(out, "..") {
-		out = strings.ReplaceAll(out, "..", ".")
-	}
-	out = strings.Trim(out, ".")
+	out := strings.TrimRight(string(b), "./")
 	if jfrog.ValidateProperty("k", out) != nil {
 		return ""
 	}

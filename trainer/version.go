@@ -8,11 +8,12 @@ import (
 	"io"
 
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/ml"
 )
 
 // runVersion prints the trainer version, commit and Go version.
-func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func runVersion(_ context.Context, _ *env, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the version as JSON")
 	fs.Usage = usageFunc(fs, "trainer version [--json]")
@@ -21,7 +22,7 @@ func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if *asJSON {
 		out, _ := json.Marshal(struct {
-			ml.TrainerBuild
+			jobspec.TrainerBuild
 			ModelSchemaVersion int `json:"model_schema_version"`
 		}{buildTrainer(), ml.ModelSchemaVersion})
 		fmt.Fprintf(stdout, "%s\n", out)
@@ -31,6 +32,6 @@ func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
-func buildTrainer() ml.TrainerBuild {
-	return ml.TrainerBuild{Version: buildinfo.Version, Commit: buildinfo.Commit, GoVersion: buildinfo.GoVersion()}
+func buildTrainer() jobspec.TrainerBuild {
+	return jobspec.TrainerBuild{Version: buildinfo.Version, Commit: buildinfo.Commit, GoVersion: buildinfo.GoVersion()}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -52,16 +53,11 @@ func (w Workspace) ID() string {
 }
 
 // ClientOptions configure a Client. The zero value talks to the public
-// cloud.
+// cloud; another cloud, or the local stack, sets Cloud (its
+// ResourceManager service gives the ARM endpoint and token audience, as for
+// every arm client).
 type ClientOptions struct {
 	arm.ClientOptions
-	// Endpoint is the ARM endpoint, such as https://management.azure.com
-	// (the default). Other clouds and the local stack set it. When set and
-	// Audience is empty, the audience of the matching well-known cloud is
-	// used, and for any other endpoint the endpoint itself.
-	Endpoint string
-	// Audience is the ARM token audience; empty derives it (see Endpoint).
-	Audience string
 	// PollFrequency is the wait between polls of a cancellation when ARM
 	// sends no Retry-After (default 5s).
 	PollFrequency time.Duration
@@ -70,10 +66,16 @@ type ClientOptions struct {
 // Client calls AzureML's ARM API for one workspace. A Client is safe for
 // concurrent use.
 type Client struct {
-	ws       Workspace
-	ep       string
-	pl       runtime.Pipeline
+	ws Workspace
+	ep string
+	pl runtime.Pipeline
+	// plain is pl without the bearer policy, for the public discovery
+	// document.
+	plain    runtime.Pipeline
 	pollFreq time.Duration
+
+	mu      sync.Mutex
+	apiBase string // data-plane base URL, once discovered
 }
 
 // NewClient returns a client for workspace ws that authenticates with cred.
@@ -111,7 +113,7 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, opts *ClientOptions) (
 	if co.Retry.TryTimeout == 0 {
 		co.Retry.TryTimeout = defaultTryTimeout
 	}
-	cfg, err := resourceManager(co.Cloud, opts.Endpoint, opts.Audience)
+	cfg, err := resourceManager(co.Cloud)
 	if err != nil {
 		return nil, err
 	}
@@ -127,31 +129,22 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, opts *ClientOptions) (
 	if freq <= 0 {
 		freq = defaultPollFrequency
 	}
-	return &Client{ws: ws, ep: strings.TrimRight(ac.Endpoint(), "/"), pl: ac.Pipeline(), pollFreq: freq}, nil
+	plain := runtime.NewPipeline(moduleName, moduleVersion, runtime.PipelineOptions{}, &co.ClientOptions)
+	return &Client{ws: ws, ep: strings.TrimRight(ac.Endpoint(), "/"), pl: ac.Pipeline(), plain: plain, pollFreq: freq}, nil
 }
 
-// resourceManager picks the ARM endpoint and audience.
-func resourceManager(c cloud.Configuration, endpoint, audience string) (cloud.ServiceConfiguration, error) {
+// resourceManager returns the ARM service of c (the public cloud's when c
+// has none) after checking its endpoint.
+func resourceManager(c cloud.Configuration) (cloud.ServiceConfiguration, error) {
 	cfg, ok := c.Services[cloud.ResourceManager]
 	if !ok {
 		cfg = cloud.AzurePublic.Services[cloud.ResourceManager]
 	}
-	if endpoint != "" {
-		u, err := url.Parse(endpoint)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" {
-			return cfg, fmt.Errorf("azureml: invalid ARM endpoint %q: use a URL such as https://management.azure.com", endpoint)
-		}
-		cfg = cloud.ServiceConfiguration{Endpoint: strings.TrimRight(endpoint, "/"), Audience: strings.TrimRight(endpoint, "/")}
-		for _, known := range []cloud.Configuration{cloud.AzurePublic, cloud.AzureChina, cloud.AzureGovernment} {
-			k := known.Services[cloud.ResourceManager]
-			if strings.EqualFold(strings.TrimRight(k.Endpoint, "/"), cfg.Endpoint) {
-				cfg.Audience = k.Audience
-			}
-		}
+	u, err := url.Parse(cfg.Endpoint)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" {
+		return cfg, fmt.Errorf("azureml: invalid ARM endpoint %q: use a URL such as https://management.azure.com", cfg.Endpoint)
 	}
-	if audience != "" {
-		cfg.Audience = audience
-	}
+	cfg.Endpoint = strings.TrimRight(cfg.Endpoint, "/")
 	return cfg, nil
 }
 

@@ -45,7 +45,7 @@ func TestRequestsCarryTokenAndAPIVersion(t *testing.T) {
 	if err != nil || id != "/env/id" {
 		t.Fatalf("env: %q %v", id, err)
 	}
-	if err := c.PutRegistryConnection(ctx, "reg", "https://acme.jfrog.io", "puller", secret.Token("pw-123")); err != nil {
+	if err := c.PutRegistryConnection(ctx, "reg", azureml.RegistryConnection{Target: "https://acme.jfrog.io", Username: "puller", Password: secret.Token("pw-123")}); err != nil {
 		t.Fatal(err)
 	}
 	job, err := c.PutCommandJob(ctx, "run-42", azureml.CommandJob{
@@ -119,7 +119,7 @@ func TestErrors(t *testing.T) {
 				io.WriteString(w, tt.body)
 			})
 			c := newClient(t, srv, nil)
-			err := c.PutRegistryConnection(context.Background(), "reg", "https://acme.jfrog.io", "u", secret.Token("very-secret-pw"))
+			err := c.PutRegistryConnection(context.Background(), "reg", azureml.RegistryConnection{Target: "https://acme.jfrog.io", Username: "u", Password: secret.Token("very-secret-pw")})
 			var re *azureml.ResponseError
 			if !errors.As(err, &re) || re.StatusCode != tt.status || !errors.Is(err, tt.sentinel) {
 				t.Fatalf("got %v", err)
@@ -219,13 +219,10 @@ func TestNewClientOptions(t *testing.T) {
 		wantErr string
 	}{
 		{"default", testWS, nil, "https://management.azure.com", ""},
-		{"china", testWS, &azureml.ClientOptions{Endpoint: "https://management.chinacloudapi.cn/"}, "https://management.chinacloudapi.cn", ""},
-		{"cloud config", testWS, func() *azureml.ClientOptions {
-			o := &azureml.ClientOptions{}
-			o.Cloud = cloud.AzureGovernment
-			return o
-		}(), "https://management.usgovcloudapi.net", ""},
-		{"bad endpoint", testWS, &azureml.ClientOptions{Endpoint: "management.azure.com"}, "", "invalid ARM endpoint"},
+		{"china", testWS, withCloud(cloud.AzureChina), "https://management.chinacloudapi.cn", ""},
+		{"government", testWS, withCloud(cloud.AzureGovernment), "https://management.usgovcloudapi.net", ""},
+		{"trailing slash", testWS, withCloud(cloudFor("https://arm.example/", "https://management.azure.com")), "https://arm.example", ""},
+		{"bad endpoint", testWS, withCloud(cloudFor("management.azure.com", "a")), "", "invalid ARM endpoint"},
 		{"missing", azureml.Workspace{Name: "w"}, nil, "", "AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP"},
 		{"slash", azureml.Workspace{SubscriptionID: "s", ResourceGroup: "r/../x", Name: "w"}, nil, "", "not allowed"},
 	}
@@ -345,10 +342,16 @@ func TestPutRegistryConnectionRequiresCredentials(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := c.PutRegistryConnection(context.Background(), "reg", tt.target, tt.user, secret.Token(tt.pass))
+			err := c.PutRegistryConnection(context.Background(), "reg", azureml.RegistryConnection{Target: tt.target, Username: tt.user, Password: secret.Token(tt.pass)})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v", err)
 			}
 		})
 	}
+	t.Run("category", func(t *testing.T) {
+		err := c.PutRegistryConnection(context.Background(), "reg", azureml.RegistryConnection{Target: "acme.jfrog.io", Username: "u", Password: secret.Token("p"), Category: "AzureBlob"})
+		if err == nil || !strings.Contains(err.Error(), "AZUREML_CONNECTION_CATEGORY") {
+			t.Fatalf("got %v", err)
+		}
+	})
 }

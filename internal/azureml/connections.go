@@ -10,9 +10,17 @@ import (
 	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
-// Connection categories and auth types of workspace connections.
+// Connection categories and auth types of workspace connections: the
+// ConnectionCategory values for registries and the ConnectionAuthType
+// UsernamePassword of api-version 2025-09-01 (Azure/azure-rest-api-specs
+// …/stable/2025-09-01/workspaceRP.json, as armmachinelearning's
+// constants.go spells them). Microsoft documents GenericContainerRegistry
+// for "an external registry, such as Nexus or Artifactory, for image
+// builds" and ContainerRegistry for registries that jobs pull from
+// (MicrosoftDocs/azure-ai-docs articles/machine-learning/how-to-connection.md).
 const (
 	CategoryGenericContainerRegistry = "GenericContainerRegistry"
+	CategoryContainerRegistry        = "ContainerRegistry"
 	AuthTypeUsernamePassword         = "UsernamePassword"
 )
 
@@ -36,23 +44,44 @@ type connectionCred struct {
 	Password string `json:"password"`
 }
 
+// RegistryConnection is a workspace connection to a private container
+// registry with username and password.
+type RegistryConnection struct {
+	// Target is the registry URL or host, such as https://acme.jfrog.io.
+	Target string
+	// Username and Password are the registry credentials.
+	Username string
+	Password secret.Token
+	// Category is the connection category, CategoryGenericContainerRegistry
+	// (when empty) or CategoryContainerRegistry.
+	Category string
+}
+
 // PutRegistryConnection creates or replaces the workspace connection name
-// that lets AzureML pull images from a private container registry
-// (category GenericContainerRegistry, auth type UsernamePassword). target
-// is the registry URL or host, such as https://acme.jfrog.io. The password
-// never appears in errors or logs.
-func (c *Client) PutRegistryConnection(ctx context.Context, name, target, username string, password secret.Token) error {
+// that lets AzureML pull images from the private container registry conn
+// describes (auth type UsernamePassword; category conn.Category,
+// GenericContainerRegistry by default). The password never appears in
+// errors or logs.
+func (c *Client) PutRegistryConnection(ctx context.Context, name string, conn RegistryConnection) error {
 	if err := ValidateConnectionName(name); err != nil {
 		return err
 	}
+	target, username, password := conn.Target, conn.Username, conn.Password
+	category := conn.Category
+	if category == "" {
+		category = CategoryGenericContainerRegistry
+	}
 	switch {
+	case category != CategoryGenericContainerRegistry && category != CategoryContainerRegistry:
+		return fmt.Errorf("azureml: put connection %s: category %q is not a registry category: set AZUREML_CONNECTION_CATEGORY to %s or %s",
+			name, category, CategoryGenericContainerRegistry, CategoryContainerRegistry)
 	case strings.TrimSpace(target) == "":
 		return fmt.Errorf("azureml: put connection %s: the registry target is empty: set ARTIFACTORY_HOST", name)
 	case username == "" || password.IsZero():
 		return fmt.Errorf("azureml: put connection %s: registry username or password is empty: run the token rotation so Key Vault holds JFrog credentials", name)
 	}
 	body := connectionResource{Properties: connectionProperties{
-		Category: CategoryGenericContainerRegistry,
+		Category: category,
 		Target:   target,
 		AuthType: AuthTypeUsernamePassword,
 		Credentials: connectionCred{

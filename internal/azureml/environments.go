@@ -2,6 +2,7 @@ package azureml
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 )
@@ -32,6 +33,15 @@ type environmentResource struct {
 
 // PutEnvironmentVersion creates or updates version of environment name and
 // returns its ARM resource ID, the value a job's EnvironmentID takes.
+//
+// An existing version accepts only a new description and tags; a PUT that
+// changes its image fails with a *ResponseError matching ErrConflict (409).
+// The status is the one azure-ai-ml expects for it: its
+// EnvironmentOperations._try_update_latest_version catches the
+// ResourceExistsError that the generated environment_versions client maps
+// from 409 and retries under the next version
+// (Azure/azure-sdk-for-python sdk/ml/azure-ai-ml/azure/ai/ml/operations/_environment_operations.py,
+// _restclient/v2023_04_01_preview/operations/_environment_versions_operations.py).
 func (c *Client) PutEnvironmentVersion(ctx context.Context, name, version string, env EnvironmentVersion) (string, error) {
 	if err := ValidateEnvironmentName(name); err != nil {
 		return "", err
@@ -48,6 +58,13 @@ func (c *Client) PutEnvironmentVersion(ctx context.Context, name, version string
 	var out environmentResource
 	u := c.url("/environments/" + url.PathEscape(name) + "/versions/" + url.PathEscape(version))
 	if _, err := c.do(ctx, op, http.MethodPut, u, body, &out, http.StatusOK, http.StatusCreated); err != nil {
+		var e *ResponseError
+		if errors.As(err, &e) && e.StatusCode == http.StatusConflict && e.Fix == "" {
+			// AzureML answers 409 when the PUT changes more than the
+			// description and tags of an existing version (see
+			// ImageVersion for the sources).
+			e.Fix = "environment versions are immutable except for description and tags: name the version after the image reference (azureml.ImageVersion) or delete version " + version
+		}
 		return "", err
 	}
 	if out.ID == "" {

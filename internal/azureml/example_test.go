@@ -23,7 +23,7 @@ func ExampleClient_PutCommandJob() {
 	if err != nil {
 		panic(err)
 	}
-	if err := c.PutRegistryConnection(ctx, "trainer-registry", "https://acme.jfrog.io", "puller", secret.Token("…")); err != nil {
+	if err := c.PutRegistryConnection(ctx, "trainer-registry", azureml.RegistryConnection{Target: "https://acme.jfrog.io", Username: "puller", Password: secret.Token("…")}); err != nil {
 		panic(err)
 	}
 	envID, err := c.PutEnvironmentVersion(ctx, "trainer", "1.4.2", azureml.EnvironmentVersion{Image: "acme.jfrog.io/docker-local/trainer:1.4.2"})

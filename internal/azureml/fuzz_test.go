@@ -63,8 +63,9 @@ func TestParseJobSeeds(t *testing.T) {
 		errText    string
 		wantErr    bool
 	}{
-		{"failed with error", `{"name":"j","properties":{"status":"Failed","error":{"code":"UserError","message":"bad\tflag"}}}`, azureml.StatusFailed, "bad flag", false},
-		{"failed via service", `{"name":"j","properties":{"status":"Failed","services":{"x":{"errorMessage":"pull failed"}}}}`, azureml.StatusFailed, "pull failed", false},
+		// properties.error is not in AzureML's job schema: it is ignored.
+		{"failed with invented error", `{"name":"j","properties":{"status":"Failed","error":{"code":"UserError","message":"bad\tflag"}}}`, azureml.StatusFailed, "", false},
+		{"failed via service", `{"name":"j","properties":{"status":"Failed","services":{"x":{"errorMessage":"pull\tfailed"}}}}`, azureml.StatusFailed, "pull failed", false},
 		{"running", `{"name":"j","properties":{"status":"Running"}}`, azureml.StatusRunning, "", false},
 		{"no properties", `{"name":"j"}`, "", "", true},
 		{"properties array", `{"properties":[]}`, "", "", true},
@@ -80,5 +81,55 @@ func TestParseJobSeeds(t *testing.T) {
 				t.Fatalf("got %+v", j)
 			}
 		})
+	}
+}
+
+// FuzzImageVersion checks that any image reference and tag give a valid,
+// deterministic environment version.
+func FuzzImageVersion(f *testing.F) {
+	f.Add("acme.jfrog.io/docker-local/trainer:1.4.2", "1.4.2")
+	f.Add("", "")
+	f.Add("x", "..--__")
+	f.Fuzz(func(t *testing.T, image, tag string) {
+		v := azureml.ImageVersion(image, tag)
+		if err := azureml.ValidateEnvironmentVersion(v); err != nil {
+			t.Fatalf("ImageVersion(%q, %q) = %q: %v", image, tag, v, err)
+		}
+		if v != azureml.ImageVersion(image, tag) {
+			t.Fatal("not deterministic")
+		}
+	})
+}
+
+// FuzzParseRunError feeds arbitrary run-history replies to the run error
+// parser: never a panic, bounded text without control characters.
+func FuzzParseRunError(f *testing.F) {
+	for _, s := range []string{
+		`{"runId":"j","status":"Failed","error":{"error":{"code":"UserError","message":"Execution failed.\nexit 2"},"componentName":"CommonRuntime"}}`,
+		`{"runId":"j","status":"Completed","warnings":[]}`, `{"error":null}`, `{"error":{"error":{"code":1}}}`, `[]`, `null`, ``, `<html>`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		code, msg, err := azureml.ParseRunError(body)
+		if err != nil && (code != "" || msg != "") {
+			t.Fatalf("error %v with values %q %q", err, code, msg)
+		}
+		if len(msg) > 600 || len(code) > 200 || strings.ContainsAny(msg+code, "\n\r\x00") {
+			t.Fatalf("unbounded or unclean: %q %q", code, msg)
+		}
+	})
+}
+
+func TestParseRunErrorSeeds(t *testing.T) {
+	code, msg, err := azureml.ParseRunError([]byte(`{"runId":"j","status":"Failed","error":{"error":{"code":"UserError","message":"Execution failed.\nexit 2"}}}`))
+	if err != nil || code != "UserError" || msg != "Execution failed. exit 2" {
+		t.Fatalf("got %q %q %v", code, msg, err)
+	}
+	if code, msg, err := azureml.ParseRunError([]byte(`{"runId":"j","status":"Failed"}`)); err != nil || code != "" || msg != "" {
+		t.Fatalf("no error: %q %q %v", code, msg, err)
+	}
+	if _, _, err := azureml.ParseRunError([]byte(`[]`)); err == nil {
+		t.Fatal("array accepted")
 	}
 }

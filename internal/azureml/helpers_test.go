@@ -10,6 +10,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/frogbridge/frogbridge/internal/azureml"
 )
@@ -52,8 +53,9 @@ func newClientFor(t *testing.T, srv *httptest.Server, ws azureml.Workspace, cred
 	if cred == nil {
 		cred = &fakeCred{}
 	}
-	opts := &azureml.ClientOptions{Endpoint: srv.URL, PollFrequency: 50 * time.Millisecond}
+	opts := &azureml.ClientOptions{PollFrequency: 50 * time.Millisecond}
 	opts.ClientOptions = arm.ClientOptions{}
+	opts.Cloud = cloudFor(srv.URL, srv.URL)
 	opts.Transport = srv.Client()
 	opts.Retry = policy.RetryOptions{MaxRetries: 1, RetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond}
 	c, err := azureml.NewClient(ws, cred, opts)
@@ -72,4 +74,19 @@ func fakeARM(t *testing.T, handler http.HandlerFunc) *httptest.Server {
 	srv := httptest.NewTLSServer(handler)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// cloudFor is a cloud configuration whose ARM service is endpoint with
+// token audience audience.
+func cloudFor(endpoint, audience string) cloud.Configuration {
+	return cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+		cloud.ResourceManager: {Endpoint: endpoint, Audience: audience},
+	}}
+}
+
+// withCloud returns options for cloud c.
+func withCloud(c cloud.Configuration) *azureml.ClientOptions {
+	o := &azureml.ClientOptions{}
+	o.Cloud = c
+	return o
 }

@@ -129,7 +129,9 @@ type Job struct {
 	ComputeID      string
 	Outputs        map[string]Output
 	Services       map[string]JobService
-	// Error is AzureML's message when the job failed, else empty.
+	// Error is AzureML's message when the job failed, else empty. ParseJob
+	// can only take it from a job service's errorMessage; GetJob reads the
+	// run history (the job resource has no error property).
 	Error string
 	// ErrorCode is AzureML's error code when the job failed, else empty.
 	ErrorCode string
@@ -159,7 +161,11 @@ func (c *Client) PutCommandJob(ctx context.Context, name string, job CommandJob)
 	return c.decodeJob("submit job "+name, resp)
 }
 
-// GetJob returns job name.
+// GetJob returns job name. For a Failed job, Error and ErrorCode come from
+// the run history (see runhistory.go), else from the first job service
+// that reports an error; when AzureML gives neither, Error is
+// NoErrorDetail, followed by why the run history could not be read when
+// that is the reason.
 func (c *Client) GetJob(ctx context.Context, name string) (Job, error) {
 	if err := ValidateJobName(name); err != nil {
 		return Job{}, err
@@ -168,7 +174,22 @@ func (c *Client) GetJob(ctx context.Context, name string) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	return c.decodeJob("get job "+name, resp)
+	j, err := c.decodeJob("get job "+name, resp)
+	if err != nil || j.Status != StatusFailed {
+		return j, err
+	}
+	code, msg, rerr := c.runError(ctx, name)
+	switch {
+	case msg != "":
+		j.Error, j.ErrorCode = msg, code
+	case j.Error != "":
+		// A job service's errorMessage (set by ParseJob).
+	case rerr != nil:
+		j.Error = NoErrorDetail + " (" + clean(rerr.Error(), maxErrorMessage) + ")"
+	default:
+		j.Error = NoErrorDetail
+	}
+	return j, nil
 }
 
 // CancelJob asks AzureML to cancel job name and waits until the
@@ -242,13 +263,6 @@ type (
 		Identity             *jobIdentity              `json:"identity,omitempty"`
 		Limits               *jobLimits                `json:"limits,omitempty"`
 		Services             map[string]jobServiceWire `json:"services,omitempty"`
-		// Error is where a failed job's error is read from
-		// (properties.error {code,message}); the field is not in the
-		// published 2025-09-01 schema of JobBase and is read when present.
-		Error *struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error,omitempty"`
 	}
 	jobInput struct {
 		JobInputType string `json:"jobInputType"`
@@ -360,11 +374,7 @@ func ParseJob(body []byte) (Job, error) {
 				ErrorMessage: clean(s.ErrorMessage, maxErrorMessage)}
 		}
 	}
-	if p.Error != nil {
-		j.Error = clean(p.Error.Message, maxErrorMessage)
-		j.ErrorCode = clean(p.Error.Code, 100)
-	}
-	if j.Status == StatusFailed && j.Error == "" {
+	if j.Status == StatusFailed {
 		// Fall back to the first service that reports an error.
 		for _, s := range j.Services {
 			if s.ErrorMessage != "" {

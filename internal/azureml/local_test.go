@@ -71,7 +71,7 @@ func TestAgainstLocalAzureML(t *testing.T) {
 	if envID != c.EnvironmentID("trainer", "1.0.0") {
 		t.Fatalf("environment id %s", envID)
 	}
-	if err := c.PutRegistryConnection(ctx, "trainer-registry", "https://acme.jfrog.io", "puller", secret.Token("pw")); err != nil {
+	if err := c.PutRegistryConnection(ctx, "trainer-registry", azureml.RegistryConnection{Target: "https://acme.jfrog.io", Username: "puller", Password: secret.Token("pw")}); err != nil {
 		t.Fatal(err)
 	}
 	base := azureml.CommandJob{

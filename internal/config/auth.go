@@ -94,14 +94,14 @@ func (l *loader) auth() Auth {
 	a := Auth{Mode: strings.ToLower(l.get(EnvAuthMode))}
 	switch a.Mode {
 	case "":
-		a.Mode = AuthKeys
+		a.Mode = defaultOf(EnvAuthMode)
 	case AuthKeys, AuthEntra, AuthBoth:
 	default:
 		l.add(EnvAuthMode, GroupAuth, fmt.Sprintf("%q is not keys, entra or both", l.get(EnvAuthMode)))
 		a.Mode = ""
 	}
 	a.AcceptV1 = l.boolean(EnvAuthAcceptV1, GroupAuth)
-	a.AuthorityHost = DefaultAuthorityHost
+	a.AuthorityHost = defaultOf(EnvAuthAuthorityHost)
 	if l.has(EnvAuthAuthorityHost) {
 		a.AuthorityHost = l.httpsURL(EnvAuthAuthorityHost, GroupAuth, false)
 		if u, err := url.Parse(a.AuthorityHost); a.AuthorityHost != "" && (err != nil || (u.Path != "" && u.Path != "/")) {
@@ -109,7 +109,7 @@ func (l *loader) auth() Auth {
 			a.AuthorityHost = ""
 		}
 	}
-	secrets := DefaultAuthKeySecrets
+	secrets := defaultOf(EnvAuthKeySecrets)
 	if l.has(EnvAuthKeySecrets) {
 		secrets = l.get(EnvAuthKeySecrets)
 	}

@@ -1,8 +1,11 @@
 // Package config turns the handler's app settings (environment variables)
-// into a typed, validated Config. Settings are read once at start; every
-// missing or malformed setting is reported by name, grouped by the functions
-// that need it, so the handler can start anyway and answer 503 from the
-// functions that cannot run.
+// into a typed, validated Config, and the trainer's environment into a
+// Trainer (LoadTrainer). It is the only package that reads the
+// environment. Settings are read once at start; every missing or malformed
+// setting is reported by name, grouped by the functions that need it, so
+// the handler can start anyway and answer 503 from the functions that
+// cannot run. Each default is written once, in the Settings and
+// TrainerSettings tables.
 package config
 
 import (
@@ -10,13 +13,16 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/rs/zerolog"
 
+	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/lazyregexp"
 )
 
@@ -77,7 +83,13 @@ type Jobs struct {
 	ModelName       string
 	Experiment      string
 	ConnectionName  string
-	ComputeClientID string
+	// ConnectionCategory is the registry connection's category,
+	// GenericContainerRegistry or ContainerRegistry.
+	ConnectionCategory string
+	ComputeClientID    string
+	// Cloud is the cloud configuration for ARMEndpoint (see armCloud):
+	// pass it as arm.ClientOptions.Cloud.
+	Cloud cloud.Configuration
 }
 
 // Problem is one missing or malformed setting.
@@ -121,12 +133,12 @@ func Load(getenv func(string) string) *Config {
 	r.ArtifactoryURL = l.httpsURL(EnvArtifactoryURL, GroupRotation, true)
 	r.ProviderName = l.pattern(EnvOIDCProvider, GroupRotation, namePattern, true, "")
 	r.Audience = l.required(EnvAudience, GroupRotation)
-	r.SecretName = l.pattern(EnvSecretName, GroupRotation, secretNamePattern, false, "artifactory-access-token-secret")
+	r.SecretName = l.pattern(EnvSecretName, GroupRotation, secretNamePattern, false, defaultOf(EnvSecretName))
 	r.TTL = l.ttl()
 	r.UAMIClientID = l.pattern(EnvUAMIClientID, GroupRotation, guidPattern, false, "")
 	r.Schedule = l.get(EnvRotationSchedule)
 	r.RevokePrevious = l.boolean(EnvRevokePrevious, GroupRotation)
-	r.LockContainer = l.pattern(EnvLockContainer, GroupRotation, containerPattern, false, "frogbridge-locks")
+	r.LockContainer = l.pattern(EnvLockContainer, GroupRotation, containerPattern, false, defaultOf(EnvLockContainer))
 
 	s := &c.Storage
 	s.BlobServiceURL = l.httpsURL(EnvStorageBlobServiceURI, GroupStorage, false)
@@ -144,16 +156,18 @@ func Load(getenv func(string) string) *Config {
 	j.Compute = l.pattern(EnvCompute, GroupJobs, namePattern, true, "")
 	j.ARMEndpoint = l.httpsURL(EnvARMEndpoint, GroupJobs, false)
 	if j.ARMEndpoint == "" && !l.has(EnvARMEndpoint) {
-		j.ARMEndpoint = "https://management.azure.com"
+		j.ARMEndpoint = defaultOf(EnvARMEndpoint)
 	}
+	j.Cloud = armCloud(j.ARMEndpoint)
 	j.ArtifactoryHost = l.host(EnvArtifactoryHost, GroupJobs)
 	j.DockerRepo = l.pattern(EnvDockerRepo, GroupJobs, namePattern, true, "")
-	j.TrainerImage = l.pattern(EnvTrainerImage, GroupJobs, imagePattern, false, "azureml-training")
-	j.TrainerTag = l.pattern(EnvTrainerTag, GroupJobs, tagPattern, false, "latest")
+	j.TrainerImage = l.pattern(EnvTrainerImage, GroupJobs, imagePattern, false, defaultOf(EnvTrainerImage))
+	j.TrainerTag = l.pattern(EnvTrainerTag, GroupJobs, tagPattern, false, defaultOf(EnvTrainerTag))
 	j.MLRepo = l.pattern(EnvMLRepo, GroupJobs, namePattern, true, "")
-	j.ModelName = l.pattern(EnvModelName, GroupJobs, namePattern, false, "iris-classifier")
-	j.Experiment = l.pattern(EnvExperiment, GroupJobs, namePattern, false, "frogbridge")
-	j.ConnectionName = l.pattern(EnvConnectionName, GroupJobs, namePattern, false, "artifactory-registry")
+	j.ModelName = l.pattern(EnvModelName, GroupJobs, namePattern, false, defaultOf(EnvModelName))
+	j.Experiment = l.pattern(EnvExperiment, GroupJobs, namePattern, false, defaultOf(EnvExperiment))
+	j.ConnectionName = l.pattern(EnvConnectionName, GroupJobs, namePattern, false, defaultOf(EnvConnectionName))
+	j.ConnectionCategory = l.oneOf(EnvConnectionCategory, GroupJobs, defaultOf(EnvConnectionCategory), "GenericContainerRegistry", "ContainerRegistry")
 	j.ComputeClientID = l.pattern(EnvComputeClientID, GroupJobs, guidPattern, false, "")
 
 	c.Auth = l.auth()
@@ -173,6 +187,31 @@ func (c *Config) Problems(groups ...string) []Problem {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Setting < out[j].Setting })
 	return out
+}
+
+// defaultOf returns the default of the handler setting name, from Settings.
+func defaultOf(name string) string {
+	s, _ := Lookup(name)
+	return s.Default
+}
+
+// armCloud returns the cloud configuration for an ARM endpoint: the
+// well-known cloud (public, China, US Government) whose ARM endpoint it is,
+// or else the public cloud with its ARM endpoint replaced and the public
+// ARM audience kept, which is what the local stack's AzureML accepts.
+func armCloud(endpoint string) cloud.Configuration {
+	e := strings.TrimRight(endpoint, "/")
+	for _, c := range []cloud.Configuration{cloud.AzurePublic, cloud.AzureChina, cloud.AzureGovernment} {
+		if strings.EqualFold(strings.TrimRight(c.Services[cloud.ResourceManager].Endpoint, "/"), e) {
+			return c
+		}
+	}
+	c := cloud.AzurePublic
+	c.Services = map[cloud.ServiceName]cloud.ServiceConfiguration{cloud.ResourceManager: {
+		Endpoint: e,
+		Audience: cloud.AzurePublic.Services[cloud.ResourceManager].Audience,
+	}}
+	return c
 }
 
 // Lookup returns the Setting named name.
@@ -197,7 +236,6 @@ func contains(list []string, s string) bool {
 var (
 	namePattern          = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	secretNamePattern    = lazyregexp.New(`^[0-9A-Za-z-]+$`)
-	vaultNamePattern     = lazyregexp.New(`^[A-Za-z][0-9A-Za-z-]{1,22}[0-9A-Za-z]$`)
 	guidPattern          = lazyregexp.New(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	containerPattern     = lazyregexp.New(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,}$`)
 	accountPattern       = lazyregexp.New(`^[a-z0-9]{3,24}$`)
@@ -209,7 +247,7 @@ var (
 // maxLen holds the length limits checked beside the patterns (counted
 // repetitions would make the patterns slow to compile).
 var maxLen = map[*lazyregexp.Regexp]int{
-	namePattern: 255, secretNamePattern: 127, vaultNamePattern: 24, guidPattern: 36,
+	namePattern: 255, secretNamePattern: 127, guidPattern: 36,
 	containerPattern: 63, accountPattern: 24, resourceGroupPattern: 90, imagePattern: 255, tagPattern: 128,
 }
 
@@ -243,6 +281,20 @@ func (l *loader) pattern(name, group string, re *lazyregexp.Regexp, required boo
 	}
 	if max, ok := maxLen[re]; (ok && len(v) > max) || !re.MatchString(v) {
 		l.add(name, group, fmt.Sprintf("%q is malformed: must match %s and be at most %d characters", v, re.String(), maxLen[re]))
+		return ""
+	}
+	return v
+}
+
+// oneOf returns the setting when it is one of allowed (exactly, as AzureML
+// spells the values), def when it is unset, and "" with a problem otherwise.
+func (l *loader) oneOf(name, group, def string, allowed ...string) string {
+	v := l.get(name)
+	if v == "" {
+		return def
+	}
+	if !slices.Contains(allowed, v) {
+		l.add(name, group, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", ")))
 		return ""
 	}
 	return v
@@ -303,30 +355,32 @@ func (l *loader) host(name, group string) string {
 	return v
 }
 
+// vaultURL is KEY_VAULT_URL when set, else the vault KEY_VAULT_NAME, by
+// keyvault.VaultURL's rules.
 func (l *loader) vaultURL() string {
 	if v := l.get(EnvKeyVaultURL); v != "" {
-		u := l.httpsURL(EnvKeyVaultURL, GroupRotation, false)
-		if u == "" {
-			return ""
+		u, err := keyvault.VaultURL("", v)
+		if err != nil {
+			l.add(EnvKeyVaultURL, GroupRotation, err.Error())
 		}
-		return u + "/"
+		return u
 	}
 	name := l.get(EnvKeyVaultName)
 	if name == "" {
 		l.add(EnvKeyVaultName, GroupRotation, "missing: set KEY_VAULT_NAME (or KEY_VAULT_URL)")
 		return ""
 	}
-	if !vaultNamePattern.MatchString(name) || strings.Contains(name, "--") {
-		l.add(EnvKeyVaultName, GroupRotation, fmt.Sprintf("%q is not a Key Vault name (3-24 letters, digits and dashes, starting with a letter)", name))
-		return ""
+	u, err := keyvault.VaultURL(name, "")
+	if err != nil {
+		l.add(EnvKeyVaultName, GroupRotation, err.Error())
 	}
-	return "https://" + strings.ToLower(name) + ".vault.azure.net/"
+	return u
 }
 
 func (l *loader) ttl() time.Duration {
 	v := l.get(EnvSecretTTL)
 	if v == "" {
-		return 14400 * time.Second
+		v = defaultOf(EnvSecretTTL)
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 75 || n > 365*86400 {

@@ -1,10 +1,12 @@
 package config
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/rs/zerolog"
 )
 
@@ -44,10 +46,10 @@ func TestLoadComplete(t *testing.T) {
 	if got, want := c.Rotation.ArtifactoryURL, "https://acme.jfrog.io"; got != want {
 		t.Errorf("ArtifactoryURL = %q, want %q", got, want)
 	}
-	if c.Rotation.TTL != 4*time.Hour || c.Rotation.SecretName != "artifactory-access-token-secret" {
+	if c.Rotation.TTL != 6*time.Hour || c.Rotation.SecretName != "artifactory-access-token-secret" {
 		t.Errorf("defaults not applied: %+v", c.Rotation)
 	}
-	if c.Jobs.ARMEndpoint != "https://management.azure.com" || c.Jobs.TrainerImage != "azureml-training" {
+	if c.Jobs.ARMEndpoint != "https://management.azure.com" || c.Jobs.TrainerImage != "azureml-training" || c.Jobs.ConnectionCategory != "GenericContainerRegistry" {
 		t.Errorf("job defaults not applied: %+v", c.Jobs)
 	}
 	if c.LogLevel != zerolog.InfoLevel {
@@ -67,8 +69,9 @@ func TestLoadProblems(t *testing.T) {
 		{"port not a number", map[string]string{EnvPort: "http"}, EnvPort, GroupRuntime, "not a TCP port"},
 		{"port too large", map[string]string{EnvPort: "70000"}, EnvPort, GroupRuntime, "not a TCP port"},
 		{"vault missing", map[string]string{EnvKeyVaultName: ""}, EnvKeyVaultName, GroupRotation, "missing"},
-		{"vault name bad", map[string]string{EnvKeyVaultName: "kv_bad!"}, EnvKeyVaultName, GroupRotation, "not a Key Vault name"},
-		{"vault url http", map[string]string{EnvKeyVaultURL: "http://kv.example"}, EnvKeyVaultURL, GroupRotation, "https URL"},
+		{"vault name bad", map[string]string{EnvKeyVaultName: "kv_bad!"}, EnvKeyVaultName, GroupRotation, "key vault name \"kv_bad!\" is invalid"},
+		{"vault url http", map[string]string{EnvKeyVaultURL: "http://kv.example"}, EnvKeyVaultURL, GroupRotation, "must use https"},
+		{"vault url with path", map[string]string{EnvKeyVaultURL: "https://kv.example/x"}, EnvKeyVaultURL, GroupRotation, "no path"},
 		{"artifactory http", map[string]string{EnvArtifactoryURL: "http://acme.jfrog.io"}, EnvArtifactoryURL, GroupRotation, "https URL"},
 		{"artifactory with credentials", map[string]string{EnvArtifactoryURL: "https://u:p@acme.jfrog.io"}, EnvArtifactoryURL, GroupRotation, "without credentials"},
 		{"provider missing", map[string]string{EnvOIDCProvider: ""}, EnvOIDCProvider, GroupRotation, "missing"},
@@ -83,6 +86,8 @@ func TestLoadProblems(t *testing.T) {
 		{"subscription bad", map[string]string{EnvSubscriptionID: "sub"}, EnvSubscriptionID, GroupJobs, "malformed"},
 		{"artifactory host with scheme", map[string]string{EnvArtifactoryHost: "https://acme.jfrog.io"}, EnvArtifactoryHost, GroupJobs, "without scheme"},
 		{"arm endpoint http", map[string]string{EnvARMEndpoint: "http://arm"}, EnvARMEndpoint, GroupJobs, "https URL"},
+		{"connection category unknown", map[string]string{EnvConnectionCategory: "AzureBlob"}, EnvConnectionCategory, GroupJobs, "not one of GenericContainerRegistry, ContainerRegistry"},
+		{"connection category case", map[string]string{EnvConnectionCategory: "containerregistry"}, EnvConnectionCategory, GroupJobs, "not one of"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,6 +135,58 @@ func TestVaultURLWins(t *testing.T) {
 	}
 }
 
+func TestARMCloud(t *testing.T) {
+	local := cloud.ServiceConfiguration{Endpoint: "https://127.0.0.1:8445", Audience: cloud.AzurePublic.Services[cloud.ResourceManager].Audience}
+	tests := []struct {
+		endpoint string
+		want     cloud.ServiceConfiguration
+	}{
+		{"https://management.azure.com", cloud.AzurePublic.Services[cloud.ResourceManager]},
+		{"https://management.chinacloudapi.cn", cloud.AzureChina.Services[cloud.ResourceManager]},
+		{"https://management.usgovcloudapi.net/", cloud.AzureGovernment.Services[cloud.ResourceManager]},
+		{"https://127.0.0.1:8445/", local},
+	}
+	for _, tt := range tests {
+		t.Run(tt.endpoint, func(t *testing.T) {
+			m := full()
+			m[EnvARMEndpoint] = tt.endpoint
+			c := Load(env(m))
+			if rm := c.Jobs.Cloud.Services[cloud.ResourceManager]; rm != tt.want {
+				t.Errorf("ARM service = %+v, want %+v", rm, tt.want)
+			}
+		})
+	}
+	if rm := Load(env(full())).Jobs.Cloud.Services[cloud.ResourceManager]; rm.Endpoint != cloud.AzurePublic.Services[cloud.ResourceManager].Endpoint {
+		t.Errorf("default ARM endpoint gives %+v, want the public cloud", rm)
+	}
+}
+
+// TestDefaultsFromSettings checks that Load applies every default the
+// Settings table gives.
+func TestDefaultsFromSettings(t *testing.T) {
+	c := Load(env(full()))
+	got := map[string]string{
+		EnvLogLevel: c.LogLevel.String(), EnvSecretName: c.Rotation.SecretName, EnvSecretTTL: strconv.Itoa(int(c.Rotation.TTL.Seconds())),
+		EnvRevokePrevious: strconv.FormatBool(c.Rotation.RevokePrevious), EnvLockContainer: c.Rotation.LockContainer,
+		EnvARMEndpoint: c.Jobs.ARMEndpoint, EnvTrainerImage: c.Jobs.TrainerImage, EnvTrainerTag: c.Jobs.TrainerTag,
+		EnvModelName: c.Jobs.ModelName, EnvExperiment: c.Jobs.Experiment, EnvConnectionName: c.Jobs.ConnectionName,
+		EnvConnectionCategory: c.Jobs.ConnectionCategory,
+		EnvAuthMode:           c.Auth.Mode, EnvAuthAcceptV1: strconv.FormatBool(c.Auth.AcceptV1), EnvAuthAuthorityHost: c.Auth.AuthorityHost,
+		EnvAuthKeySecrets: strings.Join(c.Auth.KeySecrets, ","),
+	}
+	for _, s := range Settings {
+		if s.Default == "" {
+			continue
+		}
+		v, ok := got[s.Name]
+		if !ok {
+			t.Errorf("%s has default %q: add it to this test", s.Name, s.Default)
+		} else if v != s.Default {
+			t.Errorf("%s = %q, want the table's default %q", s.Name, v, s.Default)
+		}
+	}
+}
+
 func TestSettingsDocumented(t *testing.T) {
 	seen := map[string]bool{}
 	for _, s := range Settings {
@@ -142,19 +199,27 @@ func TestSettingsDocumented(t *testing.T) {
 		seen[s.Name] = true
 	}
 	// Every setting the loader reads, but the host-provided port, is listed.
+	checkReadsListed(t, Settings, func(getenv func(string) string) { Load(getenv) }, EnvPort)
+}
+
+// checkReadsListed fails unless load reads exactly the names in list (and
+// the unlisted ones given).
+func checkReadsListed(t *testing.T, list []Setting, load func(getenv func(string) string), unlisted ...string) {
+	t.Helper()
+	listed := map[string]bool{}
+	for _, s := range list {
+		listed[s.Name] = true
+	}
 	read := map[string]bool{}
-	Load(func(k string) string { read[k] = true; return "" })
+	load(func(k string) string { read[k] = true; return "" })
 	for k := range read {
-		if k == EnvPort {
-			continue
-		}
-		if !seen[k] {
-			t.Errorf("Load reads %s but Settings does not document it", k)
+		if !listed[k] && !contains(unlisted, k) {
+			t.Errorf("the loader reads %s, which the settings table does not list", k)
 		}
 	}
-	for k := range seen {
+	for k := range listed {
 		if !read[k] {
-			t.Errorf("Settings documents %s but Load never reads it", k)
+			t.Errorf("the settings table lists %s, which the loader never reads", k)
 		}
 	}
 }
@@ -176,4 +241,13 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("accepted non-https URL %q", c.Rotation.ArtifactoryURL)
 		}
 	})
+}
+
+func TestConnectionCategory(t *testing.T) {
+	m := full()
+	m[EnvConnectionCategory] = "ContainerRegistry"
+	c := Load(env(m))
+	if p := c.Problems(); len(p) != 0 || c.Jobs.ConnectionCategory != "ContainerRegistry" {
+		t.Fatalf("category %q, problems %v", c.Jobs.ConnectionCategory, p)
+	}
 }

@@ -1,5 +1,7 @@
 package config
 
+import "github.com/frogbridge/frogbridge/internal/keyvault"
+
 // Setting describes one app setting the handler reads. The README's
 // "App settings" table and the terraform function app are checked against
 // this list.
@@ -23,6 +25,8 @@ const (
 	GroupRotation = "rotation"
 	GroupStorage  = "storage"
 	GroupJobs     = "jobs"
+	// GroupTrainer holds the trainer's settings (TrainerSettings).
+	GroupTrainer = "trainer"
 )
 
 // Setting names, as the Functions host passes them to the handler.
@@ -57,6 +61,7 @@ const (
 	EnvModelName             = "MODEL_NAME"
 	EnvExperiment            = "EXPERIMENT_NAME"
 	EnvConnectionName        = "AZUREML_CONNECTION_NAME"
+	EnvConnectionCategory    = "AZUREML_CONNECTION_CATEGORY"
 	EnvComputeClientID       = "AZUREML_COMPUTE_CLIENT_ID"
 )
 
@@ -76,16 +81,16 @@ var Settings = []Setting{
 		Description: "Name of the OIDC integration in JFrog that trusts the function app's Entra ID tokens."},
 	{Name: EnvAudience, Group: GroupRotation,
 		Description: "Audience (application ID URI or client id) of the Entra ID token exchanged with JFrog."},
-	{Name: EnvSecretName, Default: "artifactory-access-token-secret", Group: GroupRotation,
+	{Name: EnvSecretName, Default: keyvault.DefaultSecretName, Group: GroupRotation,
 		Description: "Key Vault secret that holds {\"access_token\",\"username\"}."},
-	{Name: EnvSecretTTL, Default: "14400", Group: GroupRotation,
-		Description: "Token lifetime in seconds; match the JFrog identity mapping's expires_in."},
+	{Name: EnvSecretTTL, Default: "21600", Group: GroupRotation,
+		Description: "Token lifetime in seconds; match the JFrog identity mapping's expires_in. JFrog cannot revoke tokens below its revocable-expiry-threshold (6 h by default) and does not store tokens below its persistency threshold (3 h)."},
 	{Name: EnvUAMIClientID, Group: GroupRotation,
 		Description: "Client id of a user-assigned managed identity; empty uses the system-assigned identity."},
 	{Name: EnvRotationSchedule, Group: GroupRotation,
 		Description: "NCRONTAB (6 fields) of the rotation timer; `handler schedule --ttl SECONDS` prints it for a TTL."},
 	{Name: EnvRevokePrevious, Default: "false", Group: GroupRotation,
-		Description: "Revoke the replaced JFrog token once the new one is stored."},
+		Description: "Revoke the replaced JFrog token once the new one is stored; JFrog revokes only tokens whose lifetime reaches its revocable-expiry-threshold (6 h by default)."},
 	{Name: EnvLockContainer, Default: "frogbridge-locks", Group: GroupRotation,
 		Description: "Blob container that holds the cross-instance rotation lease."},
 	{Name: EnvStorageAccountName, Group: GroupStorage,
@@ -122,6 +127,8 @@ var Settings = []Setting{
 		Description: "AzureML experiment name used when a request names none."},
 	{Name: EnvConnectionName, Default: "artifactory-registry", Group: GroupJobs,
 		Description: "Workspace connection that holds the registry credentials AzureML pulls the image with."},
+	{Name: EnvConnectionCategory, Default: "GenericContainerRegistry", Group: GroupJobs,
+		Description: "Category of that connection: GenericContainerRegistry (Microsoft: a registry for image builds) or ContainerRegistry (a registry for the images jobs run)."},
 	{Name: EnvComputeClientID, Group: GroupJobs,
 		Description: "Client id of the compute cluster's user-assigned identity, passed to jobs as AZURE_CLIENT_ID."},
 }

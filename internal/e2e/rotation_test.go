@@ -369,3 +369,55 @@ func TestRotationStallPastDeadline(t *testing.T) {
 		})
 	}
 }
+
+// TestRevokeBelowJFrogThreshold: with the local JFrog's revocable-expiry
+// threshold above the mapping's lifetime, JFrog answers a revoke with 204
+// and the token keeps working; the rotation must say previous_revoked:
+// false with the reason, and health must warn when SECRET_TTL is below
+// JFrog's default threshold.
+func TestRevokeBelowJFrogThreshold(t *testing.T) {
+	s := sharedStack(t)
+	kv := s.vault(t)
+	s.admin(t, http.MethodPut, "/jfrog/token-thresholds", `{"revocable_expiry_threshold": 43200, "persistent_expiry_threshold": 0}`)
+	t.Cleanup(func() {
+		s.admin(t, http.MethodPut, "/jfrog/token-thresholds", `{"revocable_expiry_threshold": 0, "persistent_expiry_threshold": 0}`)
+	})
+	h := startHost(t, s, map[string]string{"ROTATION_REVOKE_PREVIOUS": "true"})
+	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
+		t.Fatalf("first rotation = %d %s", status, body)
+	}
+	_, old, _ := s.storedCredentials(t, kv)
+	status, r, body := rotate(t, h, "?force=true")
+	if status != http.StatusOK || !r.Rotated {
+		t.Fatalf("rotation = %d %s", status, body)
+	}
+	var reply struct {
+		PreviousRevoked *bool  `json:"previous_revoked"`
+		Reason          string `json:"previous_revoke_reason"`
+	}
+	decode(t, body, &reply)
+	if reply.PreviousRevoked == nil || *reply.PreviousRevoked || !strings.Contains(reply.Reason, "204") {
+		t.Errorf("answer %s: want previous_revoked false with the reason", body)
+	}
+	if code := s.jfrogMe(t, old); code != http.StatusOK {
+		t.Errorf("replaced token: tokens/me = %d, want 200 (JFrog could not revoke it)", code)
+	}
+	// Leave a revocable token stored for the tests that follow.
+	s.admin(t, http.MethodPut, "/jfrog/token-thresholds", `{"revocable_expiry_threshold": 0, "persistent_expiry_threshold": 0}`)
+	if status, r, body := rotate(t, h, "?force=true"); status != http.StatusOK || !strings.Contains(body, `"previous_revoked":false`) || r.TokenID == "" {
+		t.Errorf("rotation after the thresholds are back = %d %s", status, body)
+	}
+
+	h4 := startHost(t, s, map[string]string{"ROTATION_REVOKE_PREVIOUS": "true", "SECRET_TTL": "14400"})
+	_, body = h4.call(t, http.MethodGet, "/api/health", "", "")
+	var rep struct {
+		Warnings []string `json:"warnings"`
+	}
+	decode(t, body, &rep)
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "revocable-expiry-threshold") {
+		t.Errorf("health warnings = %q, want the revocable threshold named", rep.Warnings)
+	}
+	waitUntil(t, 10*time.Second, "the handler to warn at start", func() bool {
+		return strings.Contains(h4.out.String(), "ROTATION_REVOKE_PREVIOUS=true cannot revoke anything")
+	})
+}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/frogbridge/frogbridge/internal/atomicfile"
 )
 
 // PackOptions says where the app's sources are and where the package goes.
@@ -90,35 +92,25 @@ func Pack(o PackOptions) (*App, error) {
 	return app, nil
 }
 
+// copyFile copies src to dst with mode, replacing dst atomically.
 func copyFile(src, dst string, mode os.FileMode) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Chmod(dst, mode)
+	_, err = atomicfile.WriteFrom(dst, in, mode)
+	return err
 }
 
 // writeZip zips dir with forward-slash names; the executable keeps mode
 // 0755 in the zip's external attributes, every other file 0644.
 func writeZip(dir, zipPath, exe string) error {
-	tmp := zipPath + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := atomicfile.Create(filepath.Dir(zipPath))
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
+	defer f.Abort()
 	zw := zip.NewWriter(f)
 	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -147,19 +139,10 @@ func writeZip(dir, zipPath, exe string) error {
 		return err
 	})
 	if err != nil {
-		f.Close()
 		return err
 	}
 	if err := zw.Close(); err != nil {
-		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, zipPath)
+	return f.Commit(zipPath, 0o644)
 }

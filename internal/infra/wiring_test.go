@@ -21,6 +21,13 @@ var notSetInAzure = map[string]string{
 	config.EnvStorageBlobServiceURI: "AzureWebJobsStorage__accountName is set",
 	config.EnvStorageClientID:       "host storage uses the system-assigned identity",
 	config.EnvComputeClientID:       "the compute cluster uses its system-assigned identity",
+	config.EnvStorageConnection:     "host storage is identity-based; host_storage.tf removes the connection string the provider injects",
+}
+
+// hostOnly lists app settings the function app sets for the Functions host
+// itself, which the handler does not read.
+var hostOnly = map[string]string{
+	"AzureWebJobsStorage__credential": "tells the host to use the managed identity for its storage",
 }
 
 // functionAppSettings returns the app_settings of the function app resource.
@@ -70,6 +77,9 @@ func TestAppSettingsWiring(t *testing.T) {
 
 	t.Run("terraform to config", func(t *testing.T) {
 		for name := range set {
+			if _, host := hostOnly[name]; host {
+				continue
+			}
 			if _, ok := known[name]; !ok {
 				t.Errorf("app_settings sets %s, which the handler does not read (add it to config.Settings or drop it)", name)
 			}
@@ -94,10 +104,15 @@ func TestAppSettingsWiring(t *testing.T) {
 				t.Errorf("%s = %s, want %s", name, got, expr)
 			}
 		}
+		// Identity-based host storage: no AzureWebJobsStorage, not even an
+		// empty one (see terraform/modules/functions/host_storage.tf).
 		if e, ok := set[config.EnvStorageConnection]; ok {
-			if v, lit := literal(e); !lit || v != "" {
-				t.Errorf("%s must be the empty string (identity-based host storage), got %s", config.EnvStorageConnection, exprText(file, e))
-			}
+			t.Errorf("%s = %s must not be set: host storage is identity-based", config.EnvStorageConnection, exprText(file, e))
+		}
+		if e, ok := set["AzureWebJobsStorage__credential"]; !ok {
+			t.Error("AzureWebJobsStorage__credential not set")
+		} else if v, lit := literal(e); !lit || v != "managedidentity" {
+			t.Errorf("AzureWebJobsStorage__credential = %s, want \"managedidentity\"", exprText(file, e))
 		}
 	})
 

@@ -305,13 +305,17 @@ func TestMeAndRevoke(t *testing.T) {
 
 	tests := []struct {
 		id      string
+		revoked bool
 		wantErr error
-	}{{"t-1", nil}, {"gone", nil}, {"other", jfrog.ErrForbidden}}
+	}{{"t-1", true, nil}, {"gone", false, nil}, {"other", false, jfrog.ErrForbidden}}
 	for _, tc := range tests {
 		t.Run("revoke "+tc.id, func(t *testing.T) {
-			err := c.Revoke(ctx, tok, tc.id)
+			revoked, err := c.Revoke(ctx, tok, tc.id)
 			if (tc.wantErr == nil) != (err == nil) || (tc.wantErr != nil && !errors.Is(err, tc.wantErr)) {
 				t.Fatalf("Revoke(%s) = %v, want %v", tc.id, err, tc.wantErr)
+			}
+			if revoked != tc.revoked {
+				t.Errorf("Revoke(%s) revoked = %v, want %v (only a 200 revokes)", tc.id, revoked, tc.revoked)
 			}
 		})
 	}

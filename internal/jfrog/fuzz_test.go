@@ -83,3 +83,31 @@ func TestRedactTokens(t *testing.T) {
 		}
 	}
 }
+
+// FuzzValidateProperty: whatever ValidateProperty accepts is within frogml
+// 1.2.46's limits: key and value at most 60 characters, printable ASCII
+// from frogml's character sets, no newline.
+func FuzzValidateProperty(f *testing.F) {
+	f.Add("accuracy", "0.97")
+	f.Add("list", "[1, 2.0]")
+	f.Add("path", "a/b.c")
+	f.Add("k", "a\n")
+	f.Fuzz(func(t *testing.T, key, value string) {
+		if ValidateProperty(key, value) != nil {
+			return
+		}
+		if len(key) > 60 || len(value) > 60 || key == "" || value == "" {
+			t.Fatalf("accepted %q=%q beyond frogml's 60 characters", key, value)
+		}
+		for _, c := range key {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_-.", c)) {
+				t.Fatalf("key %q has %q", key, c)
+			}
+		}
+		for _, c := range value {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_-./[], \t", c)) {
+				t.Fatalf("value %q has %q", value, c)
+			}
+		}
+	})
+}

@@ -50,6 +50,9 @@ type UploadOptions struct {
 	// DisableChecksumDeploy sends every file's content without first trying
 	// a deploy by checksum.
 	DisableChecksumDeploy bool
+	// Properties are stored on the version (additionalData of the
+	// manifest), such as metrics and provenance; see ValidateProperty.
+	Properties map[string]string
 	// Retry is used for the calls that need their own retry rules: the
 	// start-transaction POST (retried only when the server did not process
 	// it) and content transfers (per-try timeout scaled with the size).
@@ -81,8 +84,8 @@ type startReply struct {
 	TransactionID          string `json:"transactionId"`
 }
 
-// UploadModelVersion stores files as version of model name in the Machine
-// Learning repository repo, the way frogml's log_model does: every file is
+// UploadModelVersion stores files as the model version ref, the way
+// frogml's log_model does: every file is
 // hashed first (one pass), then a transaction is started (POST
 // .../model/{name}/start-transaction/{version}), each file is deployed by
 // checksum (PUT with X-Checksum-Deploy: true and X-Checksum-Sha256, plus
@@ -90,19 +93,23 @@ type startReply struct {
 // by content (streamed from the file with the same checksum headers, so
 // the server rejects bytes that changed since hashing), and the
 // transaction is closed with the entity manifest (framework "files") and
-// props as additionalData. Names, version, properties and paths are
-// validated before any request. An empty version gets frogml's default,
-// the UTC time as 2006-01-02-15-04-05-000.
-func (c *Client) UploadModelVersion(ctx context.Context, token secret.Token, repo, name, version string, files []ModelFile, props map[string]string, opts *UploadOptions) (UploadResult, error) {
+// opts.Properties as additionalData. Names, version, properties and paths
+// are validated before any request. An empty ref.Version gets frogml's
+// default, the UTC time as 2006-01-02-15-04-05-000.
+func (c *Client) UploadModelVersion(ctx context.Context, token secret.Token, ref ModelRef, files []ModelFile, opts *UploadOptions) (UploadResult, error) {
 	if opts == nil {
 		opts = &UploadOptions{}
 	}
+	repo, name, version, props := ref.Repo, ref.Name, ref.Version, opts.Properties
 	now := time.Now()
 	if version == "" {
 		s := now.UTC().Format("2006-01-02-15-04-05.000")
 		version = strings.Replace(s, ".", "-", 1)
 	}
 	if err := validateUpload(repo, name, version, files, props); err != nil {
+		return UploadResult{}, err
+	}
+	if err := ValidateFrameworkVersion(opts.FrameworkVersion); err != nil {
 		return UploadResult{}, err
 	}
 	digests := make([]digest, len(files))
@@ -267,7 +274,7 @@ func (c *Client) endTransaction(ctx context.Context, token secret.Token, repo, n
 	}
 	var re *ResponseError
 	if errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusConflict) {
-		if stored, gerr := c.GetModelManifest(ctx, token, repo, name, version); gerr == nil && sameArtifacts(stored.ModelArtifacts, m.ModelArtifacts) {
+		if stored, gerr := c.GetModelManifest(ctx, token, ModelRef{Repo: repo, Name: name, Version: version}); gerr == nil && sameArtifacts(stored.ModelArtifacts, m.ModelArtifacts) {
 			return nil
 		}
 	}

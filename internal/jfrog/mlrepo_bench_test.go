@@ -131,7 +131,7 @@ func BenchmarkModelUpload(b *testing.B) {
 			func() {
 				stamp(b, local, uint64(2*i+1))
 				t0 := time.Now()
-				res, err := c.UploadModelVersion(ctx, s.admin, testRepo, "big", version, []jfrog.ModelFile{{Name: "model.bin", Path: local}}, nil, nil)
+				res, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "big", Version: version}, []jfrog.ModelFile{{Name: "model.bin", Path: local}}, nil)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -177,7 +177,7 @@ func BenchmarkModelDownload(b *testing.B) {
 	local := filepath.Join(dir, "model.bin")
 	writeLarge(b, local, size)
 	ctx := context.Background()
-	if _, err := c.UploadModelVersion(ctx, s.admin, testRepo, "big", "1", []jfrog.ModelFile{{Name: "model.bin", Path: local}}, nil, nil); err != nil {
+	if _, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "big", Version: "1"}, []jfrog.ModelFile{{Name: "model.bin", Path: local}}, nil); err != nil {
 		b.Fatal(err)
 	}
 	os.Remove(local)
@@ -191,7 +191,7 @@ func BenchmarkModelDownload(b *testing.B) {
 			func() {
 				dest := filepath.Join(dir, "dl")
 				t0 := time.Now()
-				if _, err := c.DownloadModelVersion(ctx, s.admin, testRepo, "big", "1", dest, nil); err != nil {
+				if _, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "big", Version: "1"}, dest, nil); err != nil {
 					b.Fatal(err)
 				}
 				client += time.Since(t0)

@@ -3,6 +3,7 @@ package jfrog
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -35,7 +36,15 @@ func setChecksumHeaders(h http.Header, d digest) {
 
 // deployByChecksum tries PUT /artifactory/{repo}/{p} with
 // X-Checksum-Deploy: true and no body. It reports true when the server
-// already held the content (200/201) and false on 404 (send the bytes).
+// already held the content (200/201) and false, meaning "send the bytes",
+// on any other status, as frogml 1.2.46 does: ArtifactoryApi.checksum_deployment
+// (frogml/storage/artifactory/_artifactory_api.py) returns False
+// "if response.status_code != 200 and response.status_code != 201" and
+// FrogMLStorage then uploads the content. The exceptions are 500, 502, 503
+// and 504: frogml's HTTP client retries them (urllib3 Retry,
+// status_forcelist [500, 502, 503, 504], frogml/storage/http/http_client.py)
+// and raises once its retries are spent, so they fail here too, after
+// azcore's retries. A failure to get any reply is an error.
 func (c *Client) deployByChecksum(ctx context.Context, token secret.Token, repo, p string, d digest) (bool, error) {
 	target := artifactPath(repo, p)
 	req, err := c.newRequest(ctx, http.MethodPut, target, token, nil)
@@ -44,14 +53,15 @@ func (c *Client) deployByChecksum(ctx context.Context, token secret.Token, repo,
 	}
 	req.Raw().Header.Set("X-Checksum-Deploy", "true")
 	setChecksumHeaders(req.Raw().Header, d)
-	resp, err := c.send(req, contentHint(repo), http.StatusOK, http.StatusCreated, http.StatusNotFound)
+	resp, err := c.send(req, contentHint(repo), http.StatusOK, http.StatusCreated)
+	var re *ResponseError
+	if errors.As(err, &re) && !checksumDeployFails(re.StatusCode) {
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}
 	raw, err := readBody(resp, 1<<20)
-	if resp.StatusCode == http.StatusNotFound {
-		return false, nil
-	}
 	if err != nil {
 		return false, fmt.Errorf("jfrog: PUT %s: %w", c.endpoint(target), err)
 	}
@@ -59,6 +69,17 @@ func (c *Client) deployByChecksum(ctx context.Context, token secret.Token, repo,
 		return false, fmt.Errorf("jfrog: PUT %s: %w", c.endpoint(target), err)
 	}
 	return true, nil
+}
+
+// checksumDeployFails reports the checksum-deploy statuses that fail the
+// upload instead of falling back to the content: those frogml's HTTP client
+// retries and then raises on.
+func checksumDeployFails(status int) bool {
+	switch status {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 // deployContent streams the file at local to /artifactory/{repo}/{p} with

@@ -56,9 +56,10 @@ type DownloadResult struct {
 	Files []DownloadedFile
 }
 
-// GetModelManifest reads the entity manifest of a model version (GET
+// GetModelManifest reads the entity manifest of the model version ref (GET
 // /artifactory/api/machinelearning/{repo}/model/entity-manifest/{name}/{version}).
-func (c *Client) GetModelManifest(ctx context.Context, token secret.Token, repo, name, version string) (ModelManifest, error) {
+func (c *Client) GetModelManifest(ctx context.Context, token secret.Token, ref ModelRef) (ModelManifest, error) {
+	repo, name, version := ref.Repo, ref.Name, ref.Version
 	if err := validateRef(repo, name, version); err != nil {
 		return ModelManifest{}, err
 	}
@@ -92,8 +93,8 @@ func validateRef(repo, name, version string) error {
 	return ValidateModelVersion(version)
 }
 
-// DownloadModelVersion downloads the model artifacts of a "files" model
-// version into destDir (created if needed), at their artifact_path. Each
+// DownloadModelVersion downloads the model artifacts of the "files" model
+// version ref into destDir (created if needed), at their artifact_path. Each
 // artifact is streamed into a temporary file in its destination folder
 // while its SHA-256 is computed; the server's X-Checksum-Sha256 and
 // Content-Length must match the manifest before the body is read, and the
@@ -104,11 +105,12 @@ func validateRef(repo, name, version string) error {
 // since nothing on disk is ever trusted, a file torn by a crash is simply
 // downloaded again, and skipping the flush keeps the download at
 // io.Copy speed.
-func (c *Client) DownloadModelVersion(ctx context.Context, token secret.Token, repo, name, version, destDir string, opts *DownloadOptions) (DownloadResult, error) {
+func (c *Client) DownloadModelVersion(ctx context.Context, token secret.Token, ref ModelRef, destDir string, opts *DownloadOptions) (DownloadResult, error) {
 	if opts == nil {
 		opts = &DownloadOptions{}
 	}
-	m, err := c.GetModelManifest(ctx, token, repo, name, version)
+	repo, name, version := ref.Repo, ref.Name, ref.Version
+	m, err := c.GetModelManifest(ctx, token, ref)
 	if err != nil {
 		return DownloadResult{}, err
 	}

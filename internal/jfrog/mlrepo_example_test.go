@@ -22,18 +22,20 @@ func ExampleClient_UploadModelVersion() {
 		{Name: "model.json", Path: "outputs/model.json"},
 		{Name: "metadata.json", Path: "outputs/metadata.json"},
 	}
-	res, err := c.UploadModelVersion(ctx, token, "ml-local", "iris-classifier", "v1", files,
-		map[string]string{"accuracy": "0.97"}, nil)
+	ref := jfrog.ModelRef{Repo: "ml-local", Name: "iris-classifier", Version: "v1"}
+	res, err := c.UploadModelVersion(ctx, token, ref, files, &jfrog.UploadOptions{Properties: map[string]string{"accuracy": "0.97"}})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(res.URL, res.BytesSent, res.ChecksumDeployed)
 
-	version, err := c.ResolveVersion(ctx, token, "ml-local", "iris-classifier", jfrog.LatestVersion)
+	ref.Version = jfrog.LatestVersion
+	version, err := c.ResolveVersion(ctx, token, ref)
 	if err != nil {
 		log.Fatal(err)
 	}
-	dl, err := c.DownloadModelVersion(ctx, token, "ml-local", "iris-classifier", version, "model", nil)
+	ref.Version = version
+	dl, err := c.DownloadModelVersion(ctx, token, ref, "model", nil)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -26,13 +26,14 @@ type ModelVersionInfo struct {
 	Stored time.Time
 }
 
-// ListModelVersions lists the complete versions of model name in repo,
-// newest first (ties by version, descending). A version is complete when
+// ListModelVersions lists the complete versions of the model ref.Name in
+// ref.Repo (ref.Version is ignored), newest first (ties by version, descending). A version is complete when
 // its model-manifest.json exists. It reads GET
 // /artifactory/api/storage/{repo}/models/{name}?list&deep=1&depth=2 (the
 // models/{name}/{version}/ layout is INFERRED from frogml's upload paths).
 // A model with no version matches ErrNotFound.
-func (c *Client) ListModelVersions(ctx context.Context, token secret.Token, repo, name string) ([]ModelVersionInfo, error) {
+func (c *Client) ListModelVersions(ctx context.Context, token secret.Token, ref ModelRef) ([]ModelVersionInfo, error) {
+	repo, name := ref.Repo, ref.Name
 	if err := ValidateRepoKey(repo); err != nil {
 		return nil, err
 	}
@@ -114,19 +115,19 @@ func ParseVersionList(body []byte) ([]ModelVersionInfo, error) {
 	return out, nil
 }
 
-// ResolveVersion returns version unchanged after validating it, or, for
-// "latest", the newest complete version of the model (see
-// ListModelVersions).
-func (c *Client) ResolveVersion(ctx context.Context, token secret.Token, repo, name, version string) (string, error) {
-	if version != LatestVersion {
-		if err := validateRef(repo, name, version); err != nil {
+// ResolveVersion returns ref.Version unchanged after validating ref, or,
+// for LatestVersion ("latest"), the newest complete version of the model
+// (see ListModelVersions).
+func (c *Client) ResolveVersion(ctx context.Context, token secret.Token, ref ModelRef) (string, error) {
+	if ref.Version != LatestVersion {
+		if err := validateRef(ref.Repo, ref.Name, ref.Version); err != nil {
 			return "", err
 		}
-		return version, nil
+		return ref.Version, nil
 	}
-	vs, err := c.ListModelVersions(ctx, token, repo, name)
+	vs, err := c.ListModelVersions(ctx, token, ref)
 	if err != nil {
-		return "", fmt.Errorf("resolve %s of model %s: %w", LatestVersion, name, err)
+		return "", fmt.Errorf("resolve %s of model %s: %w", LatestVersion, ref.Name, err)
 	}
 	return vs[0].Version, nil
 }

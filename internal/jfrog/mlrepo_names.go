@@ -19,25 +19,46 @@ var ErrInvalidInput = errors.New("jfrog: invalid input")
 // newest version of a model.
 const LatestVersion = "latest"
 
-// maxEntityName is frogml's limit for names, namespaces, versions and
-// property keys.
+// frogml 1.2.46 checks its input before it sends a request, and the suite
+// applies the same rules to everything it writes. From frogml's source
+// (PyPI frogml 1.2.46):
+//
+//   - frogml/storage/utils/_input_checks_utility.py, user_input_validation,
+//     which FrogMLStorage.upload_model_version runs on the entity name,
+//     namespace, version and every property: each at most
+//     FROG_ML_MAX_CHARS_FOR_NAME = 60 characters ("Max length for … is 60
+//     characters"); names, namespaces, versions and property keys match
+//     ^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$; property values match
+//     (^[a-zA-Z0-9_-]+([./][a-zA-Z0-9_-]+)*$)|(^\[[\[\]\d.,\s-]+\]$).
+//     A None field is skipped; an empty string fails the pattern.
+//   - frogml/sdk/model_version/utils/model_log_config.py, ModelLogConfig:
+//     model_name 1-60 characters with the same pattern (re.fullmatch),
+//     repository at least 1 character, framework_version PEP 440 when set,
+//     dependencies a non-empty list without empty strings when given.
+//     Parameters and metrics are merged into the properties as str(value),
+//     so they obey the property rules.
+//   - Counts: frogml limits neither the number of properties nor of files.
+//
+// Python's re.match lets "$" match before a final newline, and its \d and
+// \s are Unicode classes; the patterns below take the ASCII subset without
+// newlines, so whatever they accept frogml accepts too.
 const maxEntityName = 60
 
 // entityNamePattern is frogml's pattern for model names, namespaces,
-// versions and property keys [FML model_log_config.py, _input_checks_utility.py].
+// versions and property keys.
 var entityNamePattern = lazyregexp.New(`^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$`)
 
-// propertyValuePattern accepts frogml's property values: the name pattern
-// with "/" allowed, or a bracketed list such as [1,2.0]. INFERRED from the
-// frogml documentation of the rule, not from its regular expression.
-var propertyValuePattern = lazyregexp.New(`^([a-zA-Z0-9_/-]+(\.[a-zA-Z0-9_/-]+)*|\[([a-zA-Z0-9_/-]+(\.[a-zA-Z0-9_/-]+)*(,[a-zA-Z0-9_/-]+(\.[a-zA-Z0-9_/-]+)*)*)?\])$`)
+// propertyValuePattern is frogml's pattern for property values: name
+// segments separated by single '.' or '/', or a bracketed list of numbers
+// such as [1, 2.0] (digits, '.', ',', '-', brackets, spaces, tabs).
+var propertyValuePattern = lazyregexp.New(`^([a-zA-Z0-9_-]+([./][a-zA-Z0-9_-]+)*|\[[\[\]0-9., \t-]+\])$`)
 
 // repoKeyPattern is Artifactory's repository key rule.
 var repoKeyPattern = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-// maxPropertyValue bounds a property value (INFERRED; Artifactory stores
-// values up to 2400 characters).
-const maxPropertyValue = 2400
+// maxPropertyValue is frogml's limit for a property value (the same
+// FROG_ML_MAX_CHARS_FOR_NAME as for names).
+const maxPropertyValue = maxEntityName
 
 // maxArtifactPath bounds a relative artifact path.
 const maxArtifactPath = 1024
@@ -74,14 +95,33 @@ func ValidateModelVersion(version string) error {
 }
 
 // ValidateProperty checks a property key (the model name pattern, at most
-// 60 characters) and its value (the same characters plus "/", or a list
-// such as [1,2.0]).
+// 60 characters) and its value (at most 60 characters: segments of letters,
+// digits, '_' and '-' separated by single '.' or '/', or a list of numbers
+// such as [1,2.0]), frogml's rules.
 func ValidateProperty(key, value string) error {
 	if !validEntity(key) {
 		return fmt.Errorf("property key %q is invalid: use 1-60 letters, digits, '_', '-' and single dots between them: %w", key, ErrInvalidInput)
 	}
-	if len(value) > maxPropertyValue || !propertyValuePattern.MatchString(value) {
-		return fmt.Errorf("value of property %q is invalid: use letters, digits, '_', '-', '/', single dots, or a list like [1,2.0]: %w", key, ErrInvalidInput)
+	if len(value) > maxPropertyValue {
+		return fmt.Errorf("value of property %q has %d characters; frogml allows at most %d (keep long values such as SHA-256 digests in a file of the model version): %w", key, len(value), maxPropertyValue, ErrInvalidInput)
+	}
+	if !propertyValuePattern.MatchString(value) {
+		return fmt.Errorf("value of property %q is invalid: use letters, digits, '_' and '-' with single '.' or '/' between them, or a list of numbers like [1,2.0]: %w", key, ErrInvalidInput)
+	}
+	return nil
+}
+
+// pep440Pattern is the version pattern of PEP 440's appendix B
+// (https://peps.python.org/pep-0440/#appendix-b-parsing-version-strings-with-regular-expressions),
+// which packaging.version.Version, frogml's check, implements.
+var pep440Pattern = lazyregexp.New(`(?i)^\s*v?(?:(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_.]?[0-9]*)?(?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?(?:[-_.]?dev[-_.]?[0-9]*)?)(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?\s*$`)
+
+// ValidateFrameworkVersion checks model_format.framework_version as frogml
+// 1.2.46 does (ModelLogConfig._validate_framework_version): empty, or a
+// PEP 440 version.
+func ValidateFrameworkVersion(v string) error {
+	if v != "" && !pep440Pattern.MatchString(v) {
+		return fmt.Errorf("framework version %q is not a PEP 440 version such as 1.2.3: %w", v, ErrInvalidInput)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -36,7 +37,7 @@ func TestModelVersionRoundTrip(t *testing.T) {
 	}
 	props := map[string]string{"accuracy": "0.97", "model_type": "random_forest", "dataset": "iris"}
 
-	res, err := c.UploadModelVersion(ctx, s.admin, testRepo, "iris-classifier", "v1", files, props, &jfrog.UploadOptions{Retry: fastRetry()})
+	res, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v1"}, files, &jfrog.UploadOptions{Properties: props, Retry: fastRetry()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestModelVersionRoundTrip(t *testing.T) {
 		}
 	})
 	t.Run("manifest as frogml writes it", func(t *testing.T) {
-		m, err := c.GetModelManifest(ctx, s.admin, testRepo, "iris-classifier", "v1")
+		m, err := c.GetModelManifest(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +83,7 @@ func TestModelVersionRoundTrip(t *testing.T) {
 	})
 	t.Run("re-upload deploys by checksum and sends no content", func(t *testing.T) {
 		before := s.deployedBytes.Load()
-		res2, err := c.UploadModelVersion(ctx, s.admin, testRepo, "iris-classifier", "v2", files, props, nil)
+		res2, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v2"}, files, &jfrog.UploadOptions{Properties: props})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,34 +95,34 @@ func TestModelVersionRoundTrip(t *testing.T) {
 		}
 	})
 	t.Run("list and latest", func(t *testing.T) {
-		vs, err := c.ListModelVersions(ctx, s.admin, testRepo, "iris-classifier")
+		vs, err := c.ListModelVersions(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(vs) != 2 || vs[0].Version != "v2" || vs[1].Version != "v1" || vs[0].Stored.IsZero() {
 			t.Fatalf("versions %+v", vs)
 		}
-		v, err := c.ResolveVersion(ctx, s.admin, testRepo, "iris-classifier", jfrog.LatestVersion)
+		v, err := c.ResolveVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: jfrog.LatestVersion})
 		if err != nil || v != "v2" {
 			t.Fatalf("latest = %q, %v", v, err)
 		}
-		if v, err := c.ResolveVersion(ctx, s.admin, testRepo, "iris-classifier", "v1"); err != nil || v != "v1" {
+		if v, err := c.ResolveVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v1"}); err != nil || v != "v1" {
 			t.Fatalf("v1 = %q, %v", v, err)
 		}
-		_, err = c.ResolveVersion(ctx, s.admin, testRepo, "no-such-model", jfrog.LatestVersion)
+		_, err = c.ResolveVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "no-such-model", Version: jfrog.LatestVersion})
 		if !errors.Is(err, jfrog.ErrNotFound) || !strings.Contains(err.Error(), "no-such-model") {
 			t.Fatalf("missing model: %v", err)
 		}
 	})
 	t.Run("empty version gets frogml's default", func(t *testing.T) {
-		res, err := c.UploadModelVersion(ctx, s.admin, testRepo, "dated", "", files[:1], nil, nil)
+		res, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "dated", Version: ""}, files[:1], nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ok, _ := regexp.MatchString(`^\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-\d{3}$`, res.Version); !ok {
 			t.Fatalf("version %q", res.Version)
 		}
-		if _, err := c.GetModelManifest(ctx, s.admin, testRepo, "dated", res.Version); err != nil {
+		if _, err := c.GetModelManifest(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "dated", Version: res.Version}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -131,7 +132,7 @@ func TestModelVersionRoundTrip(t *testing.T) {
 		if err := os.WriteFile(stale, []byte("stale"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		dl, err := c.DownloadModelVersion(ctx, s.admin, testRepo, "iris-classifier", "v1", dest, nil)
+		dl, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v1"}, dest, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +157,7 @@ func TestCorruptedBlobIsDetected(t *testing.T) {
 	ctx := context.Background()
 	good := pseudoRandom(64<<10, 2)
 	files := writeFiles(t, t.TempDir(), map[string][]byte{"a.json": []byte(`{"a":1}`), "model.bin": good})
-	res, err := c.UploadModelVersion(ctx, s.admin, testRepo, "m", "1.0", files, nil, nil)
+	res, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "1.0"}, files, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +173,7 @@ func TestCorruptedBlobIsDetected(t *testing.T) {
 		t.Fatal(err)
 	}
 	dest := t.TempDir()
-	_, err = c.DownloadModelVersion(ctx, s.admin, testRepo, "m", "1.0", dest, nil)
+	_, err = c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "1.0"}, dest, nil)
 	if !errors.Is(err, jfrog.ErrChecksumMismatch) {
 		t.Fatalf("err = %v, want ErrChecksumMismatch", err)
 	}
@@ -191,7 +192,7 @@ func TestUnauthorizedAndForbiddenInput(t *testing.T) {
 	files := writeFiles(t, t.TempDir(), map[string][]byte{"model.json": []byte(`{}`)})
 
 	t.Run("401", func(t *testing.T) {
-		_, err := c.UploadModelVersion(ctx, secret.Token("revoked-token"), testRepo, "m", "1", files, nil, nil)
+		_, err := c.UploadModelVersion(ctx, secret.Token("revoked-token"), jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "1"}, files, nil)
 		var re *jfrog.ResponseError
 		if !errors.Is(err, jfrog.ErrUnauthorized) || !errors.As(err, &re) || !strings.Contains(re.URL, "/ml-local/model/m/start-transaction/1") {
 			t.Fatalf("err = %v", err)
@@ -199,7 +200,7 @@ func TestUnauthorizedAndForbiddenInput(t *testing.T) {
 		if !strings.Contains(re.Fix, "Key Vault") || strings.Contains(err.Error(), "revoked-token") {
 			t.Fatalf("error %q", err)
 		}
-		_, err = c.DownloadModelVersion(ctx, secret.Token("revoked-token"), testRepo, "m", "1", t.TempDir(), nil)
+		_, err = c.DownloadModelVersion(ctx, secret.Token("revoked-token"), jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "1"}, t.TempDir(), nil)
 		if !errors.Is(err, jfrog.ErrUnauthorized) {
 			t.Fatalf("download err = %v", err)
 		}
@@ -223,11 +224,15 @@ func TestUnauthorizedAndForbiddenInput(t *testing.T) {
 		{"manifest name", testRepo, "m", "1", []jfrog.ModelFile{{Name: "model-manifest.json", Path: files[0].Path}}, nil},
 		{"bad property key", testRepo, "m", "1", files, map[string]string{"a b": "1"}},
 		{"bad property value", testRepo, "m", "1", files, map[string]string{"a": "x;y=z"}},
+		// frogml 1.2.46 refuses property values over 60 characters, such as
+		// a SHA-256 in hex.
+		{"sha256 property value", testRepo, "m", "1", files, map[string]string{"model_sha256": strings.Repeat("0123456789abcdef", 4)}},
+		{"list of names", testRepo, "m", "1", files, map[string]string{"a": "[x,y]"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := s.requests.Load()
-			_, err := c.UploadModelVersion(ctx, s.admin, tc.repo, tc.model, tc.version, tc.files, tc.props, nil)
+			_, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: tc.repo, Name: tc.model, Version: tc.version}, tc.files, &jfrog.UploadOptions{Properties: tc.props})
 			if !errors.Is(err, jfrog.ErrInvalidInput) {
 				t.Fatalf("err = %v, want ErrInvalidInput", err)
 			}
@@ -238,7 +243,7 @@ func TestUnauthorizedAndForbiddenInput(t *testing.T) {
 	}
 	t.Run("download validates too", func(t *testing.T) {
 		before := s.requests.Load()
-		_, err := c.DownloadModelVersion(ctx, s.admin, testRepo, "m", "../../x", t.TempDir(), nil)
+		_, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "../../x"}, t.TempDir(), nil)
 		if !errors.Is(err, jfrog.ErrInvalidInput) || s.requests.Load() != before {
 			t.Fatalf("err = %v", err)
 		}
@@ -261,7 +266,7 @@ func TestRetryRules(t *testing.T) {
 			return false
 		})
 		defer s.setFault(nil)
-		_, err := c.UploadModelVersion(ctx, s.admin, testRepo, "m", "a", files, nil, opts)
+		_, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "a"}, files, opts)
 		if !errors.Is(err, jfrog.ErrUnavailable) || s.count("POST start") != 1 {
 			t.Fatalf("err = %v after %d POSTs", err, s.count("POST start"))
 		}
@@ -278,8 +283,40 @@ func TestRetryRules(t *testing.T) {
 			return false
 		})
 		defer s.setFault(nil)
-		if _, err := c.UploadModelVersion(ctx, s.admin, testRepo, "m", "b", files, nil, opts); err != nil || s.count("POST start") != 2 {
+		if _, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "b"}, files, opts); err != nil || s.count("POST start") != 2 {
 			t.Fatalf("err = %v after %d POSTs", err, s.count("POST start"))
+		}
+	})
+	// frogml 1.2.46 uploads the content whenever a checksum deploy answers
+	// anything but 200/201; 500/502/503/504 are retried and then fail.
+	for i, status := range []int{http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests} {
+		t.Run(fmt.Sprintf("checksum deploy answered %d falls back to the content", status), func(t *testing.T) {
+			s.setFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+				if kind(r.URL.Path) == "artifact" && r.Header.Get("X-Checksum-Deploy") == "true" {
+					w.WriteHeader(status)
+					return true
+				}
+				return false
+			})
+			defer s.setFault(nil)
+			res, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: fmt.Sprintf("fallback%d", i)}, files, opts)
+			if err != nil || res.BytesSent != 7 || res.ChecksumDeployed != 0 {
+				t.Fatalf("err = %v, result %+v", err, res)
+			}
+		})
+	}
+	t.Run("checksum deploy answered 503 fails after the retries", func(t *testing.T) {
+		s.setFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+			if kind(r.URL.Path) == "artifact" && r.Header.Get("X-Checksum-Deploy") == "true" {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return true
+			}
+			return false
+		})
+		defer s.setFault(nil)
+		_, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "unavailable"}, files, opts)
+		if !errors.Is(err, jfrog.ErrUnavailable) || s.count("PUT artifact") < 2 {
+			t.Fatalf("err = %v after %d PUTs", err, s.count("PUT artifact"))
 		}
 	})
 	t.Run("content PUT retried, lost close reply reconciled", func(t *testing.T) {
@@ -299,7 +336,7 @@ func TestRetryRules(t *testing.T) {
 			return false
 		})
 		defer s.setFault(nil)
-		res, err := c.UploadModelVersion(ctx, s.admin, testRepo, "m", "c", writeFiles(t, t.TempDir(), map[string][]byte{"model.json": []byte(`{"c":3}`)}), nil, opts)
+		res, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "c"}, writeFiles(t, t.TempDir(), map[string][]byte{"model.json": []byte(`{"c":3}`)}), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,7 +352,7 @@ func TestDownloadRefetchesAfterDroppedBody(t *testing.T) {
 	ctx := context.Background()
 	content := pseudoRandom(2<<20, 5)
 	files := writeFiles(t, t.TempDir(), map[string][]byte{"model.bin": content})
-	if _, err := c.UploadModelVersion(ctx, s.admin, testRepo, "m", "1", files, nil, nil); err != nil {
+	if _, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "1"}, files, nil); err != nil {
 		t.Fatal(err)
 	}
 	drops := 0
@@ -331,7 +368,7 @@ func TestDownloadRefetchesAfterDroppedBody(t *testing.T) {
 	})
 	defer s.setFault(nil)
 	dest := t.TempDir()
-	if _, err := c.DownloadModelVersion(ctx, s.admin, testRepo, "m", "1", dest, &jfrog.DownloadOptions{Retry: fastRetry()}); err != nil {
+	if _, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "1"}, dest, &jfrog.DownloadOptions{Retry: fastRetry()}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(filepath.Join(dest, "model.bin"))
@@ -349,7 +386,7 @@ func TestDownloadRefetchesAfterDroppedBody(t *testing.T) {
 		return false
 	})
 	dest = t.TempDir()
-	_, err = c.DownloadModelVersion(ctx, s.admin, testRepo, "m", "1", dest, &jfrog.DownloadOptions{Attempts: 2, Retry: fastRetry()})
+	_, err = c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "1"}, dest, &jfrog.DownloadOptions{Attempts: 2, Retry: fastRetry()})
 	if !errors.Is(err, jfrog.ErrUnavailable) || s.count("GET artifact") != 2 || len(listDir(t, dest)) != 0 {
 		t.Fatalf("err %v after %d GETs, left %v", err, s.count("GET artifact"), listDir(t, dest))
 	}

@@ -78,7 +78,19 @@ func TestValidateProperty(t *testing.T) {
 		{"model_type", "random_forest", true},
 		{"path", "a/b/c", true},
 		{"list", "[1,2.0]", true},
-		{"empty.list", "[]", true},
+		{"k", "[1, 2.0, -3]", true},
+		{"k", "[[1,2],[3]]", true},
+		{"k", "models/v1.2/x", true},
+		{"k", strings.Repeat("a", 60), true},
+		// frogml 1.2.46 refuses values over 60 characters, such as a
+		// SHA-256 digest in hex (64).
+		{"k", strings.Repeat("ab", 32), false},
+		{"k", strings.Repeat("a", 61), false},
+		{"empty.list", "[]", false},
+		{"k", "[a,b]", false},
+		{"k", "a/.b", false},
+		{"k", "a/", false},
+		{"k", "a\n", false},
 		{"neg", "-1.5", true},
 		{"sci", "1e-05", true},
 		{"bad key", "1", false},
@@ -86,7 +98,7 @@ func TestValidateProperty(t *testing.T) {
 		{"k", "a b", false},
 		{"k", "x;y=z", false},
 		{"k", "2026-01-01T00:00:00Z", false},
-		{"k", "[1,,2]", false},
+		{"k", "[1,,2]", true}, // frogml's list pattern is a character class
 		{strings.Repeat("k", 61), "1", false},
 	}
 	for _, tc := range cases {
@@ -95,6 +107,17 @@ func TestValidateProperty(t *testing.T) {
 				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
 			}
 		})
+	}
+}
+
+func TestValidateFrameworkVersion(t *testing.T) {
+	for v, ok := range map[string]bool{
+		"": true, "1.2.3": true, "v1.26.8": true, "2.0rc1": true, "1.0.post2.dev3": true, "1!2.0+local.7": true,
+		"go1.26": false, "1.2.3-beta-x": false, "latest": false, "1..2": false,
+	} {
+		if err := ValidateFrameworkVersion(v); (err == nil) != ok {
+			t.Errorf("ValidateFrameworkVersion(%q) = %v, want ok=%v", v, err, ok)
+		}
 	}
 }
 

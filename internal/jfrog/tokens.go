@@ -77,7 +77,7 @@ func meHint(status int) string {
 	case http.StatusUnauthorized:
 		return "the access token was rejected (expired, revoked or from another platform)"
 	case http.StatusNotFound:
-		return "tokens/me needs JFrog Access 7.53.1 or later"
+		return "tokens/me needs JFrog Access 7.53.1 or later, and JFrog keeps no record of a token whose lifetime is below its persistent-expiry-threshold (3 h by default)"
 	}
 	return ""
 }
@@ -127,28 +127,47 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 	return time.Unix(n, 0).UTC(), nil
 }
 
+// RevocableExpiryThreshold is the default of JFrog Access's
+// revocable-expiry-threshold: a token whose lifetime is below it "will not
+// be revocable until it expires naturally" (JFrog Platform Administration
+// documentation, "Generate Expirable Tokens" and "The
+// revocable-expiry-threshold"). An administrator can change it in the
+// Access YAML configuration; the API does not report it.
+const RevocableExpiryThreshold = 6 * time.Hour
+
+// PersistentExpiryThreshold is the default of JFrog Access's
+// persistent-expiry-threshold: a token whose lifetime is below it is not
+// saved in Access's database (JFrog Platform Administration documentation,
+// "Persistency Threshold"), so it cannot be described or revoked.
+const PersistentExpiryThreshold = 3 * time.Hour
+
 // Revoke revokes the token with id tokenID (DELETE
 // /access/api/v1/tokens/{id}), authenticating with token: an admin token, or
-// a token of the same user. A token that is already gone (204) counts as
-// revoked, so Revoke is safe to retry.
-func (c *Client) Revoke(ctx context.Context, token secret.Token, tokenID string) error {
+// a token of the same user. It reports true only for 200, "Token was
+// revoked". A 204 reports false with no error: JFrog answers 204 when it
+// has no record of the id, "e.g., already revoked" (JFrog REST APIs,
+// Revoke Token by ID), which is also what a token below the persistency
+// threshold gets, and a token below the revocable-expiry threshold is not
+// revoked whatever the answer; in neither case may the caller assume the
+// token stopped working. Revoke is safe to retry.
+func (c *Client) Revoke(ctx context.Context, token secret.Token, tokenID string) (revoked bool, err error) {
 	if token.IsZero() {
-		return errors.New("jfrog: revoke: empty token")
+		return false, errors.New("jfrog: revoke: empty token")
 	}
 	if strings.TrimSpace(tokenID) == "" {
-		return errors.New("jfrog: revoke: empty token id")
+		return false, errors.New("jfrog: revoke: empty token id")
 	}
 	path := tokensPath + url.PathEscape(tokenID)
 	req, err := c.newRequest(ctx, http.MethodDelete, path, token, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	resp, err := c.send(req, revokeHint, http.StatusOK, http.StatusNoContent)
 	if err != nil {
-		return err
+		return false, err
 	}
 	_, _ = readBody(resp, maxTokenInfo)
-	return nil
+	return resp.StatusCode == http.StatusOK, nil
 }
 
 func revokeHint(status int) string {

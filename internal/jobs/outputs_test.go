@@ -1,8 +1,16 @@
 package jobs
 
 import (
+	"context"
+	"errors"
 	"reflect"
+	"sync"
 	"testing"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/frogbridge/frogbridge/internal/azureml"
 )
 
 func TestParseOutputs(t *testing.T) {
@@ -49,4 +57,36 @@ func FuzzParseTrainingOutput(f *testing.F) {
 			t.Fatalf("accepted %+v", md)
 		}
 	})
+}
+
+// fakeCred is a credential that is never asked for a token: building a
+// blob client makes no request.
+type fakeCred struct{}
+
+func (fakeCred) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{}, errors.New("no token in this test")
+}
+
+func TestBlobOutputsBuildsOneClientPerService(t *testing.T) {
+	b := NewBlobOutputs(fakeCred{}, nil)
+	ds := azureml.Datastore{AccountName: "stml", ContainerName: "azureml-blobstore"}
+	first, err := b.client(ds.BlobServiceURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if c, err := b.client(ds.BlobServiceURL()); err != nil || c != first {
+				t.Errorf("read %p, %v: want the first client %p", c, err, first)
+			}
+		}()
+	}
+	wg.Wait()
+	other, err := b.client(azureml.Datastore{AccountName: "stother"}.BlobServiceURL())
+	if err != nil || other == first {
+		t.Errorf("another service got %p, %v; want its own client", other, err)
+	}
 }

@@ -1,10 +1,10 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +12,9 @@ import (
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/azureml"
+	"github.com/frogbridge/frogbridge/internal/config"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
-	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
 // Job kinds, kept in the job's tags.
@@ -24,16 +25,10 @@ const (
 	tagModel       = "frogbridge-model"
 )
 
-// Output names of the jobs' commands.
-const (
-	OutputMetadata         = "metadata"
-	OutputInferenceResults = "inference_results"
-)
-
 // Workspace is what the service needs of AzureML (*azureml.Client).
 // Methods are safe for concurrent use.
 type Workspace interface {
-	PutRegistryConnection(ctx context.Context, name, target, username string, password secret.Token) error
+	PutRegistryConnection(ctx context.Context, name string, conn azureml.RegistryConnection) error
 	PutEnvironmentVersion(ctx context.Context, name, version string, env azureml.EnvironmentVersion) (string, error)
 	PutCommandJob(ctx context.Context, name string, job azureml.CommandJob) (azureml.Job, error)
 	GetJob(ctx context.Context, name string) (azureml.Job, error)
@@ -54,19 +49,12 @@ type Outputs interface {
 	Read(ctx context.Context, ds azureml.Datastore, blobPath string) ([]byte, error)
 }
 
-// Config holds the job settings (see internal/config.Jobs).
+// Config holds the job settings: the handler's AzureML settings, and
+// where the trainer finds the JFrog credentials.
 type Config struct {
-	ArtifactoryHost string
-	DockerRepo      string
-	TrainerImage    string
-	TrainerTag      string
-	MLRepo          string
-	ModelName       string
-	Experiment      string
-	Compute         string
-	ConnectionName  string
-	ComputeClientID string
-	// VaultURL and SecretName tell the trainer where the JFrog credentials are.
+	config.Jobs
+	// VaultURL and SecretName tell the trainer where the JFrog credentials
+	// are (config.Rotation's VaultURL and SecretName).
 	VaultURL   string
 	SecretName string
 }
@@ -127,7 +115,10 @@ func fail(status int, step string, err error) error {
 }
 
 // prepare refreshes the registry connection with the current JFrog
-// credentials and ensures the environment version for the image tag.
+// credentials and ensures the environment version for the image: the
+// version is named after the full image reference (azureml.ImageVersion),
+// so a new ARTIFACTORY_HOST or ARTIFACTORY_DOCKER_REPO gets a new version
+// instead of colliding with an immutable one.
 func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
 	creds, err := s.creds.Current(ctx)
 	if err != nil {
@@ -136,15 +127,15 @@ func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
 	if err := creds.Check(s.now()); err != nil {
 		return "", fail(502, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
 	}
-	target := "https://" + s.cfg.ArtifactoryHost
-	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, target, creds.Username, creds.AccessToken); err != nil {
+	conn := azureml.RegistryConnection{Target: "https://" + s.cfg.ArtifactoryHost, Username: creds.Username, Password: creds.AccessToken, Category: s.cfg.ConnectionCategory}
+	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, conn); err != nil {
 		return "", fail(502, "refresh workspace connection "+s.cfg.ConnectionName, err)
 	}
 	if tag == "" {
 		tag = s.cfg.TrainerTag
 	}
 	image := s.cfg.ArtifactoryHost + "/" + s.cfg.DockerRepo + "/" + s.cfg.TrainerImage + ":" + tag
-	id, err := s.ws.PutEnvironmentVersion(ctx, envName(s.cfg.TrainerImage), tag, azureml.EnvironmentVersion{
+	id, err := s.ws.PutEnvironmentVersion(ctx, envName(s.cfg.TrainerImage), azureml.ImageVersion(image, tag), azureml.EnvironmentVersion{
 		Image:       image,
 		Description: "frogbridge trainer image from Artifactory",
 		Tags:        map[string]string{"frogbridge-image": image},
@@ -163,39 +154,52 @@ func envName(image string) string {
 // jobEnv is the environment the trainer reads on the compute.
 func (s *Service) jobEnv(model string) map[string]string {
 	env := map[string]string{
-		"AZURE_KEY_VAULT_URL":                  s.cfg.VaultURL,
-		"ARTIFACTORY_ACCESS_TOKEN_SECRET_NAME": s.cfg.SecretName,
-		"ARTIFACTORY_HOST":                     s.cfg.ArtifactoryHost,
-		"ARTIFACTORY_ML_REPO":                  s.cfg.MLRepo,
-		"MODEL_NAME":                           model,
+		jobspec.EnvKeyVaultURL:     s.cfg.VaultURL,
+		jobspec.EnvSecretName:      s.cfg.SecretName,
+		jobspec.EnvArtifactoryHost: s.cfg.ArtifactoryHost,
+		jobspec.EnvMLRepo:          s.cfg.MLRepo,
+		jobspec.EnvModelName:       model,
 	}
 	if s.cfg.ComputeClientID != "" {
-		env["AZURE_CLIENT_ID"] = s.cfg.ComputeClientID
+		env[jobspec.EnvClientID] = s.cfg.ComputeClientID
 	}
 	return env
 }
 
-func (s *Service) submit(ctx context.Context, kind, prefix, model, tag, experiment, compute, display string, tags map[string]string, command string, output string) (Submitted, error) {
-	envID, err := s.prepare(ctx, tag)
+// submission is one job to submit: what the request asked for and the
+// command the job runs. Empty fields take the configured defaults.
+type submission struct {
+	// Kind is KindTraining or KindDeployment, kept in the job's tags.
+	Kind string
+	// Prefix starts the job name (PREFIX-YYYYMMDDHHMMSS-RANDOM).
+	Prefix string
+	// Model is the model name, kept in the job's tags.
+	Model string
+	// ImageTag, Experiment, Compute and DisplayName come from the request.
+	ImageTag, Experiment, Compute, DisplayName string
+	// Tags are the request's tags; the kind and model tags are added.
+	Tags map[string]string
+	// Command is the command line the job runs.
+	Command string
+	// Output is the named uri_folder output the command writes.
+	Output string
+}
+
+func (s *Service) submit(ctx context.Context, sub submission) (Submitted, error) {
+	envID, err := s.prepare(ctx, sub.ImageTag)
 	if err != nil {
 		return Submitted{}, err
 	}
-	name := newJobName(prefix, s.now())
-	if experiment == "" {
-		experiment = s.cfg.Experiment
-	}
-	if compute == "" {
-		compute = s.cfg.Compute
-	}
-	if display == "" {
-		display = kind + " " + model
-	}
+	name := newJobName(sub.Prefix, s.now())
+	experiment := cmp.Or(sub.Experiment, s.cfg.Experiment)
+	compute := cmp.Or(sub.Compute, s.cfg.Compute)
+	display := cmp.Or(sub.DisplayName, sub.Kind+" "+sub.Model)
 	allTags := map[string]string{}
-	for k, v := range tags {
+	for k, v := range sub.Tags {
 		allTags[k] = v
 	}
-	allTags[tagKind] = kind
-	allTags[tagModel] = model
+	allTags[tagKind] = sub.Kind
+	allTags[tagModel] = sub.Model
 	job := azureml.CommandJob{
 		DisplayName:          display,
 		ExperimentName:       experiment,
@@ -203,11 +207,11 @@ func (s *Service) submit(ctx context.Context, kind, prefix, model, tag, experime
 		Tags:                 allTags,
 		ComputeID:            s.ws.ComputeID(compute),
 		EnvironmentID:        envID,
-		Command:              command,
-		EnvironmentVariables: s.jobEnv(model),
-		Outputs: map[string]azureml.Output{output: {
+		Command:              sub.Command,
+		EnvironmentVariables: s.jobEnv(sub.Model),
+		Outputs: map[string]azureml.Output{sub.Output: {
 			Type: azureml.OutputURIFolder, Mode: azureml.ModeUpload,
-			URI: "azureml://datastores/workspaceblobstore/paths/azureml/" + name + "/" + output + "/",
+			URI: "azureml://datastores/workspaceblobstore/paths/azureml/" + name + "/" + sub.Output + "/",
 		}},
 		Identity: &azureml.ManagedIdentity{ClientID: s.cfg.ComputeClientID},
 		Timeout:  2 * time.Hour,
@@ -221,23 +225,28 @@ func (s *Service) submit(ctx context.Context, kind, prefix, model, tag, experime
 
 // SubmitTraining submits `trainer train` with the request's settings.
 func (s *Service) SubmitTraining(ctx context.Context, req *TrainingRequest) (Submitted, error) {
-	model := req.ModelName
-	if model == "" {
-		model = s.cfg.ModelName
-	}
-	args := []string{"trainer", "train", "--metadata-dir", "${{outputs." + OutputMetadata + "}}", "--model-name", model}
+	model := cmp.Or(req.ModelName, s.cfg.ModelName)
+	args := []string{"trainer", "train", "--metadata-dir", "${{outputs." + jobspec.OutputMetadata + "}}", "--model-name", model}
 	if req.Upload == nil || *req.Upload {
 		args = append(args, "--upload")
 	}
 	args = append(args, req.Args...)
-	return s.submit(ctx, KindTraining, "train", model, req.ImageTag, req.ExperimentName, req.Compute, req.DisplayName, req.Tags, strings.Join(args, " "), OutputMetadata)
+	return s.submit(ctx, submission{
+		Kind: KindTraining, Prefix: "train", Model: model,
+		ImageTag: req.ImageTag, Experiment: req.ExperimentName, Compute: req.Compute, DisplayName: req.DisplayName, Tags: req.Tags,
+		Command: strings.Join(args, " "), Output: jobspec.OutputMetadata,
+	})
 }
 
 // SubmitDeployment submits `trainer infer` for a model version.
 func (s *Service) SubmitDeployment(ctx context.Context, req *DeploymentRequest) (Submitted, error) {
 	args := []string{"trainer", "infer", "--model-name", req.ModelName, "--model-version", req.ModelVersion,
-		"--inference-results-dir", "${{outputs." + OutputInferenceResults + "}}"}
-	return s.submit(ctx, KindDeployment, "deploy", req.ModelName, req.ImageTag, req.ExperimentName, req.Compute, req.DisplayName, req.Tags, strings.Join(args, " "), OutputInferenceResults)
+		"--inference-results-dir", "${{outputs." + jobspec.OutputInferenceResults + "}}"}
+	return s.submit(ctx, submission{
+		Kind: KindDeployment, Prefix: "deploy", Model: req.ModelName,
+		ImageTag: req.ImageTag, Experiment: req.ExperimentName, Compute: req.Compute, DisplayName: req.DisplayName, Tags: req.Tags,
+		Command: strings.Join(args, " "), Output: jobspec.OutputInferenceResults,
+	})
 }
 
 // Status is the answer to GET /api/jobs/{name}.
@@ -294,7 +303,7 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	}
 	switch st.Kind {
 	case KindTraining:
-		path := azureml.OutputPrefix(j, OutputMetadata) + "metadata.json"
+		path := azureml.OutputPrefix(j, jobspec.OutputMetadata) + jobspec.MetadataFile
 		b, err := s.readOutput(ctx, ds, path)
 		if err != nil {
 			return st, err
@@ -305,7 +314,7 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 		}
 		st.Training = &md
 	case KindDeployment:
-		path := azureml.OutputPrefix(j, OutputInferenceResults) + "inference_results.json"
+		path := azureml.OutputPrefix(j, jobspec.OutputInferenceResults) + jobspec.InferenceResultsFile
 		b, err := s.readOutput(ctx, ds, path)
 		if err != nil {
 			return st, err
@@ -342,40 +351,27 @@ func (s *Service) readOutput(ctx context.Context, ds azureml.Datastore, path str
 	return b, nil
 }
 
-// ParseTrainingOutput parses the trainer's metadata.json.
+// ParseTrainingOutput parses the trainer's metadata.json
+// (jobspec.Metadata) into the status answer's training part.
 func ParseTrainingOutput(b []byte) (TrainingOutput, error) {
-	var md TrainingOutput
-	if err := json.Unmarshal(b, &md); err != nil {
-		return md, err
+	md, err := jobspec.ParseMetadata(b)
+	if err != nil {
+		return TrainingOutput{}, err
 	}
-	if md.ModelName == "" || md.Version == "" {
-		return md, errors.New("metadata.json lacks model_name or version")
-	}
-	return md, nil
+	return TrainingOutput{ModelName: md.ModelName, Version: md.Version, ModelType: md.ModelType, Accuracy: md.Accuracy}, nil
 }
 
-// ParseDeploymentOutput parses the trainer's inference_results.json and
-// keeps up to five sample predictions as class names (predictions are
-// indices into target_names, as scikit-learn writes them).
+// ParseDeploymentOutput parses the trainer's inference_results.json
+// (jobspec.InferenceResults) and keeps up to five sample predictions as
+// class names (predictions are indices into target_names, as scikit-learn
+// writes them).
 func ParseDeploymentOutput(b []byte) (DeploymentOutput, error) {
-	var res struct {
-		ModelPath   string   `json:"model_path"`
-		Accuracy    float64  `json:"accuracy"`
-		TestSamples int      `json:"test_samples"`
-		Predictions []int    `json:"predictions"`
-		TargetNames []string `json:"target_names"`
-	}
-	if err := json.Unmarshal(b, &res); err != nil {
+	res, err := jobspec.ParseInferenceResults(b)
+	if err != nil {
 		return DeploymentOutput{}, err
 	}
-	sample := make([]string, 0, 5)
-	for _, p := range res.Predictions {
-		if len(sample) == cap(sample) {
-			break
-		}
-		if p < 0 || p >= len(res.TargetNames) {
-			return DeploymentOutput{}, fmt.Errorf("prediction %d is not an index into target_names", p)
-		}
+	sample := make([]string, 0, min(5, len(res.Predictions)))
+	for _, p := range res.Predictions[:cap(sample)] {
 		sample = append(sample, res.TargetNames[p])
 	}
 	return DeploymentOutput{ModelPath: res.ModelPath, Accuracy: res.Accuracy, TestSamples: res.TestSamples, SamplePredictions: sample}, nil

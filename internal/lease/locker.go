@@ -18,13 +18,10 @@ import (
 	bloblease "github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/lease"
 )
 
-// Defaults for the lock blob.
-const (
-	// DefaultContainer holds the lock blobs.
-	DefaultContainer = "frogbridge-locks"
-	// DefaultBlob is the blob whose lease guards the token rotation.
-	DefaultBlob = "rotation.lock"
-)
+// DefaultBlob is a lock blob name for callers that need only one lock.
+// (The lock container is the caller's setting: ROTATION_LOCK_CONTAINER in
+// internal/config.)
+const DefaultBlob = "rotation.lock"
 
 // ErrBusy means another holder kept the lease for the whole wait.
 var ErrBusy = errors.New("lease: held by another instance")
@@ -132,14 +129,31 @@ func (l *Locker) Acquire(ctx context.Context, wait time.Duration) (*Lease, error
 	}
 }
 
-// Lock is Acquire returning only the release function, the shape the
-// rotation service's Locker interface expects.
-func (l *Locker) Lock(ctx context.Context, wait time.Duration) (func(context.Context) error, error) {
+// Lock is Acquire in the shape the rotation service's Locker interface
+// expects. The returned context is derived from ctx and is cancelled, with
+// a cause matching ErrLost, as soon as the lease is lost (renewals failed),
+// so work done under the lock stops before it writes; release stops the
+// renewal, releases the lease and cancels the context.
+func (l *Locker) Lock(ctx context.Context, wait time.Duration) (context.Context, func(context.Context) error, error) {
 	le, err := l.Acquire(ctx, wait)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return le.Release, nil
+	held, cancel := context.WithCancelCause(ctx)
+	go func() {
+		<-le.done // renewal ended: released, or lost
+		select {
+		case <-le.lost:
+			cancel(le.lostErr())
+		default:
+		}
+	}()
+	release := func(rctx context.Context) error {
+		err := le.Release(rctx)
+		cancel(context.Canceled)
+		return err
+	}
+	return held, release, nil
 }
 
 // ensureBlob creates the container and an empty blob when missing.
@@ -233,6 +247,16 @@ func (le *Lease) renew() {
 	}
 }
 
+// lostErr is the error that ended renewal, matching ErrLost; nil while held.
+func (le *Lease) lostErr() error {
+	le.mu.Lock()
+	defer le.mu.Unlock()
+	if le.err == nil {
+		return nil
+	}
+	return fmt.Errorf("lease: %w", le.err)
+}
+
 // Release stops renewal and releases the lease. It returns an error matching
 // ErrLost if the lease was lost while held. Calling it again is a no-op.
 func (le *Lease) Release(ctx context.Context) error {
@@ -241,11 +265,7 @@ func (le *Lease) Release(ctx context.Context) error {
 		close(le.stop)
 		le.cancel()
 		<-le.done
-		le.mu.Lock()
-		lostErr := le.err
-		le.mu.Unlock()
-		if lostErr != nil {
-			err = fmt.Errorf("lease: %w", lostErr)
+		if err = le.lostErr(); err != nil {
 			return
 		}
 		if _, rerr := le.client.ReleaseLease(ctx, nil); rerr != nil {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	bloblease "github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/lease"
 
 	"github.com/frogbridge/frogbridge/internal/lease"
 )
@@ -92,7 +94,7 @@ func TestWaiterGetsLeaseAfterRelease(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			l := newLocker(t, cs, name, opts)
-			release, err := l.Lock(ctx, 20*time.Second)
+			_, release, err := l.Lock(ctx, 20*time.Second)
 			if err != nil {
 				t.Error(err)
 				return
@@ -165,5 +167,75 @@ func TestAcquireHonoursContext(t *testing.T) {
 	_, err = newLocker(t, cs, name, lease.LockerOptions{}).Acquire(ctx, time.Minute)
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
 		t.Fatalf("err = %v after %v", err, time.Since(start))
+	}
+}
+
+// TestLockContextCancelledWhenLeaseLost takes the lease away from a holder
+// (broken and acquired by another instance, as after a long stall): the
+// holder's next renewal fails and the context Lock returned is cancelled
+// with a cause matching ErrLost, so its work stops before it writes.
+func TestLockContextCancelledWhenLeaseLost(t *testing.T) {
+	t.Parallel()
+	cs := startAzurite(t)
+	ctx := context.Background()
+	name := uniqueContainer()
+	a := newLocker(t, cs, name, lease.LockerOptions{LeaseDuration: 15 * time.Second, RenewInterval: 100 * time.Millisecond})
+	held, release, err := a.Lock(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-held.Done():
+		t.Fatal("context done while the lease is held")
+	case <-time.After(300 * time.Millisecond): // a few renewals succeed
+	}
+
+	c, err := lease.NewContainerClient(lease.Settings{ConnectionString: cs}, nil, name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, err := bloblease.NewBlobClient(c.NewBlockBlobClient(lease.DefaultBlob), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lc.BreakLease(ctx, &bloblease.BlobBreakOptions{BreakPeriod: to.Ptr(int32(0))}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := newLocker(t, cs, name, lease.LockerOptions{}).Acquire(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Release(ctx)
+
+	select {
+	case <-held.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("context not cancelled after the lease was taken over")
+	}
+	if cause := context.Cause(held); !errors.Is(cause, lease.ErrLost) {
+		t.Errorf("cause = %v, want ErrLost", cause)
+	}
+	if err := release(ctx); !errors.Is(err, lease.ErrLost) {
+		t.Errorf("release = %v, want ErrLost", err)
+	}
+}
+
+// TestLockContextEndsWithRelease checks the held context is cancelled by
+// release, without a lost-lease cause.
+func TestLockContextEndsWithRelease(t *testing.T) {
+	t.Parallel()
+	cs := startAzurite(t)
+	ctx := context.Background()
+	a := newLocker(t, cs, uniqueContainer(), lease.LockerOptions{})
+	held, release, err := a.Lock(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-held.Done()
+	if cause := context.Cause(held); errors.Is(cause, lease.ErrLost) {
+		t.Errorf("cause after release = %v", cause)
 	}
 }

@@ -1,5 +1,15 @@
 package ml
 
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/frogbridge/frogbridge/internal/atomicfile"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
+)
+
 // Metrics is metrics.json, written next to the model.
 type Metrics struct {
 	Accuracy             float64 `json:"accuracy"`
@@ -13,51 +23,62 @@ type Metrics struct {
 	FitSeconds      float64 `json:"fit_seconds"`
 }
 
-// Metadata is metadata.json: the reference trainer's keys plus provenance.
-type Metadata struct {
-	ModelName     string   `json:"model_name"`
-	Version       string   `json:"version"`
-	ModelType     string   `json:"model_type"`
-	Dataset       string   `json:"dataset"`
-	Accuracy      float64  `json:"accuracy"`
-	TrainingDate  string   `json:"training_date"`
-	Features      []string `json:"features"`
-	TargetClasses []string `json:"target_classes"`
-
-	// ModelFile is the model file name in the output directory.
-	ModelFile string `json:"model_file"`
-	// ModelSHA256 is the hex sha256 of the whole model file.
-	ModelSHA256 string `json:"model_sha256"`
-	// DatasetSHA256 is the hex sha256 of the training data bytes.
-	DatasetSHA256 string `json:"dataset_sha256"`
-	// ModelSchemaVersion is the model file's schema version.
-	ModelSchemaVersion int             `json:"model_schema_version"`
-	Trainer            TrainerBuild    `json:"trainer"`
-	Hyperparameters    Hyperparameters `json:"hyperparameters"`
-	Seed               uint64          `json:"seed"`
-	Split              SplitProvenance `json:"split"`
-	Image              string          `json:"image,omitempty"`
+// Artifacts are the files of a trained model version.
+type Artifacts struct {
+	// Model is the encoded model (Model.Encode), written as model.json.
+	Model []byte
+	// Metrics is written as metrics.json.
+	Metrics Metrics
+	// Metadata is written as metadata.json. WriteArtifacts sets its
+	// ModelFile and ModelSHA256 from Model.
+	Metadata jobspec.Metadata
 }
 
-// TrainerBuild identifies the trainer binary that produced a model.
-type TrainerBuild struct {
-	Version   string `json:"version"`
-	Commit    string `json:"commit"`
-	GoVersion string `json:"go_version"`
+// WriteArtifactsOptions configure WriteArtifacts; the zero value writes
+// only into the output folder.
+type WriteArtifactsOptions struct {
+	// MetadataDir, when set, receives a copy of metadata.json (the job's
+	// jobspec.OutputMetadata output). It is created when missing.
+	MetadataDir string
 }
 
-// Hyperparameters holds the parameters of the model kind that was trained.
-type Hyperparameters struct {
-	Forest   *ForestParams   `json:"random_forest,omitempty"`
-	Logistic *LogisticParams `json:"logistic_regression,omitempty"`
-}
-
-// SplitProvenance records how the data was split.
-type SplitProvenance struct {
-	// Column is the split column used, or empty for a random split.
-	Column string `json:"column,omitempty"`
-	// TestSize is the random split's test fraction; 0 with a split column.
-	TestSize        float64 `json:"test_size,omitempty"`
-	TrainingSamples int     `json:"training_samples"`
-	TestSamples     int     `json:"test_samples"`
+// WriteArtifacts writes model.json, metrics.json and metadata.json into
+// dir, creating it when missing. Each file is replaced atomically, so a
+// reader sees a whole previous or a whole new file; model.json is written
+// first and metadata.json, which names the model's sha256, last.
+func WriteArtifacts(dir string, a *Artifacts, opts *WriteArtifactsOptions) error {
+	if opts == nil {
+		opts = &WriteArtifactsOptions{}
+	}
+	a.Metadata.ModelFile = jobspec.ModelFile
+	a.Metadata.ModelSHA256 = SHA256Hex(a.Model)
+	metrics, err := json.MarshalIndent(a.Metrics, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", jobspec.MetricsFile, err)
+	}
+	meta, err := json.MarshalIndent(a.Metadata, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", jobspec.MetadataFile, err)
+	}
+	type file struct {
+		dir, name string
+		data      []byte
+	}
+	files := []file{
+		{dir, jobspec.ModelFile, a.Model},
+		{dir, jobspec.MetricsFile, append(metrics, '\n')},
+		{dir, jobspec.MetadataFile, append(meta, '\n')},
+	}
+	if opts.MetadataDir != "" {
+		files = append(files, file{opts.MetadataDir, jobspec.MetadataFile, files[2].data})
+	}
+	for _, f := range files {
+		if err := os.MkdirAll(f.dir, 0o755); err != nil {
+			return fmt.Errorf("create folder %s: %w", f.dir, err)
+		}
+		if err := atomicfile.WriteFile(filepath.Join(f.dir, f.name), f.data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }

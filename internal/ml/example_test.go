@@ -31,7 +31,7 @@ func Example() {
 	dir, _ := os.MkdirTemp("", "model")
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "model.json")
-	if err := ml.WriteFileAtomic(path, data, 0o644); err != nil {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		panic(err)
 	}
 	m, err := ml.LoadModel(path, &ml.LoadOptions{SHA256: ml.SHA256Hex(data)})

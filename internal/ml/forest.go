@@ -10,25 +10,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 )
 
-// ForestParams are the random forest hyperparameters. Zero values mean the
-// scikit-learn defaults.
-type ForestParams struct {
-	// NEstimators is the number of trees (default 100).
-	NEstimators int `json:"n_estimators"`
-	// MaxDepth limits tree depth; 0 grows until leaves are pure.
-	MaxDepth int `json:"max_depth"`
-	// MinSamplesLeaf is the least number of distinct samples in a leaf (default 1).
-	MinSamplesLeaf int `json:"min_samples_leaf"`
-	// MinSamplesSplit is the least number of samples to split a node (default 2).
-	MinSamplesSplit int `json:"min_samples_split"`
-	// MaxFeatures is the number of features drawn per split; 0 means
-	// floor(sqrt(features)).
-	MaxFeatures int `json:"max_features"`
-}
+// ForestParams are the random forest hyperparameters, recorded in
+// metadata.json (see jobspec.ForestParams).
+type ForestParams = jobspec.ForestParams
 
-func (p ForestParams) withDefaults(nFeatures int) ForestParams {
+// forestDefaults resolves the zero fields of p to the scikit-learn defaults.
+func forestDefaults(p ForestParams, nFeatures int) ForestParams {
 	if p.NEstimators <= 0 {
 		p.NEstimators = 100
 	}
@@ -75,7 +66,7 @@ func FitForest(ctx context.Context, train *Dataset, p ForestParams, seed uint64,
 	if classCount(train.Y, len(train.Classes)) < 2 {
 		return nil, fmt.Errorf("fit forest on %s: %w", train.Name, ErrOneClass)
 	}
-	p = p.withDefaults(nf)
+	p = forestDefaults(p, nf)
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}

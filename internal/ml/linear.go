@@ -11,18 +11,17 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/optimize"
+
+	"github.com/frogbridge/frogbridge/internal/jobspec"
 )
 
-// LogisticParams are the logistic regression hyperparameters. Zero values
-// mean the scikit-learn defaults.
-type LogisticParams struct {
-	// C is the inverse L2 regularization strength (default 1).
-	C float64 `json:"C"`
-	// MaxIter bounds the L-BFGS iterations (default 100).
-	MaxIter int `json:"max_iter"`
-}
+// LogisticParams are the logistic regression hyperparameters, recorded in
+// metadata.json (see jobspec.LogisticParams).
+type LogisticParams = jobspec.LogisticParams
 
-func (p LogisticParams) withDefaults() LogisticParams {
+// logisticDefaults resolves the zero fields of p to the scikit-learn
+// defaults.
+func logisticDefaults(p LogisticParams) LogisticParams {
 	if p.C <= 0 {
 		p.C = 1
 	}
@@ -61,7 +60,7 @@ func FitLogistic(ctx context.Context, train *Dataset, p LogisticParams, workers 
 	if classCount(train.Y, k) < 2 {
 		return nil, fmt.Errorf("fit logistic regression on %s: %w", train.Name, ErrOneClass)
 	}
-	p = p.withDefaults()
+	p = logisticDefaults(p)
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}

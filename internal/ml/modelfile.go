@@ -2,6 +2,8 @@ package ml
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -290,4 +292,10 @@ func (tb *treeBody) tree(nf, C int) (*Tree, error) {
 	}
 	t.finish(pre, C)
 	return t, nil
+}
+
+// SHA256Hex returns the hex sha256 of data.
+func SHA256Hex(data []byte) string {
+	s := sha256.Sum256(data)
+	return hex.EncodeToString(s[:])
 }

@@ -35,7 +35,7 @@ func TestModelRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join(t.TempDir(), "model.json")
-			if err := WriteFileAtomic(path, data, 0o644); err != nil {
+			if err := os.WriteFile(path, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			back, err := LoadModel(path, &LoadOptions{SHA256: SHA256Hex(data)})

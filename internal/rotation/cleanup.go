@@ -3,6 +3,8 @@ package rotation
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -23,11 +25,15 @@ func (s *Service) revokeNew(ctx context.Context, log zerolog.Logger, ex jfrog.Ex
 	}
 	cctx, cancel := cleanupContext(ctx)
 	defer cancel()
-	if err := s.deps.Revoker.Revoke(cctx, ex.AccessToken, ex.TokenID); err != nil {
+	revoked, err := s.deps.Revoker.Revoke(cctx, ex.AccessToken, ex.TokenID)
+	switch {
+	case err != nil:
 		log.Warn().Err(err).Str("why", why).Msg("revoke new token")
-		return
+	case !revoked:
+		log.Warn().Str("why", why).Msg("JFrog did not revoke the new token (204: not stored or not revocable); it lapses at its expiry")
+	default:
+		log.Info().Str("why", why).Msg("revoked new token")
 	}
-	log.Info().Str("why", why).Msg("revoked new token")
 }
 
 // storeOutcome decides what a failed Put means. A definite rejection (4xx)
@@ -59,22 +65,35 @@ func (s *Service) storeOutcome(ctx context.Context, log zerolog.Logger, ex jfrog
 }
 
 // revokePrevious revokes the replaced token, authenticating with the new
-// token (same user) and, if that is refused, with the old token itself.
-func (s *Service) revokePrevious(ctx context.Context, log zerolog.Logger, prev keyvault.Credentials, ex jfrog.ExchangeResponse) bool {
+// token (same user) and, if that is refused, with the old token itself. It
+// reports whether JFrog revoked it and, when not, why.
+func (s *Service) revokePrevious(ctx context.Context, log zerolog.Logger, prev keyvault.Credentials, ex jfrog.ExchangeResponse) (bool, string) {
 	id := prev.TokenID()
 	if id == "" {
 		id = jfrog.TokenID(prev.AccessToken)
 	}
-	if id == "" || id == ex.TokenID || prev.AccessToken == ex.AccessToken {
-		return false
+	switch {
+	case id == "":
+		return false, "the previous token has no token id to revoke"
+	case id == ex.TokenID || prev.AccessToken == ex.AccessToken:
+		return false, "JFrog returned the previous token again"
 	}
-	err := s.deps.Revoker.Revoke(ctx, ex.AccessToken, id)
+	revoked, err := s.deps.Revoker.Revoke(ctx, ex.AccessToken, id)
 	if errors.Is(err, jfrog.ErrForbidden) || errors.Is(err, jfrog.ErrUnauthorized) {
-		err = s.deps.Revoker.Revoke(ctx, prev.AccessToken, id)
+		revoked, err = s.deps.Revoker.Revoke(ctx, prev.AccessToken, id)
 	}
-	if err != nil {
-		log.Warn().Err(err).Str("previous_token_id", id).Msg("revoke previous token")
-		return false
+	var why string
+	switch {
+	case err != nil:
+		why = "JFrog refused to revoke the previous token: " + err.Error()
+	case revoked:
+		return true, ""
+	case s.cfg.SecretTTL < jfrog.RevocableExpiryThreshold:
+		why = fmt.Sprintf("JFrog answered 204 and revoked nothing: tokens whose lifetime (SECRET_TTL %d s) is below JFrog's revocable-expiry-threshold (%d s by default) cannot be revoked and stay valid until they expire",
+			int(s.cfg.SecretTTL/time.Second), int(jfrog.RevocableExpiryThreshold/time.Second))
+	default:
+		why = "JFrog answered 204: it has no revocable record of the previous token (already revoked, or below the platform's revocable-expiry or persistency threshold); it stays valid until it expires unless it was revoked before"
 	}
-	return true
+	log.Warn().Err(err).Str("previous_token_id", id).Str(fieldReason, why).Msg("previous token not revoked")
+	return false, why
 }

@@ -36,6 +36,24 @@ type localStack struct {
 	jfrogSrv *devjfrog.Server
 	vaultURL string
 	audience string
+	// appClientID is the JFrog app registration's client id (the aud).
+	appClientID string
+}
+
+// addProvider configures a JFrog OIDC provider trusting the local Entra ID
+// whose identity mapping issues tokens of expiresIn seconds for ci-user.
+func (st *localStack) addProvider(t testing.TB, name string, expiresIn int) {
+	t.Helper()
+	admin := st.jfrogSrv.AdminToken()
+	st.jfrogAdmin(t, "/access/api/v1/oidc", admin, map[string]any{
+		"name": name, "issuer_url": st.entra.IssuerV2(), "token_issuer": st.entra.IssuerV2(),
+		"provider_type": "Azure", "audience": st.appClientID, "use_default_proxy": false,
+	})
+	st.jfrogAdmin(t, "/access/api/v1/oidc/"+name+"/identity_mappings", admin, map[string]any{
+		"name": "function-app", "priority": 1,
+		"claims":     map[string]any{"aud": st.appClientID, "iss": st.entra.IssuerV2()},
+		"token_spec": map[string]any{"username": "ci-user", "scope": "applied-permissions/user", "audience": "*@*", "expires_in": expiresIn},
+	})
 }
 
 // tlsServer starts a TLS test server whose handler is set once its URL is known.
@@ -94,16 +112,8 @@ func newLocalStack(t testing.TB) *localStack {
 	ecfg := st.entra.Config()
 	app, _ := ecfg.App(entra.JFrogApp)
 	st.audience = "api://" + app.ClientID
-	admin := st.jfrogSrv.AdminToken()
-	st.jfrogAdmin(t, "/access/api/v1/oidc", admin, map[string]any{
-		"name": "azure-oidc", "issuer_url": st.entra.IssuerV2(), "token_issuer": st.entra.IssuerV2(),
-		"provider_type": "Azure", "audience": app.ClientID, "use_default_proxy": false,
-	})
-	st.jfrogAdmin(t, "/access/api/v1/oidc/azure-oidc/identity_mappings", admin, map[string]any{
-		"name": "function-app", "priority": 1,
-		"claims":     map[string]any{"aud": app.ClientID, "iss": st.entra.IssuerV2()},
-		"token_spec": map[string]any{"username": "ci-user", "scope": "applied-permissions/user", "audience": "*@*", "expires_in": 14400},
-	})
+	st.appClientID = app.ClientID
+	st.addProvider(t, "azure-oidc", 21600)
 	t.Setenv("IDENTITY_ENDPOINT", entraURL+entra.AppServicePath)
 	t.Setenv("IDENTITY_HEADER", st.entra.IdentityHeader())
 	return st
@@ -149,7 +159,7 @@ func TestRotationAgainstLocalStack(t *testing.T) {
 	var logs bytes.Buffer
 	log := zerolog.New(&logs)
 	svc, err := rotation.NewService(rotation.Config{
-		Audience: st.audience, ProviderName: "azure-oidc", SecretTTL: 4 * time.Hour, RevokePrevious: true,
+		Audience: st.audience, ProviderName: "azure-oidc", SecretTTL: 6 * time.Hour, RevokePrevious: true,
 	}, rotation.Dependencies{Tokens: cred, Exchanger: jc, Verifier: jc, Revoker: jc, Store: store, Logger: &log})
 	if err != nil {
 		t.Fatal(err)
@@ -164,8 +174,8 @@ func TestRotationAgainstLocalStack(t *testing.T) {
 	if !first.Rotated || first.Username != "ci-user" || first.SecretVersion == "" || first.TokenID == "" {
 		t.Fatalf("first = %+v", first)
 	}
-	if d := time.Until(first.ExpiresOn); d < 3*time.Hour || d > 4*time.Hour+time.Minute {
-		t.Errorf("expires in %v, want about 4h", d)
+	if d := time.Until(first.ExpiresOn); d < 5*time.Hour || d > 6*time.Hour+time.Minute {
+		t.Errorf("expires in %v, want about 6h", d)
 	}
 
 	// A plain azsecrets reader sees the JSON and the token works.
@@ -203,7 +213,7 @@ func TestRotationAgainstLocalStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !second.Rotated || second.SecretVersion == first.SecretVersion || !second.PreviousRevoked {
+	if !second.Rotated || second.SecretVersion == first.SecretVersion || second.PreviousRevoked == nil || !*second.PreviousRevoked {
 		t.Fatalf("second = %+v", second)
 	}
 	if _, err := jc.Me(ctx, firstToken); !errors.Is(err, jfrog.ErrUnauthorized) {
@@ -217,6 +227,83 @@ func TestRotationAgainstLocalStack(t *testing.T) {
 		t.Error("logs hold a token")
 	}
 	t.Run("failures", func(t *testing.T) { localStackFailures(t, st, cred, jc, store) })
+	t.Run("token thresholds", func(t *testing.T) { localStackThresholds(t, st, cred, jc, store) })
+}
+
+// localStackThresholds checks the rotation against JFrog's revocable and
+// persistency thresholds (6 h and 3 h by default): a replaced token below
+// the revocable threshold is reported as not revoked and keeps working; a
+// token below the persistency threshold is refused with the fix named; and
+// lowering the platform's threshold makes the same token revocable.
+func localStackThresholds(t *testing.T, st *localStack, cred azcore.TokenCredential, jc *jfrog.Client, store *keyvault.Store) {
+	ctx := context.Background()
+	st.addProvider(t, "azure-oidc-4h", 14400)
+	st.addProvider(t, "azure-oidc-1h", 3600)
+	service := func(provider string, ttl time.Duration) *rotation.Service {
+		svc, err := rotation.NewService(rotation.Config{Audience: st.audience, ProviderName: provider, SecretTTL: ttl, RevokePrevious: true},
+			rotation.Dependencies{Tokens: cred, Exchanger: jc, Verifier: jc, Revoker: jc, Store: store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	stored := func() secret.Token {
+		c, err := store.Current(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.AccessToken
+	}
+
+	t.Run("below the revocable threshold", func(t *testing.T) {
+		svc := service("azure-oidc-4h", 4*time.Hour)
+		if _, err := svc.Rotate(ctx, rotation.RotateOptions{Force: true}); err != nil {
+			t.Fatal(err)
+		}
+		fourHours := stored()
+		res, err := svc.Rotate(ctx, rotation.RotateOptions{Force: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.PreviousRevoked == nil || *res.PreviousRevoked || !strings.Contains(res.PreviousRevokeReason, "revocable-expiry-threshold") {
+			t.Errorf("previous_revoked = %v, reason %q; want false naming the threshold", res.PreviousRevoked, res.PreviousRevokeReason)
+		}
+		if _, err := jc.Me(ctx, fourHours); err != nil {
+			t.Errorf("the replaced 4 h token stopped working, yet JFrog cannot revoke it: %v", err)
+		}
+	})
+	t.Run("revocable once the platform's threshold is lower", func(t *testing.T) {
+		st.jfrogSrv.SetThresholds(3*time.Hour, 0)
+		defer st.jfrogSrv.SetThresholds(0, 0)
+		svc := service("azure-oidc-4h", 4*time.Hour)
+		if _, err := svc.Rotate(ctx, rotation.RotateOptions{Force: true}); err != nil {
+			t.Fatal(err)
+		}
+		prev := stored()
+		res, err := svc.Rotate(ctx, rotation.RotateOptions{Force: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.PreviousRevoked == nil || !*res.PreviousRevoked {
+			t.Errorf("previous_revoked = %v, reason %q; want true", res.PreviousRevoked, res.PreviousRevokeReason)
+		}
+		if _, err := jc.Me(ctx, prev); !errors.Is(err, jfrog.ErrUnauthorized) {
+			t.Errorf("revoked token: %v, want 401", err)
+		}
+	})
+	t.Run("below the persistency threshold", func(t *testing.T) {
+		before, err := store.Properties(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = service("azure-oidc-1h", time.Hour).Rotate(ctx, rotation.RotateOptions{Force: true})
+		if err == nil || !strings.Contains(rotation.Details(err), "persistent-expiry-threshold") {
+			t.Fatalf("err = %v, want the persistency threshold named", err)
+		}
+		if after, err := store.Properties(ctx); err != nil || after.Version != before.Version {
+			t.Errorf("latest version changed: %v %v", after.Version, err)
+		}
+	})
 }
 
 // localStackFailures misconfigures the rotation and checks the status and

@@ -51,7 +51,7 @@ func ExampleNewService() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	locker, err := lease.NewLockerFromSettings(lease.Settings{AccountName: "stfrogbridge"}, cred, lease.DefaultContainer, lease.DefaultBlob, nil)
+	locker, err := lease.NewLockerFromSettings(lease.Settings{AccountName: "stfrogbridge"}, cred, "frogbridge-locks", lease.DefaultBlob, nil) // ROTATION_LOCK_CONTAINER
 	if err != nil {
 		log.Fatal(err)
 	}

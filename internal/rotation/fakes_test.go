@@ -63,7 +63,9 @@ type fakeJFrog struct {
 	exchangeErr  error
 	meErr        error
 	revokeErr    error
+	answer204    bool // Revoke answers like JFrog's 204: nothing revoked
 	noUser       bool
+	onMe         func() // called at the start of Me
 	expiresIn    time.Duration
 	subjects     []secret.Token
 
@@ -103,6 +105,9 @@ func (f *fakeJFrog) Exchange(ctx context.Context, subject secret.Token, provider
 }
 
 func (f *fakeJFrog) Me(_ context.Context, tok secret.Token) (jfrog.TokenInfo, error) {
+	if f.onMe != nil {
+		f.onMe()
+	}
 	if f.meErr != nil {
 		return jfrog.TokenInfo{}, f.meErr
 	}
@@ -112,12 +117,12 @@ func (f *fakeJFrog) Me(_ context.Context, tok secret.Token) (jfrog.TokenInfo, er
 	return jfrog.TokenInfo{TokenID: jfrog.TokenID(tok), Subject: "jfac@x/users/ci-user", Username: "ci-user"}, nil
 }
 
-func (f *fakeJFrog) Revoke(_ context.Context, tok secret.Token, id string) error {
+func (f *fakeJFrog) Revoke(_ context.Context, tok secret.Token, id string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.revoked = append(f.revoked, id)
 	f.revokedWith = append(f.revokedWith, tok)
-	return f.revokeErr
+	return f.revokeErr == nil && !f.answer204, f.revokeErr
 }
 
 func (f *fakeJFrog) revokedIDs() []string {
@@ -223,25 +228,37 @@ type fakeLocker struct {
 	locks   int
 	onLock  func()
 	maxHeld int
+	lose    context.CancelCauseFunc // cancels the held context
 }
 
-func (f *fakeLocker) Lock(ctx context.Context, wait time.Duration) (func(context.Context) error, error) {
+func (f *fakeLocker) Lock(ctx context.Context, wait time.Duration) (context.Context, func(context.Context) error, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.busy || f.held {
-		return nil, fmt.Errorf("blob still leased after %v: %w", wait, lease.ErrBusy)
+		return nil, nil, fmt.Errorf("blob still leased after %v: %w", wait, lease.ErrBusy)
 	}
 	f.held = true
 	f.locks++
 	if f.onLock != nil {
 		f.onLock()
 	}
-	return func(context.Context) error {
+	held, cancel := context.WithCancelCause(ctx)
+	f.lose = cancel
+	return held, func(context.Context) error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.held = false
+		cancel(context.Canceled)
 		return nil
 	}, nil
+}
+
+// loseLease cancels the held context the way lease.Locker does when
+// renewals fail.
+func (f *fakeLocker) loseLease() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lose(fmt.Errorf("lease: renew: %w", lease.ErrLost))
 }
 
 // oldCreds is a stored token expiring in left.

@@ -34,10 +34,12 @@ type Verifier interface {
 }
 
 // Revoker revokes the JFrog token tokenID, authenticating with token (the
-// same user's token or an admin token); an already revoked token is not an
-// error. Safe for concurrent use.
+// same user's token or an admin token). It reports whether JFrog revoked
+// the token (200); JFrog's 204 for a token it has no revocable record of
+// (already revoked, never stored, below the revocable-expiry threshold) is
+// false with no error. Safe for concurrent use.
 type Revoker interface {
-	Revoke(ctx context.Context, token secret.Token, tokenID string) error
+	Revoke(ctx context.Context, token secret.Token, tokenID string) (bool, error)
 }
 
 // SecretStore holds the credentials secret (*keyvault.Store). Current
@@ -53,9 +55,10 @@ type SecretStore interface {
 }
 
 // Locker is the cross-instance lock (*lease.Locker). Lock waits up to wait
-// for the lock and returns the function that releases it; when another
-// holder keeps it for the whole wait the error matches lease.ErrBusy.
-// Safe for concurrent use.
+// for the lock and returns a context derived from ctx that is cancelled
+// when the lock is lost while held (its cause matches lease.ErrLost), and
+// the function that releases it; when another holder keeps the lock for
+// the whole wait the error matches lease.ErrBusy. Safe for concurrent use.
 type Locker interface {
-	Lock(ctx context.Context, wait time.Duration) (release func(context.Context) error, err error)
+	Lock(ctx context.Context, wait time.Duration) (held context.Context, release func(context.Context) error, err error)
 }

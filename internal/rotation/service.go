@@ -13,6 +13,7 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/lease"
 	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
@@ -155,8 +156,12 @@ type Result struct {
 	SecretVersion string `json:"secret_version,omitempty"`
 	// TokenID is the JFrog token id of the stored token.
 	TokenID string `json:"token_id,omitempty"`
-	// PreviousRevoked reports whether the replaced token was revoked.
-	PreviousRevoked bool `json:"previous_revoked,omitempty"`
+	// PreviousRevoked reports, when ROTATION_REVOKE_PREVIOUS asked for it,
+	// whether JFrog revoked the replaced token; nil when no revocation was
+	// due. It is true only when JFrog answered that it revoked the token.
+	PreviousRevoked *bool `json:"previous_revoked,omitempty"`
+	// PreviousRevokeReason says why the replaced token was not revoked.
+	PreviousRevokeReason string `json:"previous_revoke_reason,omitempty"`
 }
 
 // Rotate runs one rotation, or joins the run already in progress (or about
@@ -187,10 +192,11 @@ func (s *Service) Rotate(ctx context.Context, o RotateOptions) (Result, error) {
 func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) (Result, error) {
 	log := s.log.With().Str(fieldTrigger, o.Trigger).Bool("force", o.Force).Logger()
 	if s.deps.Locker != nil {
-		release, err := s.deps.Locker.Lock(ctx, s.lockWait(ctx))
+		held, release, err := s.deps.Locker.Lock(ctx, s.lockWait(ctx))
 		if err != nil {
 			return Result{}, fail("acquire rotation lock", err)
 		}
+		ctx = held // cancelled when the lease is lost
 		defer func() {
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 			defer cancel()
@@ -231,6 +237,13 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 
 	// 3. Prove the new token works before it replaces anything.
 	info, err := s.deps.Verifier.Me(ctx, ex.AccessToken)
+	if errors.Is(err, jfrog.ErrNotFound) && ex.ExpiresIn > 0 && ex.ExpiresIn < jfrog.PersistentExpiryThreshold {
+		// JFrog does not store a token below its persistency threshold, so
+		// tokens/me cannot find it (localjfrog/thresholds.go).
+		return Result{}, &Error{Kind: KindUpstream, Step: "verify new token", Err: fmt.Errorf(
+			"JFrog issued a token of %d s, below its persistent-expiry-threshold (%d s by default), and keeps no record of it, so it cannot be verified or revoked: set the identity mapping's expires_in and SECRET_TTL to at least %d: %w",
+			int(ex.ExpiresIn/time.Second), int(jfrog.PersistentExpiryThreshold/time.Second), int(jfrog.RevocableExpiryThreshold/time.Second), err)}
+	}
 	if err != nil {
 		s.revokeNew(ctx, log, ex, "it failed verification")
 		e := fail("verify new token", err)
@@ -250,7 +263,13 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 		return Result{}, &Error{Kind: KindUpstream, Step: "verify new token", Err: fmt.Errorf("the token from OIDC integration %q has no username: set token_spec.username in its identity mapping (group-scoped tokens cannot be used)", s.cfg.ProviderName)}
 	}
 
-	// 4. Store it as a new version.
+	// 4. Store it as a new version, unless the lock was lost meanwhile:
+	// another instance may be rotating, and its version must not be
+	// overwritten by this one.
+	if lost := context.Cause(ctx); lost != nil && errors.Is(lost, lease.ErrLost) {
+		s.revokeNew(ctx, log, ex, "the rotation lock was lost before storing it")
+		return Result{}, &Error{Kind: KindLocked, Step: "store new version", Err: lost}
+	}
 	var expires time.Time
 	if ex.ExpiresIn > 0 {
 		expires = s.now().Add(ex.ExpiresIn).UTC().Truncate(time.Second)
@@ -270,10 +289,22 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 
 	// 5. Optionally revoke the token it replaced.
 	if s.cfg.RevokePrevious && !cur.AccessToken.IsZero() {
-		res.PreviousRevoked = s.revokePrevious(ctx, log, cur, ex)
+		revoked, why := s.revokePrevious(ctx, log, cur, ex)
+		res.PreviousRevoked, res.PreviousRevokeReason = &revoked, why
 	}
 	log.Info().Str(fieldReason, res.Reason).Str(fieldVersion, res.SecretVersion).Time("expires_on", res.ExpiresOn).Msg("token rotated")
 	return res, nil
+}
+
+// RevokeWarning returns a warning when RevokePrevious is set but SECRET_TTL
+// is below JFrog's default revocable-expiry-threshold, so that JFrog cannot
+// revoke the replaced tokens; "" otherwise.
+func (c Config) RevokeWarning() string {
+	if !c.RevokePrevious || c.SecretTTL <= 0 || c.SecretTTL >= jfrog.RevocableExpiryThreshold {
+		return ""
+	}
+	return fmt.Sprintf("ROTATION_REVOKE_PREVIOUS=true cannot revoke anything: SECRET_TTL %d s is below JFrog's revocable-expiry-threshold (%d s by default), and JFrog does not revoke tokens with a shorter lifetime; set SECRET_TTL and the identity mapping's expires_in to at least %d",
+		int(c.SecretTTL/time.Second), int(jfrog.RevocableExpiryThreshold/time.Second), int(jfrog.RevocableExpiryThreshold/time.Second))
 }
 
 // lockWait is the configured wait, cut to leave lockMargin before ctx's deadline.

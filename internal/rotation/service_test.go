@@ -14,20 +14,27 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/lease"
 )
 
 func TestRotateStoresVerifiedToken(t *testing.T) {
+	yes, no := true, false
 	tests := []struct {
 		name        string
 		revokePrev  bool
+		answer204   bool
 		wantRevoked []string
+		wantResult  *bool
 	}{
-		{"keep previous", false, nil},
-		{"revoke previous", true, []string{"old-id"}},
+		{"keep previous", false, false, nil, nil},
+		{"revoke previous", true, false, []string{"old-id"}, &yes},
+		// JFrog's 204 revokes nothing: never reported as revoked.
+		{"revoke answered 204", true, true, []string{"old-id"}, &no},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, Config{RevokePrevious: tc.revokePrev}, nil)
+			f.jf.answer204 = tc.answer204
 			old := oldCreds(t, time.Hour) // less than half of 4h left
 			f.store.add(old)
 			before := time.Now()
@@ -55,8 +62,11 @@ func TestRotateStoresVerifiedToken(t *testing.T) {
 			if got := f.jf.revokedIDs(); fmt.Sprint(got) != fmt.Sprint(tc.wantRevoked) {
 				t.Errorf("revoked = %v, want %v", got, tc.wantRevoked)
 			}
-			if res.PreviousRevoked != tc.revokePrev {
-				t.Errorf("PreviousRevoked = %v", res.PreviousRevoked)
+			if (res.PreviousRevoked == nil) != (tc.wantResult == nil) || res.PreviousRevoked != nil && *res.PreviousRevoked != *tc.wantResult {
+				t.Errorf("PreviousRevoked = %v, want %v", fmtBool(res.PreviousRevoked), fmtBool(tc.wantResult))
+			}
+			if tc.answer204 && !strings.Contains(res.PreviousRevokeReason, "revocable-expiry-threshold") {
+				t.Errorf("PreviousRevokeReason = %q, want the threshold named", res.PreviousRevokeReason)
 			}
 			if f.locker.held || f.locker.locks != 1 {
 				t.Errorf("lock held=%v locks=%d", f.locker.held, f.locker.locks)
@@ -374,5 +384,55 @@ func TestStatus(t *testing.T) {
 	f.store.currentErr = errKV(403)
 	if _, err := f.svc.Status(context.Background()); HTTPStatus(err) != http.StatusForbidden {
 		t.Errorf("forbidden: %v", err)
+	}
+}
+
+// TestLostLeaseStopsBeforeStore loses the cross-instance lease while the
+// new token is being verified: the run must not store it (another instance
+// may hold the lock by now), must revoke it, and must report the lock.
+func TestLostLeaseStopsBeforeStore(t *testing.T) {
+	f := newFixture(t, Config{}, nil)
+	old := oldCreds(t, time.Hour)
+	f.store.add(old)
+	f.jf.onMe = f.locker.loseLease
+	_, err := f.svc.Rotate(context.Background(), RotateOptions{Trigger: "timer", Force: true})
+	var re *Error
+	if !errors.As(err, &re) || re.Kind != KindLocked || !errors.Is(err, lease.ErrLost) {
+		t.Fatalf("err = %v, want a KindLocked error matching lease.ErrLost", err)
+	}
+	if latest, _ := f.store.latest(); latest.AccessToken != old.AccessToken {
+		t.Fatalf("a version was stored after the lease was lost: %s", latest.Version)
+	}
+	if got := f.jf.revokedIDs(); fmt.Sprint(got) != "[new-id-1]" {
+		t.Errorf("revoked = %v, want the minted token new-id-1", got)
+	}
+	if f.locker.held {
+		t.Error("lock not released")
+	}
+}
+
+func fmtBool(b *bool) string {
+	if b == nil {
+		return "nil"
+	}
+	return fmt.Sprint(*b)
+}
+
+func TestRevokeWarning(t *testing.T) {
+	tests := []struct {
+		revoke bool
+		ttl    time.Duration
+		warn   bool
+	}{
+		{true, 4 * time.Hour, true},
+		{true, 6*time.Hour - time.Second, true},
+		{true, 6 * time.Hour, false},
+		{false, time.Hour, false},
+	}
+	for _, tc := range tests {
+		got := Config{RevokePrevious: tc.revoke, SecretTTL: tc.ttl}.RevokeWarning()
+		if (got != "") != tc.warn || tc.warn && !strings.Contains(got, "21600") {
+			t.Errorf("RevokeWarning(%v, %v) = %q", tc.revoke, tc.ttl, got)
+		}
 	}
 }

@@ -41,5 +41,5 @@ variable "token_username" {
 variable "secret_ttl" {
   description = "Token lifetime in seconds; keep it equal to the function app's SECRET_TTL."
   type        = number
-  default     = 14400
+  default     = 21600
 }

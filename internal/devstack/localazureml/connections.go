@@ -28,7 +28,14 @@ type connCreds struct {
 	Password string `json:"password,omitempty"`
 }
 
-// Connection categories and auth types the server accepts.
+// Connection categories and auth types the server accepts: the two
+// registry categories of ConnectionCategory in api-version 2025-09-01 —
+// GenericContainerRegistry, documented for registries used by image builds,
+// and ContainerRegistry, for registries jobs pull from
+// (MicrosoftDocs/azure-ai-docs articles/machine-learning/how-to-connection.md).
+// The spec enumerates many more categories (databases, Git, OpenAI, …) that
+// the local stack has no use for and refuses; whether AzureML itself
+// refuses a category outside the enumeration is unverified.
 var (
 	connCategories = map[string]bool{"GenericContainerRegistry": true, "ContainerRegistry": true}
 	connAuthTypes  = map[string]bool{"UsernamePassword": true, "None": true}

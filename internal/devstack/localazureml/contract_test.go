@@ -62,7 +62,7 @@ func TestEnvironmentVersions(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"image change", http.MethodPut, path, map[string]any{"properties": map[string]any{"image": "other:1"}}, 400, "UserError"},
+		{"image change", http.MethodPut, path, map[string]any{"properties": map[string]any{"image": "other:1"}}, 409, "UserError"},
 		{"no image", http.MethodPut, wsPath() + "/environments/trainer/versions/2", map[string]any{"properties": map[string]any{}}, 400, "UserError"},
 		{"build", http.MethodPut, wsPath() + "/environments/trainer/versions/2", map[string]any{"properties": map[string]any{"build": map[string]any{"contextUri": "x"}}}, 400, "UserError"},
 		{"bad version", http.MethodPut, wsPath() + "/environments/trainer/versions/-x", map[string]any{"properties": map[string]any{"image": "a:1"}}, 400, "UserError"},
@@ -334,5 +334,29 @@ func TestStatePersists(t *testing.T) {
 	st, _, out := again.do(t, http.MethodPost, wsPath()+"/connections/reg/listsecrets", nil)
 	if creds, _ := props(out)["credentials"].(map[string]any); st != http.StatusOK || creds["password"] != "p" {
 		t.Fatalf("listsecrets after restart: %d %v", st, out)
+	}
+}
+
+func TestRunHistoryDiscovery(t *testing.T) {
+	ts := newTestServer(t, nil)
+	st, _, ws := ts.do(t, http.MethodGet, wsPath(), nil)
+	disc, _ := props(ws)["discoveryUrl"].(string)
+	if st != http.StatusOK || ws["id"] != wsPath() || disc != ts.url+discoveryPath {
+		t.Fatalf("workspace: %d %v", st, ws)
+	}
+	st, _, doc := ts.raw(t, http.MethodGet, discoveryPath, nil)
+	if st != http.StatusOK || doc["api"] != ts.url {
+		t.Fatalf("discovery: %d %v", st, doc)
+	}
+	envID := ts.putEnv(t, "registry.example.com/trainer:1")
+	if st, _, out := ts.do(t, http.MethodPut, wsPath()+"/jobs/rh-1", commandJob(envID, "trainer train")); st != http.StatusCreated {
+		t.Fatalf("put: %d %v", st, out)
+	}
+	st, _, d := ts.raw(t, http.MethodGet, "/history/v1.0"+wsPath()+"/runs/rh-1/details", nil)
+	if st != http.StatusOK || d["runId"] != "rh-1" || d["status"] == nil {
+		t.Fatalf("details: %d %v", st, d)
+	}
+	if st, _, out := ts.raw(t, http.MethodGet, "/history/v1.0"+wsPath()+"/runs/nope/details", nil); st != http.StatusNotFound || out["error"] == nil {
+		t.Fatalf("missing run: %d %v", st, out)
 	}
 }

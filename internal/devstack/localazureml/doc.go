@@ -8,6 +8,7 @@
 // /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}
 // and all requiring ?api-version (2025-09-01 or 2025-12-01):
 //
+//	GET      (the workspace: properties.discoveryUrl)
 //	PUT|GET  /environments/{name}/versions/{version}
 //	PUT|GET  /connections/{name}          POST /connections/{name}/listsecrets
 //	PUT|GET  /jobs/{name}                 POST /jobs/{name}/cancel
@@ -16,7 +17,11 @@
 //
 // and the cancel operation's Location,
 // /subscriptions/{sub}/providers/Microsoft.MachineLearningServices/locations/local/mfeOperationResults/{id},
-// which answers 202 until the job is terminal and 200 after. A job's Studio
+// which answers 202 until the job is terminal and 200 after; the discovery
+// document GET /discovery (no token) whose "api" entry is the server; and
+// the run history's GET /history/v1.0/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/runs/{job}/details
+// (no api-version), where a failed job's error is, as in AzureML (sources
+// in runhistory.go). A job's Studio
 // service endpoint points at /studio/runs/{job}?wsid=…, a plain-text page
 // (loopback callers only, no token) with the job's status, error and log.
 //
@@ -37,9 +42,6 @@
 // an error naming the exit status and the last lines of stderr.
 //
 // Local-stack specifics, each documented where it is produced:
-//   - a failed job's error is in properties.error {code, message}; Azure's
-//     published schema has no such field (its studio shows the error), so
-//     the name follows ARM's error shape;
 //   - the default datastore carries properties.blobServiceUrl, the Azurite
 //     URL, because it cannot be derived from accountName and endpoint;
 //   - jobs that were not terminal when the server stopped are Failed with

@@ -115,7 +115,18 @@ func (s *Server) putEnvironment(w http.ResponseWriter, r *http.Request, ws *work
 		ws.Environments[k] = e
 	} else if e.Image != p.Image || e.OSType != p.OSType {
 		s.mu.Unlock()
-		userError(w, "Environment %s version %s already exists with a different image; only description and tags can change: create a new version.", clip(name, 100), clip(version, 100))
+		// Only description and tags of a version can change
+		// (how-to-manage-environments-v2.md). The status is 409: azure-ai-ml
+		// treats a refused update of an existing version as
+		// ResourceExistsError, which its generated client maps from 409
+		// (_environment_operations.py _try_update_latest_version,
+		// _environment_versions_operations.py error_map). Code and message
+		// are the service's as an Azure CLI user reported them
+		// (Azure/azure-cli-extensions#5440: "(UserError) Environment test_env
+		// with version 6 is already registered and cannot be changed."); no
+		// recorded 409 body was found, so the pairing of this message with
+		// the 409 is unverified.
+		writeError(w, http.StatusConflict, "UserError", "Environment %s with version %s is already registered and cannot be changed.", clip(name, 100), clip(version, 100))
 		return
 	}
 	e.Description, e.Tags, e.UpdatedAt = p.Description, maps.Clone(p.Tags), now

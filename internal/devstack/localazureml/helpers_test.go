@@ -224,3 +224,16 @@ func (ts *testServer) readLog(t *testing.T, name string) string {
 	b, _ := os.ReadFile(filepath.Join(j.Dir, logFile))
 	return string(b)
 }
+
+// runError returns the root error of job name's run details, as the run
+// history serves it (nil when there is none).
+func (ts *testServer) runError(t *testing.T, name string) map[string]any {
+	t.Helper()
+	st, _, out := ts.raw(t, http.MethodGet, "/history/v1.0"+wsPath()+"/runs/"+name+"/details", nil)
+	if st != http.StatusOK {
+		t.Fatalf("run details of %s: %d %v", name, st, out)
+	}
+	outer, _ := out["error"].(map[string]any)
+	e, _ := outer["error"].(map[string]any)
+	return e
+}

@@ -40,9 +40,6 @@ type jobProps struct {
 	Resources            map[string]any        `json:"resources,omitempty"`
 	Limits               *jobLimits            `json:"limits,omitempty"`
 	Services             map[string]jobService `json:"services,omitempty"`
-	// Error is a local-stack field (see the package doc): set when the job
-	// failed.
-	Error *armErrorDetail `json:"error,omitempty"`
 }
 
 type jobInput struct {
@@ -150,7 +147,7 @@ func (s *Server) putJob(w http.ResponseWriter, r *http.Request, ws *workspace, n
 		return
 	}
 	def := in.Properties
-	def.Status, def.Services, def.Error = "", nil, nil
+	def.Status, def.Services = "", nil
 	if def.ExperimentName == "" {
 		def.ExperimentName = "Default"
 	}
@@ -318,9 +315,6 @@ func (s *Server) jobReply(r *http.Request, ws *workspace, j *job) jobResource {
 	p.Services = map[string]jobService{
 		"Studio":   {JobServiceType: "Studio", Endpoint: s.baseURL(r) + studioPath + j.Name + "?wsid=" + url.QueryEscape(ws.id())},
 		"Tracking": {JobServiceType: "Tracking", Endpoint: "azureml://local/mlflow/v1.0" + ws.id()},
-	}
-	if j.Status == statusFailed {
-		p.Error = &armErrorDetail{Code: j.ErrorCode, Message: j.ErrorMessage}
 	}
 	return jobResource{
 		ID: ws.id() + "/jobs/" + j.Name, Name: j.Name, Type: typeJob, Properties: p,

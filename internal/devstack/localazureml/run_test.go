@@ -66,7 +66,7 @@ func TestJobRunsTrainerAndUploadsOutputs(t *testing.T) {
 	}
 	final, seen := ts.waitStatus(t, "train-1", 60*time.Second)
 	if s := props(final)["status"]; s != statusCompleted {
-		t.Fatalf("status %v (%v), log:\n%s", s, props(final)["error"], ts.readLog(t, "train-1"))
+		t.Fatalf("status %v (%v), log:\n%s", s, ts.runError(t, "train-1"), ts.readLog(t, "train-1"))
 	}
 	for _, want := range []string{statusNotStarted, statusCompleted} {
 		if !slices.Contains(seen, want) {
@@ -125,7 +125,10 @@ func TestJobFailsWithTrainerError(t *testing.T) {
 	}
 	final, _ := ts.waitStatus(t, "bad-1", 30*time.Second)
 	p := props(final)
-	e, _ := p["error"].(map[string]any)
+	if p["error"] != nil {
+		t.Fatalf("the job resource has no error property in AzureML's schema: %v", p)
+	}
+	e := ts.runError(t, "bad-1")
 	msg, _ := e["message"].(string)
 	if p["status"] != statusFailed || e["code"] != codeUserError || !strings.Contains(msg, "--n-estimators 0: must be at least 1") || !strings.Contains(msg, "status code 2") {
 		t.Fatalf("got %v", p)
@@ -186,7 +189,7 @@ func TestJobImagePullRefused(t *testing.T) {
 	}
 	ts.do(t, http.MethodPut, wsPath()+"/jobs/pull-1", commandJob(envID, "trainer train"))
 	final, _ := ts.waitStatus(t, "pull-1", 20*time.Second)
-	e, _ := props(final)["error"].(map[string]any)
+	e := ts.runError(t, "pull-1")
 	msg, _ := e["message"].(string)
 	if props(final)["status"] != statusFailed || !strings.Contains(msg, "Failed to pull Docker image jfrog.local:8443/docker-local/trainer:1") ||
 		!strings.Contains(msg, "connection reg") || strings.Contains(msg, "expired") {
@@ -204,8 +207,8 @@ func TestJobTimeout(t *testing.T) {
 	body["properties"].(map[string]any)["limits"] = map[string]any{"jobLimitsType": "Command", "timeout": "PT1S"}
 	ts.do(t, http.MethodPut, wsPath()+"/jobs/slow-1", body)
 	final, _ := ts.waitStatus(t, "slow-1", 20*time.Second)
-	e, _ := props(final)["error"].(map[string]any)
-	if props(final)["status"] != statusFailed || !strings.Contains(e["message"].(string), "timeout") {
+	msg, _ := ts.runError(t, "slow-1")["message"].(string)
+	if props(final)["status"] != statusFailed || !strings.Contains(msg, "timeout") {
 		t.Fatalf("got %v", props(final))
 	}
 }

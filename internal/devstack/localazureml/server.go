@@ -188,8 +188,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveStudio(w, r)
 		return
 	}
+	if r.URL.Path == discoveryPath {
+		s.serveDiscovery(w, r)
+		return
+	}
 	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	if !s.authorize(w, r) {
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, historyPrefix) {
+		// The run history is a data-plane service: no api-version.
+		s.serveRunHistory(w, r)
 		return
 	}
 	if !checkAPIVersion(w, r) {
@@ -263,6 +272,8 @@ func (s *Server) serveWorkspace(w http.ResponseWriter, r *http.Request, rt route
 	}
 	n := len(rt.rest)
 	switch {
+	case n == 0:
+		s.serveWorkspaceResource(w, r, ws)
 	case n == 4 && eq(rt.rest[0], "environments") && eq(rt.rest[2], "versions"):
 		s.serveEnvironment(w, r, ws, rt.rest[1], rt.rest[3])
 	case n == 2 && eq(rt.rest[0], "connections"):

@@ -24,6 +24,8 @@ type tokenRecord struct {
 	Expiry      int64  `json:"expiry,omitempty"`
 	Description string `json:"description,omitempty"`
 	Revoked     bool   `json:"revoked,omitempty"`
+	// NonRevocable marks a token below the revocable-expiry-threshold.
+	NonRevocable bool `json:"non_revocable,omitempty"`
 }
 
 func normalizeAccess(a *accessState) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -114,6 +115,11 @@ func (s *Server) authenticate(r *http.Request) (principal, string) {
 		}
 	})
 	switch {
+	case rec == nil && s.unstored(claims):
+		// A valid token below the persistency threshold was never stored.
+		sub, _ := claims["sub"].(string)
+		scp, _ := claims["scp"].(string)
+		return principal{TokenID: jti, Subject: sub, Username: usernameOf(sub), Scope: scp, Admin: hasScope(scp, scopeAdmin)}, ""
 	case rec == nil:
 		return principal{}, msgBadCreds
 	case rec.Revoked:
@@ -164,4 +170,15 @@ func hasScope(scopes, want string) bool {
 		}
 	}
 	return false
+}
+
+// unstored reports whether verified claims describe a token whose lifetime
+// is below the persistency threshold, which JFrog never stores.
+func (s *Server) unstored(claims jwt.MapClaims) bool {
+	exp, err1 := claims.GetExpirationTime()
+	iat, err2 := claims.GetIssuedAt()
+	if err1 != nil || err2 != nil || exp == nil || iat == nil {
+		return false
+	}
+	return !s.persisted(int64(exp.Sub(iat.Time) / time.Second))
 }

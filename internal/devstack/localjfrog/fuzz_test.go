@@ -99,8 +99,8 @@ func FuzzParseAdditionalData(f *testing.F) {
 			return
 		}
 		for k, v := range props {
-			if k == "" || len(v) != 1 {
-				t.Fatalf("property %q = %v", k, v)
+			if k == "" || len(v) != 1 || len(k) > 60 || len(v[0]) > 60 || strings.ContainsAny(v[0], "\n\r;=") {
+				t.Fatalf("property %q = %v passed frogml's rules", k, v)
 			}
 		}
 	})

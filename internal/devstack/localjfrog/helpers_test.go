@@ -102,7 +102,10 @@ func newStack(t testing.TB, dir string) *stack {
 	pool := x509.NewCertPool()
 	pool.AddCert(testCert(t))
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 2 * time.Minute}
-	s, err := New(Options{DataDir: dir, BaseURL: base, HTTPClient: client, Logger: zerolog.Nop()})
+	// Most tests mint short tokens and revoke them: their stack stores and
+	// revokes every token. thresholds_test.go covers JFrog's defaults.
+	s, err := New(Options{DataDir: dir, BaseURL: base, HTTPClient: client, Logger: zerolog.Nop(),
+		RevocableExpiryThreshold: time.Nanosecond, PersistentExpiryThreshold: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

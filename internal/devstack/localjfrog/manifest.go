@@ -14,6 +14,28 @@ var entityNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$`)
 
 func validEntityName(s string) bool { return len(s) <= 60 && entityNameRE.MatchString(s) }
 
+// propertyValueRE is frogml 1.2.46's pattern for property values
+// (frogml/storage/utils/_input_checks_utility.py), ASCII only.
+var propertyValueRE = regexp.MustCompile(`^([a-zA-Z0-9_-]+([./][a-zA-Z0-9_-]+)*|\[[\[\]0-9., \t-]+\])$`)
+
+// checkMLProperty applies frogml's rules to one property of an ML
+// repository version: key as a name, value at most 60 characters matching
+// propertyValueRE. What JFrog's server enforces on these properties is not
+// documented (unverified); the local JFrog refuses whatever frogml would
+// refuse to send, the conservative reading, so that the suite never relies
+// on the server taking what frogml cannot write.
+func checkMLProperty(k, v string) error {
+	switch {
+	case !validEntityName(k):
+		return fmt.Errorf("additionalData: property key %q must match ^[a-zA-Z0-9_-]+(\\.[a-zA-Z0-9_-]+)*$ (at most 60 characters)", k)
+	case len(v) > 60:
+		return fmt.Errorf("additionalData: value of property %q has %d characters; at most 60 are allowed", k, len(v))
+	case !propertyValueRE.MatchString(v):
+		return fmt.Errorf("additionalData: value of property %q must be name segments separated by '.' or '/', or a list of numbers", k)
+	}
+	return nil
+}
+
 // artifactEntry is one file of a model version as frogml describes it.
 type artifactEntry struct {
 	ArtifactPath string            `json:"artifact_path"`
@@ -115,11 +137,13 @@ func parseAdditionalData(b []byte) (map[string][]string, error) {
 			return nil, errors.New("additionalData has an empty key")
 		}
 		var s string
-		if err := json.Unmarshal(v, &s); err == nil {
-			props[k] = []string{s}
-			continue
+		if err := json.Unmarshal(v, &s); err != nil {
+			s = string(bytes.TrimSpace(v))
 		}
-		props[k] = []string{string(bytes.TrimSpace(v))}
+		if err := checkMLProperty(k, s); err != nil {
+			return nil, err
+		}
+		props[k] = []string{s}
 	}
 	if len(props) == 0 {
 		return nil, nil

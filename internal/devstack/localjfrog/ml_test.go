@@ -88,6 +88,15 @@ func TestMLRepositoryFlow(t *testing.T) {
 		bad.ModelArtifacts = []artifactEntry{{ArtifactPath: "model.pkl", Size: 1, Checksums: artifactChecksums{ms.Sha256}}}
 		wantError(t, endTx("1.0.0", tx.TransactionID, bad, "null"), 400)
 	})
+	t.Run("properties frogml refuses", func(t *testing.T) {
+		for _, additional := range []string{
+			`{"model_sha256":"` + ms.Sha256 + `"}`, // 64 characters; frogml allows 60
+			`{"bad key":"1"}`,
+			`{"when":"2026-11-28T09:00:00Z"}`,
+		} {
+			wantError(t, endTx("1.0.0", tx.TransactionID, manifest, additional), 400)
+		}
+	})
 	wantError(t, endTx("1.0.0", "12345", manifest, "null"), 404)
 	wantStatus(t, endTx("1.0.0", tx.TransactionID, manifest, `{"accuracy":"0.97","trees":100}`), 200)
 	wantError(t, endTx("1.0.0", tx.TransactionID, manifest, "null"), 404)

@@ -30,6 +30,19 @@ type Options struct {
 	AdminToken string
 	// Logger receives request failures and provisioning events.
 	Logger zerolog.Logger
+	// RevocableExpiryThreshold is Access's revocable-expiry-threshold: a
+	// token whose lifetime (exp − iat) is below it cannot be revoked and
+	// lapses at its expiry. Zero means JFrog's default, 6 h; negative
+	// means every expiring token is non-revocable (JFrog: "tokens with an
+	// expiration date might become non-revocable"; the local JFrog takes
+	// the strict reading). See thresholds.go.
+	RevocableExpiryThreshold time.Duration
+	// PersistentExpiryThreshold is Access's persistent-expiry-threshold: a
+	// token whose lifetime is below it is not stored, so it cannot be
+	// listed, described or revoked. Zero means JFrog's default, 3 h;
+	// negative means every token is stored. Above the revocable threshold
+	// it is lowered to it, as Access does at start.
+	PersistentExpiryThreshold time.Duration
 }
 
 // Server is the local JFrog Platform (Access and Artifactory). It is safe
@@ -47,6 +60,9 @@ type Server struct {
 	handler    http.Handler
 	// skew shifts the server clock (nanoseconds); tests use it to expire tokens.
 	skew atomic.Int64
+	// revocableThreshold and persistentThreshold are the token thresholds
+	// (nanoseconds; 0 means JFrog's default), see thresholds.go.
+	revocableThreshold, persistentThreshold atomic.Int64
 }
 
 // now is the server clock.
@@ -91,6 +107,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jfrog: access state: %w", err)
 	}
+	s.SetThresholds(opts.RevocableExpiryThreshold, opts.PersistentExpiryThreshold)
 	if err := s.initAdminToken(); err != nil {
 		return nil, fmt.Errorf("jfrog: %w", err)
 	}

@@ -23,7 +23,8 @@ type tokenInfo struct {
 }
 
 // issueToken signs a new access token and records it so that it can be
-// listed and revoked. expiresIn 0 means a token without exp.
+// listed and revoked, unless its lifetime is below the persistency
+// threshold. expiresIn 0 means a token without exp.
 func (s *Server) issueToken(username, scope, audience string, expiresIn int64, description string) (string, string, error) {
 	jti, err := newUUID()
 	if err != nil {
@@ -57,6 +58,12 @@ func (s *Server) issueToken(username, scope, audience string, expiresIn int64, d
 	if err != nil {
 		return "", "", fmt.Errorf("sign access token: %w", err)
 	}
+	if !s.persisted(expiresIn) {
+		// Below the persistent-expiry-threshold JFrog does not store the
+		// token (thresholds.go).
+		return signed, jti, nil
+	}
+	rec.NonRevocable = !s.revocable(expiresIn)
 	err = s.access.update(func(a *accessState) error {
 		pruneTokens(a, now)
 		a.Tokens[jti] = rec
@@ -161,7 +168,8 @@ func (s *Server) handleListTokens(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleRevokeToken revokes by id: 200 when revoked now, 204 when the token
-// is unknown or already revoked, like JFrog Access.
+// is unknown, already revoked, not stored or not revocable, like JFrog
+// Access (thresholds.go).
 func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	id := r.PathValue("id")
@@ -196,6 +204,13 @@ func (s *Server) revoke(p principal, id string) (int, string, error) {
 		}
 		if !p.Admin && t.Subject != p.Subject {
 			return errForbidden
+		}
+		if t.NonRevocable {
+			// Below the revocable-expiry-threshold: nothing is revoked and
+			// the answer is the 204 of a token JFrog cannot revoke
+			// (thresholds.go; the status is unverified).
+			status = http.StatusNoContent
+			return nil
 		}
 		t.Revoked = true
 		return nil

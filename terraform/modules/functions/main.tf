@@ -79,12 +79,12 @@ resource "azurerm_function_app_flex_consumption" "this" {
     ROTATION_REVOKE_PREVIOUS      = tostring(var.revoke_previous)
     ROTATION_LOCK_CONTAINER       = azurerm_storage_container.locks.name
 
-    # Host storage through the app's identity. The empty AzureWebJobsStorage
-    # overrides the key-based connection string the provider injects for Flex
-    # apps (hashicorp/terraform-provider-azurerm#29149); the host and the
-    # handler then use the account name.
-    AzureWebJobsStorage              = ""
+    # Host storage through the app's system-assigned identity: the account
+    # name plus the managedidentity credential, the pair the Functions docs
+    # and the verified module emit. No AzureWebJobsStorage at all: see
+    # host_storage.tf for the one the provider injects.
     AzureWebJobsStorage__accountName = azurerm_storage_account.host.name
+    AzureWebJobsStorage__credential  = "managedidentity"
 
     # Jobs.
     AZURE_SUBSCRIPTION_ID           = var.subscription_id
@@ -100,6 +100,7 @@ resource "azurerm_function_app_flex_consumption" "this" {
     MODEL_NAME                      = var.model_name
     EXPERIMENT_NAME                 = var.experiment_name
     AZUREML_CONNECTION_NAME         = var.connection_name
+    AZUREML_CONNECTION_CATEGORY     = var.connection_category
 
     # Callers of the HTTP functions. In both mode the host keeps its keys in
     # the vault (its Key Vault secret repository), where the handler reads

@@ -138,7 +138,7 @@ variable "token_secret_name" {
 variable "secret_ttl" {
   description = "JFrog token lifetime in seconds (SECRET_TTL); the rotation runs at 80 % of it."
   type        = number
-  default     = 14400
+  default     = 21600
 
   validation {
     condition     = var.secret_ttl >= 300 && floor(var.secret_ttl) == var.secret_ttl
@@ -206,6 +206,17 @@ variable "connection_name" {
   description = "AzureML workspace connection that holds the registry credentials (AZUREML_CONNECTION_NAME)."
   type        = string
   default     = "artifactory-registry"
+}
+
+variable "connection_category" {
+  description = "Category of that connection (AZUREML_CONNECTION_CATEGORY): GenericContainerRegistry, which Microsoft documents for registries used by image builds, or ContainerRegistry, for registries jobs pull their images from."
+  type        = string
+  default     = "GenericContainerRegistry"
+
+  validation {
+    condition     = contains(["GenericContainerRegistry", "ContainerRegistry"], var.connection_category)
+    error_message = "connection_category must be GenericContainerRegistry or ContainerRegistry."
+  }
 }
 
 variable "tags" {

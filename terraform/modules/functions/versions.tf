@@ -8,5 +8,10 @@ terraform {
       source  = "hashicorp/azurerm"
       version = "~> 4.50"
     }
+    # azapi: the app settings PUT in host_storage.tf.
+    azapi = {
+      source  = "Azure/azapi"
+      version = "~> 2.0"
+    }
   }
 }

@@ -1,0 +1,197 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/jobspec"
+	"github.com/frogbridge/frogbridge/internal/keyvault"
+)
+
+// Trainer is the trainer's configuration, read from the environment the
+// AzureML job sets (the jobspec names) or a shell. Flags override the
+// values that have one.
+type Trainer struct {
+	// ModelName is MODEL_NAME; empty when unset (`trainer train` then uses
+	// the handler's MODEL_NAME default, DefaultModelName).
+	ModelName string
+	// ModelVersion is MODEL_VERSION; empty when unset.
+	ModelVersion string
+	// OutputDir is AZUREML_SCRIPT_OUTPUT_DIR, default ./outputs.
+	OutputDir string
+	// Image is TRAINER_IMAGE, else TRAINER_IMAGE_NAME[:TRAINER_IMAGE_TAG];
+	// empty outside a container image.
+	Image string
+	// Upload is UPLOAD_TO_ARTIFACTORY=true.
+	Upload bool
+	// Artifactory says where model versions are stored.
+	Artifactory TrainerArtifactory
+	// ArtifactoryErr reports every missing or bad setting of Artifactory
+	// (and UPLOAD_TO_ARTIFACTORY), each with its fix; nil when complete.
+	// Only the commands that reach Artifactory report it.
+	ArtifactoryErr error
+}
+
+// TrainerArtifactory is the trainer's Artifactory ML repository and the
+// Key Vault secret that holds the JFrog token.
+type TrainerArtifactory struct {
+	// BaseURL is https://ARTIFACTORY_HOST.
+	BaseURL string
+	// Repo is the Machine Learning repository (ARTIFACTORY_ML_REPO).
+	Repo string
+	// VaultURL is the Key Vault holding the JFrog token
+	// (AZURE_KEY_VAULT_URL or AZURE_KEY_VAULT_NAME).
+	VaultURL string
+	// SecretName is ARTIFACTORY_ACCESS_TOKEN_SECRET_NAME.
+	SecretName string
+	// ClientID selects a user-assigned managed identity (AZURE_CLIENT_ID);
+	// empty means the system-assigned one.
+	ClientID string
+}
+
+// DefaultModelName is the model name used when neither a request, a flag
+// nor MODEL_NAME names one.
+var DefaultModelName = defaultOf(EnvModelName)
+
+// TrainerSettings lists the environment variables the trainer reads, in
+// the order the README documents them.
+var TrainerSettings = []Setting{
+	{Name: jobspec.EnvArtifactoryHost, Group: GroupTrainer,
+		Description: "JFrog host[:port] (https) of the Machine Learning repository."},
+	{Name: jobspec.EnvMLRepo, Group: GroupTrainer,
+		Description: "Repository key (packageType machinelearning)."},
+	{Name: jobspec.EnvKeyVaultName, Group: GroupTrainer,
+		Description: "Key Vault holding the JFrog token (https://NAME.vault.azure.net)."},
+	{Name: jobspec.EnvKeyVaultURL, Group: GroupTrainer,
+		Description: "Full Key Vault URL; wins over AZURE_KEY_VAULT_NAME."},
+	{Name: jobspec.EnvSecretName, Default: defaultOf(EnvSecretName), Group: GroupTrainer,
+		Description: "Secret holding {\"access_token\",\"username\"}."},
+	{Name: jobspec.EnvClientID, Group: GroupTrainer,
+		Description: "User-assigned managed identity; empty uses the system-assigned one."},
+	{Name: jobspec.EnvUpload, Default: "false", Group: GroupTrainer,
+		Description: "Upload a trained model as --upload does."},
+	{Name: jobspec.EnvModelName, Group: GroupTrainer,
+		Description: "Default of --model-name (train falls back to MODEL_NAME's handler default)."},
+	{Name: jobspec.EnvModelVersion, Group: GroupTrainer,
+		Description: "Default of --version and --model-version."},
+	{Name: jobspec.EnvOutputDir, Default: "./outputs", Group: GroupTrainer,
+		Description: "Default of --output-dir."},
+	{Name: jobspec.EnvImage, Group: GroupTrainer,
+		Description: "Image reference recorded in metadata.json."},
+	{Name: jobspec.EnvImageName, Group: GroupTrainer,
+		Description: "Image name recorded in metadata.json when TRAINER_IMAGE is unset."},
+	{Name: jobspec.EnvImageTag, Group: GroupTrainer,
+		Description: "Image tag recorded with TRAINER_IMAGE_NAME."},
+}
+
+// TrainerFromEnv loads the trainer's configuration from the process
+// environment.
+func TrainerFromEnv() *Trainer { return LoadTrainer(os.Getenv) }
+
+// LoadTrainer builds the trainer's configuration from getenv. It never
+// fails: Artifactory problems are kept in ArtifactoryErr.
+func LoadTrainer(getenv func(string) string) *Trainer {
+	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	t := &Trainer{
+		ModelName:    get(jobspec.EnvModelName),
+		ModelVersion: get(jobspec.EnvModelVersion),
+		OutputDir:    get(jobspec.EnvOutputDir),
+		Image:        get(jobspec.EnvImage),
+	}
+	if t.OutputDir == "" {
+		t.OutputDir = trainerDefault(jobspec.EnvOutputDir)
+	}
+	if name, tag := get(jobspec.EnvImageName), get(jobspec.EnvImageTag); t.Image == "" && name != "" {
+		t.Image = name
+		if tag != "" {
+			t.Image += ":" + tag
+		}
+	}
+
+	var problems []string
+	bad := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+	a := &t.Artifactory
+	host := get(jobspec.EnvArtifactoryHost)
+	switch base, err := artifactoryBaseURL(host); {
+	case host == "":
+		bad("%s is not set: set it to the JFrog host, such as acme.jfrog.io", jobspec.EnvArtifactoryHost)
+	case err != nil:
+		bad("%s: %v", jobspec.EnvArtifactoryHost, err)
+	default:
+		a.BaseURL = base
+	}
+	a.Repo = get(jobspec.EnvMLRepo)
+	if a.Repo == "" {
+		bad("%s is not set: set it to the Machine Learning repository key, such as ml-local", jobspec.EnvMLRepo)
+	} else if err := jfrog.ValidateRepoKey(a.Repo); err != nil {
+		bad("%s: %v", jobspec.EnvMLRepo, err)
+	}
+	switch name, rawURL := get(jobspec.EnvKeyVaultName), get(jobspec.EnvKeyVaultURL); {
+	case rawURL != "":
+		if u, err := keyvault.VaultURL("", rawURL); err != nil {
+			bad("%s: %v", jobspec.EnvKeyVaultURL, err)
+		} else {
+			a.VaultURL = u
+		}
+	case name != "":
+		if u, err := keyvault.VaultURL(name, ""); err != nil {
+			bad("%s: %v", jobspec.EnvKeyVaultName, err)
+		} else {
+			a.VaultURL = u
+		}
+	default:
+		bad("%s (or %s) is not set: name the Key Vault that holds the JFrog token", jobspec.EnvKeyVaultName, jobspec.EnvKeyVaultURL)
+	}
+	a.SecretName = get(jobspec.EnvSecretName)
+	if a.SecretName == "" {
+		a.SecretName = trainerDefault(jobspec.EnvSecretName)
+	} else if err := keyvault.ValidateSecretName(a.SecretName); err != nil {
+		bad("%s: %v", jobspec.EnvSecretName, err)
+	}
+	a.ClientID = get(jobspec.EnvClientID)
+	if v := get(jobspec.EnvUpload); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("%s=%q: use true or false", jobspec.EnvUpload, v)
+		}
+		t.Upload = b
+	}
+	if len(problems) > 0 {
+		t.ArtifactoryErr = errors.New(strings.Join(problems, "; "))
+	}
+	return t
+}
+
+// artifactoryBaseURL turns ARTIFACTORY_HOST (host[:port], or an https URL
+// with no path but /artifactory) into the platform URL https://host[:port].
+func artifactoryBaseURL(host string) (string, error) {
+	raw := host
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Hostname() == "":
+		return "", fmt.Errorf("%q is not a host[:port] such as acme.jfrog.io", host)
+	case u.Scheme != "https":
+		return "", fmt.Errorf("%q must use https", host)
+	case strings.Trim(strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/artifactory"), "/") != "" || u.RawQuery != "" || u.User != nil:
+		return "", fmt.Errorf("%q must be a host[:port] with no path, such as acme.jfrog.io", host)
+	}
+	return "https://" + u.Host, nil
+}
+
+// trainerDefault returns the default of the trainer setting name.
+func trainerDefault(name string) string {
+	for _, s := range TrainerSettings {
+		if s.Name == name {
+			return s.Default
+		}
+	}
+	return ""
+}
