@@ -12,6 +12,8 @@ LDFLAGS := -s -w -X $(PKG)/internal/buildinfo.Version=$(VERSION) -X $(PKG)/inter
 GOBUILD := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)"
 AZURITE_VERSION := 3.37.0
 AZURITE := .tools/node_modules/.bin/azurite-blob
+ONNXRUNTIME_NODE_VERSION := 1.30.0
+ONNXRUNTIME := .tools/node_modules/onnxruntime-node/package.json
 TEST_FLAGS ?= -race -timeout 15m
 # The handler's AUTH_MODE the package is for: keys, entra or both.
 AUTH_MODE ?= keys
@@ -36,11 +38,18 @@ package:
 	$(GOBUILD) -o bin/devstack ./devstack
 	bin/devstack package --src . --handler dist/handler-linux-amd64 --out dist/functionapp --zip dist/functionapp.zip --auth-mode $(AUTH_MODE)
 
-# Azurite (the Azure Storage emulator) from npm, into a project folder.
-tools: $(AZURITE)
+# Azurite (the Azure Storage emulator) and onnxruntime-node (the ONNX
+# runtime the tests score model.onnx with) from npm, into a project folder.
+# onnxruntime-node ships its CPU binaries in the package; its install step
+# would fetch GPU binaries from elsewhere, which ONNXRUNTIME_NODE_INSTALL=skip
+# turns off.
+tools: $(AZURITE) $(ONNXRUNTIME)
 $(AZURITE):
 	@command -v npm >/dev/null || { echo "npm is needed for Azurite: apt-get install -y nodejs npm"; exit 1; }
 	npm install --no-audit --no-fund --loglevel=error --prefix .tools azurite@$(AZURITE_VERSION)
+$(ONNXRUNTIME):
+	@command -v npm >/dev/null || { echo "npm is needed for onnxruntime-node: apt-get install -y nodejs npm"; exit 1; }
+	ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund --loglevel=error --prefix .tools onnxruntime-node@$(ONNXRUNTIME_NODE_VERSION)
 
 test: tools build
 	$(GO) vet ./...

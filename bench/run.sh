@@ -2,11 +2,11 @@
 # Side-by-side benchmarks. Each section names the reference it measures
 # against and prints the figures and the ratio. Run on a quiet machine:
 #   make bench            # everything
-#   bench/run.sh handler  # one section: handler, rotation, trainer, mlrepo
+#   bench/run.sh handler  # one section: handler, rotation, trainer, mlrepo, onnx, dataset
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FROGBRIDGE_BIN_DIR="$PWD/bin"
-sections=("${@:-handler rotation trainer mlrepo}")
+sections=("${@:-handler rotation trainer mlrepo onnx dataset}")
 sections=(${sections[@]})
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
@@ -47,6 +47,10 @@ for s in "${sections[@]}"; do
     echo "== trainer vs scikit-learn (bench/trainer/run.sh)"
     bash bench/trainer/run.sh
     ;;
+  onnx)
+    echo "== model.onnx vs model.json: size and batch predict, onnxruntime-node vs the trainer (bench/onnx/run.sh)"
+    bash bench/onnx/run.sh
+    ;;
   mlrepo)
     echo "== ML repository transfers of ${MLREPO_SIZE:-1GiB} vs plain io.Copy over the same TLS connection; goal >= 80 %"
     out=$(go test -run '^$' -bench BenchmarkModel -benchtime 3x ./internal/jfrog -args -mlrepo.size="${MLREPO_SIZE:-1GiB}")
@@ -54,7 +58,11 @@ for s in "${sections[@]}"; do
     echo "upload:   $(echo "$out" | grep Upload | metric %-of-io.Copy) % of io.Copy"
     echo "download: $(echo "$out" | grep Download | metric %-of-io.Copy) % of io.Copy"
     ;;
+  dataset)
+    echo "== loading training data: CSV and Parquet vs encoding/csv into []float64 (bench/dataset/run.sh)"
+    bash bench/dataset/run.sh
+    ;;
   *)
-    echo "unknown section $s (handler, rotation, trainer, mlrepo)"; exit 2 ;;
+    echo "unknown section $s (handler, rotation, trainer, mlrepo, onnx, dataset)"; exit 2 ;;
   esac
 done

@@ -17,7 +17,7 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/callerauth"
 	"github.com/frogbridge/frogbridge/internal/config"
-	"github.com/frogbridge/frogbridge/internal/funcapp"
+	"github.com/frogbridge/frogbridge/internal/errkind"
 	"github.com/frogbridge/frogbridge/internal/funcpkg"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/logging"
@@ -84,7 +84,9 @@ func newCallers(cfg *config.Config, cred azcore.TokenCredential, store *keyvault
 	if c.cfg.Mode == config.AuthBoth {
 		if u := c.cfg.KeyVaultURL; u != "" && (store == nil || u != store.VaultURL()) {
 			var err error
-			if store, err = keyvault.NewStore(u, cred, nil); err != nil {
+			names := vaultSettings
+			names.Vault = config.EnvSecretStorageVaultURI
+			if store, err = keyvault.NewStore(u, cred, &keyvault.StoreOptions{SettingNames: names}); err != nil {
 				c.err = fmt.Sprintf("%s: %v", config.EnvSecretStorageVaultURI, err)
 				return c
 			}
@@ -120,7 +122,7 @@ func (c *callers) require(fn, role string, next http.Handler) http.Handler {
 		log := logging.FromContext(r.Context())
 		switch why := c.refusal(); {
 		case why != "":
-			funcapp.WriteError(w, http.StatusServiceUnavailable, "caller authentication not configured", why)
+			writeFailure(w, "caller authentication not configured", kinded(errkind.Config, errors.New(why)))
 			return
 		case c.cfg.Mode == config.AuthKeys:
 			next.ServeHTTP(w, r)
@@ -139,8 +141,8 @@ func (c *callers) require(fn, role string, next http.Handler) http.Handler {
 		switch {
 		case errors.Is(err, callerauth.ErrKeysUnavailable):
 			log.Error().Err(err).Msg("cannot check the caller's token")
-			funcapp.WriteError(w, http.StatusServiceUnavailable, "caller authentication unavailable",
-				"the tenant's signing keys could not be read (check AUTH_AUTHORITY_HOST, AUTH_TENANT_ID and outbound access to it): "+err.Error())
+			writeFailure(w, "caller authentication unavailable", kinded(errkind.Upstream,
+				fmt.Errorf("the tenant's signing keys could not be read (check AUTH_AUTHORITY_HOST, AUTH_TENANT_ID and outbound access to it): %w", err)))
 			return
 		case err != nil:
 			log.Info().Err(err).Msg("refused caller")
@@ -151,9 +153,8 @@ func (c *callers) require(fn, role string, next http.Handler) http.Handler {
 		if !caller.HasRole(role) {
 			log.Info().Strs(callerauth.FieldCallerRoles, caller.Roles).Str("missing_role", role).Msg("caller lacks the app role")
 			callerauth.Challenge(w.Header(), realm, "api://"+c.cfg.Audience, nil, role)
-			funcapp.WriteError(w, http.StatusForbidden, "forbidden",
-				fmt.Sprintf("the caller (appid %s, oid %s) lacks the app role %s of the app registration %s; assign it to the caller's service principal (terraform variable ci_callers)",
-					caller.AppID, caller.ObjectID, role, c.cfg.Audience))
+			writeFailure(w, "forbidden", kinded(errkind.Forbidden, fmt.Errorf("the caller (appid %s, oid %s) lacks the app role %s of the app registration %s; assign it to the caller's service principal (terraform api_callers or github_callers)",
+				caller.AppID, caller.ObjectID, role, c.cfg.Audience)))
 			return
 		}
 		log.Info().Strs(callerauth.FieldCallerRoles, caller.Roles).Msg("caller authenticated with an Entra ID token")
@@ -182,8 +183,8 @@ func (c *callers) serveKeyed(w http.ResponseWriter, r *http.Request, fn string, 
 	switch {
 	case err != nil:
 		log.Error().Err(err).Msg("cannot read the function keys")
-		funcapp.WriteError(w, http.StatusServiceUnavailable, "caller authentication unavailable",
-			"the function keys could not be read from Key Vault (AUTH_FUNCTION_KEY_SECRETS): "+logging.Scrub(err.Error()))
+		writeFailure(w, "caller authentication unavailable", kinded(errkind.Upstream,
+			fmt.Errorf("the function keys could not be read from Key Vault (AUTH_FUNCTION_KEY_SECRETS): %w", err)))
 	case name == "":
 		log.Info().Msg("refused caller: unknown function key")
 		c.unauthorized(w, fmt.Errorf("%w: the function key is not one of the host's keys", callerauth.ErrInvalidToken))
@@ -204,7 +205,7 @@ func (c *callers) unauthorized(w http.ResponseWriter, err error) {
 	if !errors.Is(err, callerauth.ErrNoToken) {
 		details = err.Error() + "; " + how
 	}
-	funcapp.WriteError(w, http.StatusUnauthorized, "unauthorized", details)
+	writeFailure(w, "unauthorized", kinded(errkind.Authentication, errors.New(details)))
 }
 
 // functionKeys are the host's function keys, read from Key Vault and kept
@@ -243,7 +244,7 @@ func (k *functionKeys) match(ctx context.Context, key secret.Token) (string, err
 		values := map[string]secret.Token{}
 		for _, n := range k.names {
 			v, err := k.store.Value(ctx, n)
-			if errors.Is(err, keyvault.ErrNotFound) {
+			if errors.Is(err, keyvault.ErrSecretNotFound) {
 				continue
 			}
 			if err != nil {
@@ -298,3 +299,15 @@ func (c *callers) report(log zerolog.Logger) {
 			Msg("every HTTP function but Health refuses requests: the package has anonymous HTTP functions but AUTH_MODE is keys")
 	}
 }
+
+// kindedError gives a caller failure its kind, so writeFailure answers it
+// with the status of the one mapping (errors.go).
+type kindedError struct {
+	kind errkind.Kind
+	err  error
+}
+
+func kinded(k errkind.Kind, err error) error   { return &kindedError{kind: k, err: err} }
+func (e *kindedError) Error() string           { return e.err.Error() }
+func (e *kindedError) Unwrap() error           { return e.err }
+func (e *kindedError) ErrorKind() errkind.Kind { return e.kind }

@@ -8,6 +8,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
 	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
+	"github.com/frogbridge/frogbridge/internal/redact"
 	"github.com/frogbridge/frogbridge/internal/rotation"
 )
 
@@ -65,7 +66,7 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		st, err := h.rotation.Status(ctx)
 		if err != nil {
-			rep.Reasons = append(rep.Reasons, "stored token: "+rotation.Details(err))
+			rep.Reasons = append(rep.Reasons, "stored token: "+err.Error())
 			break
 		}
 		tr := &tokenReport{TokenStatus: st, AgeSeconds: int64(st.Age.Seconds())}
@@ -84,6 +85,9 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 	}
 	if why := h.callers.refusal(); why != "" {
 		rep.Reasons = append(rep.Reasons, "HTTP functions refuse every caller: "+why)
+	}
+	for i, r := range rep.Reasons {
+		rep.Reasons[i] = redact.String(r)
 	}
 	status := http.StatusOK
 	if len(rep.Reasons) > 0 {

@@ -18,7 +18,7 @@ import (
 // newJobs builds the job service from the app settings.
 func newJobs(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.Store) (*jobs.Service, error) {
 	j := cfg.Jobs
-	opts := &azureml.ClientOptions{}
+	opts := &azureml.ClientOptions{SettingNames: azuremlSettings}
 	opts.Cloud = j.Cloud
 	ws, err := azureml.NewClient(azureml.Workspace{SubscriptionID: j.SubscriptionID, ResourceGroup: j.ResourceGroup, Name: j.Workspace}, cred, opts)
 	if err != nil {
@@ -28,18 +28,13 @@ func newJobs(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.St
 	return jobs.NewService(jc, ws, store, jobs.NewBlobOutputs(cred, nil)), nil
 }
 
-// jobError answers a failed job call.
+// jobError answers a failed job call (see answers) and logs server-side
+// failures.
 func jobError(w http.ResponseWriter, r *http.Request, err error) {
-	status := jobs.HTTPStatus(err)
-	log := logging.FromContext(r.Context())
-	if status >= 500 {
-		log.Error().Err(err).Int("status", status).Msg("job call failed")
+	if status := writeFailure(w, "", err); status >= 500 {
+		log := logging.FromContext(r.Context())
+		log.Error().Err(err).Int(logging.FieldStatus, status).Msg("job call failed")
 	}
-	msg := map[int]string{400: "invalid request", 404: "job not found", 502: "upstream failure", 503: "not configured"}[status]
-	if msg == "" {
-		msg = "internal error"
-	}
-	funcapp.WriteError(w, status, msg, logging.Scrub(err.Error()))
 }
 
 // requireJSON refuses bodies that are not declared as JSON.

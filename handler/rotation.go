@@ -61,7 +61,7 @@ func managedIdentity(clientID string) (azcore.TokenCredential, error) {
 // clients make no request until a rotation runs.
 func newRotation(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.Store, log zerolog.Logger) (*rotation.Service, error) {
 	r := cfg.Rotation
-	jf, err := jfrog.NewClient(r.ArtifactoryURL, nil)
+	jf, err := jfrog.NewClient(r.ArtifactoryURL, &jfrog.ClientOptions{SettingNames: jfrogSettings})
 	if err != nil {
 		return nil, fmt.Errorf("JFrog (ARTIFACTORY_URL): %w", err)
 	}
@@ -139,10 +139,9 @@ func (h *handlers) rotationHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	res, err := h.rotation.Rotate(ctx, rotation.RotateOptions{Force: force, Trigger: "http"})
 	if err != nil {
-		status := rotation.HTTPStatus(err)
+		status := writeFailure(w, "rotation failed", err)
 		log := logging.FromContext(r.Context())
-		log.Error().Err(err).Int("status", status).Msg("rotation failed")
-		funcapp.WriteError(w, status, "rotation failed", rotation.Details(err))
+		log.Error().Err(err).Int(logging.FieldStatus, status).Msg("rotation failed")
 		return
 	}
 	funcapp.WriteJSON(w, http.StatusOK, rotationResponse{Status: "ok", Result: res})

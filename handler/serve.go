@@ -61,7 +61,7 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 	cred, clientErr := managedIdentity(cfg.Rotation.UAMIClientID)
 	var store *keyvault.Store
 	if clientErr == nil && cfg.Rotation.VaultURL != "" {
-		if store, clientErr = keyvault.NewStore(cfg.Rotation.VaultURL, cred, &keyvault.StoreOptions{SecretName: cfg.Rotation.SecretName}); clientErr != nil {
+		if store, clientErr = keyvault.NewStore(cfg.Rotation.VaultURL, cred, &keyvault.StoreOptions{SecretName: cfg.Rotation.SecretName, SettingNames: vaultSettings}); clientErr != nil {
 			clientErr = fmt.Errorf("key vault (KEY_VAULT_NAME/KEY_VAULT_URL): %w", clientErr)
 		}
 	}

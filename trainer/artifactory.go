@@ -14,6 +14,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // env is what a subcommand runs with: the trainer's configuration and, in
@@ -32,6 +33,9 @@ type modelRepo struct {
 	client *jfrog.Client
 	source *keyvault.CredentialSource
 	repo   string
+	// static, when set, is the token to use instead of Key Vault
+	// (JF_ACCESS_TOKEN).
+	static secret.Token
 }
 
 // connectModelRepo builds the Key Vault store and the JFrog client; it
@@ -53,11 +57,13 @@ func connectModelRepo(e *env) (*modelRepo, error) {
 		}
 		cred = mi
 	}
-	store, err := keyvault.NewStore(a.VaultURL, cred, &keyvault.StoreOptions{ClientOptions: co, SecretName: a.SecretName})
+	store, err := keyvault.NewStore(a.VaultURL, cred, &keyvault.StoreOptions{ClientOptions: co, SecretName: a.SecretName,
+		SettingNames: keyvault.SettingNames{ClientID: jobspec.EnvClientID, Vault: jobspec.EnvKeyVaultURL, SecretName: jobspec.EnvSecretName}})
 	if err != nil {
 		return nil, fmt.Errorf("key vault (%s/%s): %w", jobspec.EnvKeyVaultName, jobspec.EnvKeyVaultURL, err)
 	}
-	client, err := jfrog.NewClient(a.BaseURL, &jfrog.ClientOptions{ClientOptions: co})
+	client, err := jfrog.NewClient(a.BaseURL, &jfrog.ClientOptions{ClientOptions: co,
+		SettingNames: jfrog.SettingNames{PlatformURL: jobspec.EnvArtifactoryHost, MLRepo: jobspec.EnvMLRepo}})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", jobspec.EnvArtifactoryHost, err)
 	}
@@ -69,7 +75,16 @@ func connectModelRepo(e *env) (*modelRepo, error) {
 // calls fn again with a newer version; otherwise the error says which
 // secret holds the rejected token.
 func (r *modelRepo) do(ctx context.Context, fn func(context.Context, secret.Token) error) error {
-	unauthorized := func(err error) bool { return errors.Is(err, jfrog.ErrUnauthorized) }
+	if !r.static.IsZero() {
+		if err := fn(ctx, r.static); err != nil {
+			if errors.Is(err, upstream.ErrUnauthorized) {
+				return fmt.Errorf("%w (the token in %s was refused: give a valid one)", err, config.EnvJFrogToken)
+			}
+			return err
+		}
+		return nil
+	}
+	unauthorized := func(err error) bool { return errors.Is(err, upstream.ErrUnauthorized) }
 	return r.source.Do(ctx, unauthorized, func(ctx context.Context, c keyvault.Credentials) error {
 		return fn(ctx, c.AccessToken)
 	})

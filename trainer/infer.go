@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/atomicfile"
+	"github.com/frogbridge/frogbridge/internal/dataset"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/ml"
@@ -41,7 +42,7 @@ func runInfer(ctx context.Context, e *env, args []string, stdout, stderr io.Writ
 	fs.StringVar(&f.version, "model-version", e.cfg.ModelVersion, "model version, or \"latest\" (env "+jobspec.EnvModelVersion+")")
 	fs.StringVar(&f.resultsDir, "inference-results-dir", "./inference_results", "directory that receives "+jobspec.InferenceResultsFile)
 	fs.StringVar(&f.modelDir, "model-dir", "", "directory for the downloaded model (default <inference-results-dir>/model)")
-	fs.StringVar(&f.data, "data", ml.IrisName, "data set: \"iris\" (embedded) or a CSV file with a header row")
+	fs.StringVar(&f.data, "data", ml.IrisName, "data: \"iris\" (embedded), or a CSV (optionally gzip-compressed) or Parquet file, or a folder of them")
 	fs.StringVar(&f.label, "label", "label", "label column")
 	fs.StringVar(&f.splitColumn, "split-column", "", "column holding train/test per row (default \"split\" for --data iris; else the model's training split)")
 	fs.Float64Var(&f.testSize, "test-size", 0.2, "test fraction of a random split (default: the model's, from metadata.json)")
@@ -103,7 +104,7 @@ func infer(ctx context.Context, f inferFlags, repo *modelRepo, now time.Time, st
 			return err
 		}
 		version, ref.Version = v, v
-		dl, err = repo.client.DownloadModelVersion(ctx, tok, ref, f.modelDir, nil)
+		dl, err = repo.client.DownloadModelVersion(ctx, tok, ref, f.modelDir, inferDownload)
 		return err
 	})
 	if err != nil {
@@ -184,7 +185,7 @@ func inferenceData(f inferFlags, m *ml.Model, md *jobspec.Metadata) (*ml.Dataset
 		if !f.splitColumnSet && md != nil {
 			splitCol = md.Split.Column
 		}
-		d, err = ml.ReadCSVFile(f.data, &ml.CSVOptions{Label: f.label, SplitColumn: splitCol, Features: m.Features})
+		d, _, err = dataset.Load(f.data, &dataset.Options{Label: f.label, SplitColumn: splitCol, Features: m.Features})
 	}
 	if err != nil {
 		return nil, err

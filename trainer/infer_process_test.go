@@ -28,7 +28,18 @@ import (
 // identity) then runs in a fresh process, as on AzureML compute.
 const childInferArgs = "FROGBRIDGE_TEST_CHILD_INFER_ARGS"
 
+// childArgs makes the test binary run the trainer's run with these
+// JSON-encoded arguments (any command).
+const childArgs = "FROGBRIDGE_TEST_CHILD_ARGS"
+
 func TestMain(m *testing.M) {
+	if raw := os.Getenv(childArgs); raw != "" {
+		var args []string
+		if err := json.Unmarshal([]byte(raw), &args); err != nil {
+			os.Exit(99)
+		}
+		os.Exit(run(context.Background(), args, os.Stdout, os.Stderr))
+	}
 	if raw := os.Getenv(childInferArgs); raw != "" {
 		var args []string
 		if err := json.Unmarshal([]byte(raw), &args); err != nil {

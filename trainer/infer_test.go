@@ -30,6 +30,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 const (
@@ -264,7 +265,7 @@ func TestTrainUploadInfer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(u, "/entity-manifest/iris-classifier/v1") || !strings.Contains(stdout.String(), u) || !strings.Contains(stdout.String(), "0 of 3 files already stored") {
+	if !strings.HasSuffix(u, "/entity-manifest/iris-classifier/v1") || !strings.Contains(stdout.String(), u) || !strings.Contains(stdout.String(), "0 of 4 files already stored") {
 		t.Fatalf("url %s, stdout %s", u, stdout.String())
 	}
 	var props struct{ Properties map[string][]string }
@@ -278,15 +279,26 @@ func TestTrainUploadInfer(t *testing.T) {
 			t.Errorf("property %s = %v, want %s", k, props.Properties[k], v)
 		}
 	}
+	var manifest jfrog.ModelManifest
+	if err := json.Unmarshal(s.adminDo(t, http.MethodGet, "/artifactory/api/machinelearning/"+testMLRepo+"/model/entity-manifest/iris-classifier/v1", "", ""), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, a := range manifest.ModelArtifacts {
+		listed = append(listed, a.ArtifactPath)
+	}
+	if !slices.Equal(listed, uploadedFiles) || manifest.ModelFormat == nil || manifest.ModelFormat.SerializationFormat != "onnx" || manifest.ModelFormat.Framework != jfrog.FrameworkFiles {
+		t.Errorf("manifest lists %v with format %+v, want %v, files framework, onnx serialization", listed, manifest.ModelFormat, uploadedFiles)
+	}
 	stdout.Reset()
 	if _, err := uploadArtifacts(ctx, s.env, out, "iris-classifier", "v2", &stdout); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stdout.String(), "(0 bytes sent, 3 of 3 files already stored)") {
+	if !strings.Contains(stdout.String(), "(0 bytes sent, 4 of 4 files already stored)") {
 		t.Fatalf("re-upload did not deploy by checksum: %s", stdout.String())
 	}
 	_, err = uploadArtifacts(ctx, s.env, out, "iris-classifier", "v2", io.Discard)
-	var re *jfrog.ResponseError
+	var re *upstream.ResponseError
 	if !errors.As(err, &re) || re.StatusCode != http.StatusConflict || !strings.Contains(err.Error(), "upload with a new version") {
 		t.Fatalf("uploading an existing version: %v", err)
 	}
@@ -321,6 +333,12 @@ func TestTrainUploadInfer(t *testing.T) {
 	readJSON(t, filepath.Join(out, jobspec.MetricsFile), &metrics)
 	if got.Accuracy != metrics.Accuracy || got.ModelVersion != "v2" || got.ModelType != ml.RandomForest || got.ModelPath != filepath.Join(results, "model", jobspec.ModelFile) {
 		t.Fatalf("results %+v, local accuracy %v", got, metrics.Accuracy)
+	}
+	if _, err := os.Stat(filepath.Join(results, "model", jobspec.ONNXFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("infer downloaded %s, which it does not use: %v", jobspec.ONNXFile, err)
+	}
+	if _, err := os.Stat(filepath.Join(results, "model", jobspec.MetadataFile)); err != nil {
+		t.Errorf("infer did not download %s: %v", jobspec.MetadataFile, err)
 	}
 	if !strings.Contains(stdout.String(), "sample 1: predicted") || !strings.Contains(stdout.String(), "iris-classifier v2") {
 		t.Fatalf("summary %q", stdout.String())
@@ -374,7 +392,7 @@ func TestRotatedAndRevokedToken(t *testing.T) {
 		err := repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
 			calls++
 			_, err := repo.client.ListModelVersions(ctx, tok, jfrog.ModelRef{Repo: testMLRepo, Name: "absent"})
-			if errors.Is(err, jfrog.ErrNotFound) {
+			if errors.Is(err, upstream.ErrNotFound) {
 				return nil // authenticated; the model simply does not exist
 			}
 			return err
@@ -391,7 +409,7 @@ func TestRotatedAndRevokedToken(t *testing.T) {
 	}
 	s.revoke(t, idB)
 	calls, err := list()
-	if !errors.Is(err, jfrog.ErrUnauthorized) || calls != 1 {
+	if !errors.Is(err, upstream.ErrUnauthorized) || calls != 1 {
 		t.Fatalf("revoked: %d calls, %v", calls, err)
 	}
 	msg := err.Error()
@@ -418,4 +436,27 @@ func FuzzPropertyValue(f *testing.F) {
 			t.Fatalf("propertyValue(%q) = %q, then %q", s, out, again)
 		}
 	})
+}
+
+// TestHintsNameTheTrainersSettings: the shared clients' fix hints name the
+// trainer's variables, not the handler's.
+func TestHintsNameTheTrainersSettings(t *testing.T) {
+	s := newTestStack(t)
+	repo, err := connectModelRepo(s.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = repo.do(context.Background(), func(context.Context, secret.Token) error { return nil })
+	if !errors.Is(err, keyvault.ErrSecretNotFound) {
+		t.Fatalf("no secret stored yet: %v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, jobspec.EnvSecretName) || strings.Contains(msg, "ARTIFACTORY_TOKEN_SECRET_NAME") {
+		t.Errorf("hint %q does not name %s alone", msg, jobspec.EnvSecretName)
+	}
+	cfg := *s.env.cfg
+	cfg.Artifactory.BaseURL = "ftp://x"
+	_, err = connectModelRepo(&env{cfg: &cfg, credential: s.env.credential, transport: s.env.transport})
+	if err == nil || !strings.Contains(err.Error(), jobspec.EnvArtifactoryHost) || strings.Contains(err.Error(), "ARTIFACTORY_URL") {
+		t.Errorf("bad platform URL: %v", err)
+	}
 }

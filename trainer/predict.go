@@ -14,13 +14,14 @@ import (
 	"strings"
 
 	"github.com/frogbridge/frogbridge/internal/atomicfile"
+	"github.com/frogbridge/frogbridge/internal/dataset"
 	"github.com/frogbridge/frogbridge/internal/ml"
 )
 
 func runPredict(ctx context.Context, _ *env, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	modelPath := fs.String("model", "", "model file (model.json) written by trainer train")
-	input := fs.String("input", "", "CSV file with a header row holding the model's feature columns")
+	input := fs.String("input", "", "rows holding the model's feature columns: a CSV (optionally gzip-compressed) or Parquet file, or a folder of them")
 	proba := fs.Bool("proba", false, "also write the class probabilities")
 	output := fs.String("output", "", "output file (default stdout); written atomically")
 	format := fs.String("format", "", "output format: csv or json (default: json for a .json --output, else csv)")
@@ -49,7 +50,7 @@ func runPredict(ctx context.Context, _ *env, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return failure(stderr, "predict", err)
 	}
-	d, err := ml.ReadCSVFile(*input, &ml.CSVOptions{Features: m.Features})
+	d, _, err := dataset.Load(*input, &dataset.Options{Features: m.Features})
 	if err != nil {
 		return failure(stderr, "predict", err)
 	}

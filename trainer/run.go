@@ -26,10 +26,13 @@ type command struct {
 
 // commands lists the subcommands by name.
 var commands = map[string]command{
-	"train":   {"train a model and write model.json, metrics.json, metadata.json", runTrain},
+	"train":   {"train a model and write model.json, model.onnx, metrics.json, metadata.json", runTrain},
 	"predict": {"predict the rows of a CSV file with a model file", runPredict},
+	"export":  {"convert a model.json into model.onnx (ONNX, for any ONNX runtime)", runExport},
 	"infer":   {"download a model version from Artifactory, verify it and run batch inference", runInfer},
 	"version": {"print the trainer version", runVersion},
+	"model":   {"push, pull or list model versions of the Artifactory ML repository", entityCommand{"model"}.run},
+	"dataset": {"push, pull or list dataset versions of the Artifactory ML repository", entityCommand{"dataset"}.run},
 }
 
 // run reads the configuration from the environment, dispatches to a

@@ -8,42 +8,48 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/config"
+	"github.com/frogbridge/frogbridge/internal/dataset"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/ml"
 )
 
+// trainGCPercent is the garbage collector's target while training.
+const trainGCPercent = 25
+
 // trainFlags are the parsed flags of `trainer train`.
 type trainFlags struct {
-	data, label, splitColumn string
-	splitColumnSet           bool
-	testSize                 float64
-	seed                     uint64
-	model                    string
-	nEstimators, maxDepth    int
-	minSamplesLeaf           int
-	maxFeatures              string
-	c                        float64
-	maxIter                  int
-	workers                  int
-	outputDir, metadataDir   string
-	modelName, version       string
-	image                    string
-	upload                   bool
+	dataFlags
+	label, splitColumn     string
+	splitColumnSet         bool
+	testSize               float64
+	seed                   uint64
+	model                  string
+	nEstimators, maxDepth  int
+	minSamplesLeaf         int
+	maxFeatures            string
+	c                      float64
+	maxIter                int
+	workers                int
+	outputDir, metadataDir string
+	modelName, version     string
+	image                  string
+	upload                 bool
 }
 
 func runTrain(ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int {
 	f := trainFlags{image: e.cfg.Image}
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	fs.StringVar(&f.data, "data", ml.IrisName, "data set: \"iris\" (embedded) or a CSV file with a header row")
-	fs.StringVar(&f.label, "label", "label", "label column")
-	fs.StringVar(&f.splitColumn, "split-column", "", "column holding train/test per row, used instead of a random split (default \"split\" for --data iris)")
-	fs.Float64Var(&f.testSize, "test-size", 0.2, "test fraction of a random split")
+	f.dataFlags.register(fs)
+	fs.StringVar(&f.label, jobspec.FlagLabel, "label", "label column")
+	fs.StringVar(&f.splitColumn, jobspec.FlagSplitColumn, "", "column holding train/test per row, used instead of a random split (default \"split\" for --data iris)")
+	fs.Float64Var(&f.testSize, jobspec.FlagTestSize, 0.2, "test fraction of a random split")
 	fs.Uint64Var(&f.seed, "seed", 42, "random seed (split, bootstrap, features)")
 	fs.StringVar(&f.model, "model", ml.RandomForest, "model: random_forest or logistic_regression")
 	fs.IntVar(&f.nEstimators, "n-estimators", 100, "number of trees")
@@ -57,16 +63,17 @@ func runTrain(ctx context.Context, e *env, args []string, stdout, stderr io.Writ
 	fs.StringVar(&f.metadataDir, "metadata-dir", "", "directory that receives a copy of metadata.json (the AzureML named output)")
 	fs.StringVar(&f.modelName, "model-name", cmp.Or(e.cfg.ModelName, config.DefaultModelName), "model name (env "+jobspec.EnvModelName+")")
 	fs.StringVar(&f.version, "version", e.cfg.ModelVersion, "model version (env "+jobspec.EnvModelVersion+"; default vYYYYMMDDHHMMSS, UTC)")
-	fs.BoolVar(&f.upload, "upload", false, "upload model.json, metrics.json and metadata.json to the Artifactory ML repository (or "+jobspec.EnvUpload+"=true)")
+	fs.BoolVar(&f.upload, "upload", false, "upload model.onnx, model.json, metrics.json and metadata.json to the Artifactory ML repository (or "+jobspec.EnvUpload+"=true)")
 	fs.Usage = usageFunc(fs, "trainer train [flags]")
 	if code, stop := parseFlags(fs, args, stdout, stderr); stop {
 		return code
 	}
-	fs.Visit(func(fl *flag.Flag) {
-		if fl.Name == "split-column" {
-			f.splitColumnSet = true
-		}
-	})
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	f.splitColumnSet = set[jobspec.FlagSplitColumn]
+	if err := f.dataFlags.validate(set); err != nil {
+		return usageError(stderr, "train", "%v", err)
+	}
 	switch {
 	case f.model != ml.RandomForest && f.model != ml.LogisticRegression:
 		return usageError(stderr, "train", "--model %q: use %s or %s", f.model, ml.RandomForest, ml.LogisticRegression)
@@ -87,6 +94,9 @@ func runTrain(ctx context.Context, e *env, args []string, stdout, stderr io.Writ
 		f.version = now.Format("v20060102150405")
 	}
 	upload := f.upload || e.cfg.Upload
+	if err := e.cfg.ArtifactoryErr; f.remote() && err != nil {
+		return usageError(stderr, "train", "--dataset/--artifactory: %v", err)
+	}
 	if upload {
 		if err := e.cfg.ArtifactoryErr; err != nil {
 			return usageError(stderr, "train", "--upload: %v", err)
@@ -98,7 +108,7 @@ func runTrain(ctx context.Context, e *env, args []string, stdout, stderr io.Writ
 			return usageError(stderr, "train", "--version: %v", err)
 		}
 	}
-	if err := train(ctx, f, now, stdout); err != nil {
+	if err := train(ctx, f, e, now, stdout); err != nil {
 		return failure(stderr, "train", err)
 	}
 	if upload {
@@ -131,35 +141,43 @@ func resolveMaxFeatures(s string, nf int) (int, error) {
 	return 0, fmt.Errorf("%q: use sqrt, log2, all, a count or a fraction in (0,1]", s)
 }
 
-func loadTrainingData(f trainFlags) (*ml.Dataset, error) {
-	if f.data == ml.IrisName {
+func loadTrainingData(ctx context.Context, f trainFlags, e *env, splitCol string) (*loadedData, error) {
+	if f.data == ml.IrisName && !f.remote() {
 		if f.label != "label" {
 			return nil, fmt.Errorf("--label %q: the embedded iris set's label column is \"label\"", f.label)
 		}
 		if f.splitColumn != "" && f.splitColumn != "split" {
 			return nil, fmt.Errorf("--split-column %q: the embedded iris set's split column is \"split\" (or set --split-column= for a random split)", f.splitColumn)
 		}
-		return ml.Iris()
 	}
-	return ml.ReadCSVFile(f.data, &ml.CSVOptions{Label: f.label, SplitColumn: f.splitColumn})
+	return loadData(ctx, f.dataFlags, e, &dataset.Options{Label: f.label, SplitColumn: splitCol, Features: f.featureList})
 }
 
-func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) error {
-	d, err := loadTrainingData(f)
+func train(ctx context.Context, f trainFlags, e *env, now time.Time, stdout io.Writer) error {
+	// The data matrix and the binned columns hold no pointers, so frequent
+	// collections cost little, while the default GOGC of 100 lets training
+	// garbage grow the heap to twice the data (bench/dataset/run.sh).
+	// GOGC in the environment wins.
+	if !e.cfg.GOGCSet {
+		defer debug.SetGCPercent(debug.SetGCPercent(trainGCPercent))
+	}
+	splitCol := f.splitColumn
+	if f.data == ml.IrisName && !f.remote() && !f.splitColumnSet {
+		splitCol = "split"
+	}
+	ld, err := loadTrainingData(ctx, f, e, splitCol)
 	if err != nil {
 		return err
 	}
-	splitCol := f.splitColumn
-	if f.data == ml.IrisName && !f.splitColumnSet {
-		splitCol = "split"
-	}
+	d := ld.set
 	var trainSet, testSet *ml.Dataset
 	sp := jobspec.SplitProvenance{Column: splitCol}
+	// split in place: the data is not copied (see ml.PartitionRandom)
 	if splitCol != "" {
-		trainSet, testSet, err = ml.SplitByColumn(d)
+		trainSet, testSet, err = ml.PartitionByColumn(d)
 	} else {
 		sp.TestSize = f.testSize
-		trainSet, testSet, err = ml.RandomSplit(d, f.testSize, f.seed)
+		trainSet, testSet, err = ml.PartitionRandom(d, f.testSize, f.seed)
 	}
 	if err != nil {
 		return err
@@ -181,6 +199,10 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
+	onnxBytes, err := exportONNX(res.Model, modelBytes)
+	if err != nil {
+		return err
+	}
 	hp := jobspec.Hyperparameters{}
 	nEst := 0
 	if res.Model.Forest != nil {
@@ -192,31 +214,23 @@ func train(ctx context.Context, f trainFlags, now time.Time, stdout io.Writer) e
 	ts := now.Format(time.RFC3339)
 	a := &ml.Artifacts{
 		Model: modelBytes,
+		ONNX:  onnxBytes,
 		Metrics: ml.Metrics{
 			Accuracy: res.Report.Accuracy, ClassificationReport: res.Report, ModelType: f.model, NEstimators: nEst,
 			TrainingSamples: trainSet.Rows(), TestSamples: testSet.Rows(), Timestamp: ts, FitSeconds: res.FitSeconds,
 		},
 		Metadata: jobspec.Metadata{
-			ModelName: f.modelName, Version: f.version, ModelType: f.model, Dataset: datasetName(f.data),
+			ModelName: f.modelName, Version: f.version, ModelType: f.model, Dataset: ld.name,
 			Accuracy: res.Report.Accuracy, TrainingDate: ts, Features: d.Features, TargetClasses: d.Classes,
 			DatasetSHA256: d.SHA256, ModelSchemaVersion: ml.ModelSchemaVersion, Trainer: buildTrainer(), Hyperparameters: hp,
-			Seed: f.seed, Split: sp, Image: f.image,
+			Seed: f.seed, Split: sp, Image: f.image, DataSource: &ld.source,
 		},
 	}
 	if err := ml.WriteArtifacts(f.outputDir, a, &ml.WriteArtifactsOptions{MetadataDir: f.metadataDir}); err != nil {
 		return fmt.Errorf("write outputs (--output-dir, --metadata-dir): %w", err)
 	}
-	fmt.Fprintf(stdout, "trained %s %s (%s) on %s: %d train / %d test rows, accuracy %.4f, fit %.3fs\nwrote %s (sha256 %s)\n",
+	fmt.Fprintf(stdout, "trained %s %s (%s) on %s: %d train / %d test rows, accuracy %.4f, fit %.3fs\nwrote %s (sha256 %s)\nwrote %s (%d bytes)\n",
 		f.modelName, f.version, f.model, a.Metadata.Dataset, trainSet.Rows(), testSet.Rows(), res.Report.Accuracy, res.FitSeconds,
-		filepath.Join(f.outputDir, jobspec.ModelFile), a.Metadata.ModelSHA256)
+		filepath.Join(f.outputDir, jobspec.ModelFile), a.Metadata.ModelSHA256, filepath.Join(f.outputDir, jobspec.ONNXFile), len(onnxBytes))
 	return nil
-}
-
-// datasetName is the data set name recorded in metadata: "iris" or the CSV
-// file's base name.
-func datasetName(data string) string {
-	if data == ml.IrisName {
-		return ml.IrisName
-	}
-	return filepath.Base(data)
 }

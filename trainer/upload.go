@@ -16,11 +16,11 @@ import (
 )
 
 // uploadedFiles are the files of a trained model version, in upload order
-// (model.json first: it names the serialization format).
-var uploadedFiles = []string{jobspec.ModelFile, jobspec.MetricsFile, jobspec.MetadataFile}
+// (the ONNX model first, the file the serialization format describes).
+var uploadedFiles = []string{jobspec.ONNXFile, jobspec.ModelFile, jobspec.MetricsFile, jobspec.MetadataFile}
 
-// uploadArtifacts uploads model.json, metrics.json and metadata.json from
-// outputDir as version of model modelName in the configured repository,
+// uploadArtifacts uploads model.onnx, model.json, metrics.json and
+// metadata.json from outputDir as version of model modelName in the configured repository,
 // with metrics, parameters and provenance as properties, prints the
 // version's URL to stdout and returns it. The local files are only read.
 func uploadArtifacts(ctx context.Context, e *env, outputDir, modelName, version string, stdout io.Writer) (versionURL string, err error) {
@@ -40,7 +40,7 @@ func uploadArtifacts(ctx context.Context, e *env, outputDir, modelName, version 
 	var res jfrog.UploadResult
 	err = repo.do(ctx, func(ctx context.Context, tok secret.Token) error {
 		var err error
-		res, err = repo.client.UploadModelVersion(ctx, tok, ref, files, &jfrog.UploadOptions{SerializationFormat: "json", Properties: props})
+		res, err = repo.client.UploadModelVersion(ctx, tok, ref, files, &jfrog.UploadOptions{SerializationFormat: serializationFormat, Properties: props})
 		return err
 	})
 	if err != nil {
@@ -97,6 +97,14 @@ func uploadProperties(outputDir string) (map[string]string, error) {
 		"go_version":            md.Trainer.GoVersion,
 		"image":                 md.Image,
 		"trained_by":            "frogbridge-trainer",
+	}
+	if src := md.DataSource; src != nil {
+		for k, v := range map[string]string{
+			"data_source": src.Kind, "data_ref": src.Ref, "data_dataset": src.Dataset, "data_dataset_version": src.DatasetVersion,
+			"data_artifactory": src.Artifactory, "data_format": src.Format, "data_sha256_prefix": hashPrefix(src.SHA256), "data_rows": strconv.Itoa(src.Rows),
+		} {
+			props[k] = v
+		}
 	}
 	if p := md.Hyperparameters.Forest; p != nil {
 		props["n_estimators"] = strconv.Itoa(p.NEstimators)

@@ -17,6 +17,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // APIVersion is the AzureML ARM API version the client speaks.
@@ -61,6 +63,8 @@ type ClientOptions struct {
 	// PollFrequency is the wait between polls of a cancellation when ARM
 	// sends no Retry-After (default 5s).
 	PollFrequency time.Duration
+	// SettingNames are the caller's setting names that fix hints name.
+	SettingNames SettingNames
 }
 
 // Client calls AzureML's ARM API for one workspace. A Client is safe for
@@ -73,6 +77,7 @@ type Client struct {
 	// document.
 	plain    runtime.Pipeline
 	pollFreq time.Duration
+	settings SettingNames
 
 	mu      sync.Mutex
 	apiBase string // data-plane base URL, once discovered
@@ -82,29 +87,30 @@ type Client struct {
 // RP registration is always disabled: the workspace exists, so the
 // provider is registered.
 func NewClient(ws Workspace, cred azcore.TokenCredential, opts *ClientOptions) (*Client, error) {
+	if opts == nil {
+		opts = &ClientOptions{}
+	}
+	names := opts.SettingNames
 	var missing []string
 	if ws.SubscriptionID == "" {
-		missing = append(missing, "AZURE_SUBSCRIPTION_ID")
+		missing = append(missing, upstream.Setting(names.SubscriptionID, "the subscription ID"))
 	}
 	if ws.ResourceGroup == "" {
-		missing = append(missing, "AZURE_RESOURCE_GROUP")
+		missing = append(missing, upstream.Setting(names.ResourceGroup, "the resource group"))
 	}
 	if ws.Name == "" {
-		missing = append(missing, "AZUREML_WORKSPACE_NAME")
+		missing = append(missing, upstream.Setting(names.Workspace, "the workspace name"))
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("azureml: workspace incomplete: set %s", strings.Join(missing, ", "))
 	}
 	for _, part := range []string{ws.SubscriptionID, ws.ResourceGroup, ws.Name} {
 		if strings.ContainsAny(part, "/?#% ") {
-			return nil, fmt.Errorf("azureml: workspace part %q contains a character not allowed in an ARM path: check AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZUREML_WORKSPACE_NAME", part)
+			return nil, fmt.Errorf("azureml: workspace part %q contains a character not allowed in an ARM path: check %s", part, names.workspace())
 		}
 	}
 	if cred == nil {
 		return nil, errors.New("azureml: a token credential is required")
-	}
-	if opts == nil {
-		opts = &ClientOptions{}
 	}
 	co := opts.ClientOptions
 	co.DisableRPRegistration = true
@@ -130,7 +136,7 @@ func NewClient(ws Workspace, cred azcore.TokenCredential, opts *ClientOptions) (
 		freq = defaultPollFrequency
 	}
 	plain := runtime.NewPipeline(moduleName, moduleVersion, runtime.PipelineOptions{}, &co.ClientOptions)
-	return &Client{ws: ws, ep: strings.TrimRight(ac.Endpoint(), "/"), pl: ac.Pipeline(), plain: plain, pollFreq: freq}, nil
+	return &Client{ws: ws, ep: strings.TrimRight(ac.Endpoint(), "/"), pl: ac.Pipeline(), plain: plain, pollFreq: freq, settings: names}, nil
 }
 
 // resourceManager returns the ARM service of c (the public cloud's when c
@@ -183,7 +189,7 @@ func (c *Client) url(path string) string {
 
 // send issues one request and returns the response when its status is one
 // of ok. body, when non-nil, is sent as JSON. Any other status becomes a
-// *ResponseError; the response body is closed in that case.
+// *upstream.ResponseError; the response body is closed in that case.
 func (c *Client) send(ctx context.Context, op, method, rawURL string, body any, ok ...int) (*http.Response, error) {
 	req, err := runtime.NewRequest(ctx, method, rawURL)
 	if err != nil {
@@ -203,10 +209,8 @@ func (c *Client) send(ctx context.Context, op, method, rawURL string, body any, 
 		return resp, nil
 	}
 	payload, _ := readBody(resp)
-	e := ParseError(resp.StatusCode, payload)
-	e.Op = op
-	e.Fix = c.fix(e)
-	return nil, e
+	code, msg := ParseError(payload)
+	return nil, c.responseError(resp, code, msg)
 }
 
 // do sends a request and decodes a JSON reply into out (when non-nil).

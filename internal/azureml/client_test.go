@@ -14,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/frogbridge/frogbridge/internal/azureml"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 func TestRequestsCarryTokenAndAPIVersion(t *testing.T) {
@@ -101,15 +102,15 @@ func TestErrors(t *testing.T) {
 		sentinel error
 		want     []string
 	}{
-		{"forbidden", 403, `{"error":{"code":"AuthorizationFailed","message":"no access"}}`, azureml.ErrForbidden,
+		{"forbidden", 403, `{"error":{"code":"AuthorizationFailed","message":"no access"}}`, upstream.ErrForbidden,
 			[]string{"403 AuthorizationFailed: no access", "assign the AzureML Data Scientist role", "workspace ws-1"}},
-		{"workspace", 404, `{"error":{"code":"WorkspaceNotFound","message":"gone"}}`, azureml.ErrNotFound,
-			[]string{"AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZUREML_WORKSPACE_NAME"}},
-		{"job missing", 404, `{"error":{"code":"ResourceNotFound","message":"nope"}}`, azureml.ErrNotFound, []string{"404 ResourceNotFound: nope"}},
-		{"unauthorized", 401, `{"error":{"code":"InvalidAuthenticationToken","message":"bad"}}`, azureml.ErrUnauthorized, []string{"ARM endpoint"}},
-		{"bad request", 400, `{"error":{"code":"UserError","message":"bad\ncommand"}}`, azureml.ErrBadRequest, []string{"UserError: bad command"}},
-		{"not json", 409, `<html>`, azureml.ErrConflict, []string{"409 Conflict"}},
-		{"server", 503, `{}`, azureml.ErrUnavailable, []string{"503"}},
+		{"workspace", 404, `{"error":{"code":"WorkspaceNotFound","message":"gone"}}`, upstream.ErrNotFound,
+			[]string{"TEST_SUBSCRIPTION, TEST_GROUP and TEST_WORKSPACE"}},
+		{"job missing", 404, `{"error":{"code":"ResourceNotFound","message":"nope"}}`, upstream.ErrNotFound, []string{"404 ResourceNotFound: nope"}},
+		{"unauthorized", 401, `{"error":{"code":"InvalidAuthenticationToken","message":"bad"}}`, upstream.ErrUnauthorized, []string{"TEST_ARM_ENDPOINT"}},
+		{"bad request", 400, `{"error":{"code":"UserError","message":"bad\ncommand"}}`, upstream.ErrBadRequest, []string{"UserError: bad command"}},
+		{"not json", 409, `<html>`, upstream.ErrConflict, []string{"409 Conflict"}},
+		{"server", 503, `{}`, upstream.ErrUnavailable, []string{"503"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,7 +121,7 @@ func TestErrors(t *testing.T) {
 			})
 			c := newClient(t, srv, nil)
 			err := c.PutRegistryConnection(context.Background(), "reg", azureml.RegistryConnection{Target: "https://acme.jfrog.io", Username: "u", Password: secret.Token("very-secret-pw")})
-			var re *azureml.ResponseError
+			var re *upstream.ResponseError
 			if !errors.As(err, &re) || re.StatusCode != tt.status || !errors.Is(err, tt.sentinel) {
 				t.Fatalf("got %v", err)
 			}
@@ -138,7 +139,7 @@ func TestErrors(t *testing.T) {
 		srv := fakeARM(t, func(w http.ResponseWriter, r *http.Request) { t.Error("request sent without a token") })
 		c := newClient(t, srv, &fakeCred{err: errors.New("no identity")})
 		_, err := c.GetJob(context.Background(), "j")
-		if !errors.Is(err, azureml.ErrUnavailable) && !errors.Is(err, azureml.ErrUnauthorized) {
+		if !errors.Is(err, upstream.ErrUnavailable) && !errors.Is(err, upstream.ErrUnauthorized) {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -223,7 +224,8 @@ func TestNewClientOptions(t *testing.T) {
 		{"government", testWS, withCloud(cloud.AzureGovernment), "https://management.usgovcloudapi.net", ""},
 		{"trailing slash", testWS, withCloud(cloudFor("https://arm.example/", "https://management.azure.com")), "https://arm.example", ""},
 		{"bad endpoint", testWS, withCloud(cloudFor("management.azure.com", "a")), "", "invalid ARM endpoint"},
-		{"missing", azureml.Workspace{Name: "w"}, nil, "", "AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP"},
+		{"missing", azureml.Workspace{Name: "w"}, nil, "", "set the subscription ID, the resource group"},
+		{"missing, named", azureml.Workspace{Name: "w"}, &azureml.ClientOptions{SettingNames: azureml.SettingNames{SubscriptionID: "SUB", ResourceGroup: "RG"}}, "", "set SUB, RG"},
 		{"slash", azureml.Workspace{SubscriptionID: "s", ResourceGroup: "r/../x", Name: "w"}, nil, "", "not allowed"},
 	}
 	for _, tt := range tests {
@@ -326,8 +328,8 @@ func TestCancelOperationFailure(t *testing.T) {
 	})
 	c := newClient(t, srv, nil)
 	err := c.CancelJob(context.Background(), "run-1")
-	var re *azureml.ResponseError
-	if !errors.As(err, &re) || re.Code != "OperationNotFound" || !errors.Is(err, azureml.ErrNotFound) {
+	var re *upstream.ResponseError
+	if !errors.As(err, &re) || re.Code != "OperationNotFound" || !errors.Is(err, upstream.ErrNotFound) {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -336,7 +338,7 @@ func TestPutRegistryConnectionRequiresCredentials(t *testing.T) {
 	srv := fakeARM(t, func(w http.ResponseWriter, r *http.Request) { t.Error("request sent") })
 	c := newClient(t, srv, nil)
 	tests := []struct{ name, target, user, pass, want string }{
-		{"target", "", "u", "p", "ARTIFACTORY_HOST"},
+		{"target", "", "u", "p", "TEST_REGISTRY_HOST"},
 		{"user", "acme.jfrog.io", "", "p", "rotation"},
 		{"password", "acme.jfrog.io", "u", "", "rotation"},
 	}

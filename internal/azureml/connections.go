@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // Connection categories and auth types of workspace connections: the
@@ -76,7 +77,7 @@ func (c *Client) PutRegistryConnection(ctx context.Context, name string, conn Re
 		return fmt.Errorf("azureml: put connection %s: category %q is not a registry category: set AZUREML_CONNECTION_CATEGORY to %s or %s",
 			name, category, CategoryGenericContainerRegistry, CategoryContainerRegistry)
 	case strings.TrimSpace(target) == "":
-		return fmt.Errorf("azureml: put connection %s: the registry target is empty: set ARTIFACTORY_HOST", name)
+		return fmt.Errorf("azureml: put connection %s: the registry target is empty: set %s", name, upstream.Setting(c.settings.RegistryHost, "the registry host"))
 	case username == "" || password.IsZero():
 		return fmt.Errorf("azureml: put connection %s: registry username or password is empty: run the token rotation so Key Vault holds JFrog credentials", name)
 	}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // maxDatastorePages bounds the pages followed when listing datastores.
@@ -91,7 +93,7 @@ func (c *Client) GetDefaultDatastore(ctx context.Context) (Datastore, error) {
 		}
 		u, err := url.Parse(page.NextLink)
 		if err != nil || !strings.HasPrefix(page.NextLink, c.ep+"/") {
-			return Datastore{}, fmt.Errorf("azureml %s: nextLink %q is not below the ARM endpoint %s", op, clean(page.NextLink, 200), c.ep)
+			return Datastore{}, fmt.Errorf("azureml %s: nextLink %q is not below the ARM endpoint %s", op, upstream.Clean(page.NextLink, 200), c.ep)
 		}
 		next = u.String()
 	}

@@ -7,11 +7,12 @@
 // arm.NewClient (bearer token for the ARM audience, retries with backoff on
 // 408/429/5xx, Retry-After, header redaction); cancellation is a
 // long-running operation followed with runtime.NewPoller. Every non-2xx
-// reply becomes one [*ResponseError] built by a single function from ARM's
-// {"error":{"code","message"}} body; callers test it with errors.Is against
-// [ErrBadRequest], [ErrUnauthorized], [ErrForbidden], [ErrNotFound],
-// [ErrConflict] and [ErrUnavailable]. Errors never contain request bodies,
-// which may carry registry passwords.
+// reply becomes one *upstream.ResponseError built by a single function from
+// ARM's {"error":{"code","message"}} body; callers test it with errors.Is
+// against upstream.ErrBadRequest, upstream.ErrUnauthorized, upstream.ErrForbidden,
+// upstream.ErrNotFound, upstream.ErrConflict and upstream.ErrUnavailable. Fix hints name the caller's
+// settings ([SettingNames]). Errors never contain request bodies, which may
+// carry registry passwords.
 //
 // The same client talks to Azure and to the local stack's AzureML
 // (internal/devstack/localazureml); only [ClientOptions.Endpoint] and the trusted

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // EnvironmentVersion is the content of an environment version. Only the
@@ -35,7 +37,7 @@ type environmentResource struct {
 // returns its ARM resource ID, the value a job's EnvironmentID takes.
 //
 // An existing version accepts only a new description and tags; a PUT that
-// changes its image fails with a *ResponseError matching ErrConflict (409).
+// changes its image fails with a *upstream.ResponseError matching ErrConflict (409).
 // The status is the one azure-ai-ml expects for it: its
 // EnvironmentOperations._try_update_latest_version catches the
 // ResourceExistsError that the generated environment_versions client maps
@@ -58,7 +60,7 @@ func (c *Client) PutEnvironmentVersion(ctx context.Context, name, version string
 	var out environmentResource
 	u := c.url("/environments/" + url.PathEscape(name) + "/versions/" + url.PathEscape(version))
 	if _, err := c.do(ctx, op, http.MethodPut, u, body, &out, http.StatusOK, http.StatusCreated); err != nil {
-		var e *ResponseError
+		var e *upstream.ResponseError
 		if errors.As(err, &e) && e.StatusCode == http.StatusConflict && e.Fix == "" {
 			// AzureML answers 409 when the PUT changes more than the
 			// description and tags of an existing version (see

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/frogbridge/frogbridge/internal/azureml"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // TestEnvironmentVersionsAreImmutable follows AzureML's rule against the
@@ -23,8 +24,8 @@ func TestEnvironmentVersionsAreImmutable(t *testing.T) {
 		t.Fatalf("description and tags must stay mutable: %v", err)
 	}
 	_, err := c.PutEnvironmentVersion(ctx, "trainer", "1.0.0", azureml.EnvironmentVersion{Image: "other.jfrog.io/docker-local/trainer:1.0.0"})
-	var re *azureml.ResponseError
-	if !errors.As(err, &re) || !errors.Is(err, azureml.ErrConflict) || re.Code != "UserError" ||
+	var re *upstream.ResponseError
+	if !errors.As(err, &re) || !errors.Is(err, upstream.ErrConflict) || re.Code != "UserError" ||
 		!strings.Contains(re.Message, "already registered and cannot be changed") || !strings.Contains(err.Error(), "ImageVersion") {
 		t.Fatalf("changed image: got %v, want 409 UserError naming the fix", err)
 	}

@@ -1,11 +1,13 @@
 package azureml_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/frogbridge/frogbridge/internal/azureml"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // FuzzParseJob feeds arbitrary replies to the job parser: it must return a
@@ -43,7 +45,12 @@ func FuzzParseError(f *testing.F) {
 		f.Add(403, []byte(s))
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		e := azureml.ParseError(status, body)
+		code, msg := azureml.ParseError(body)
+		req, _ := http.NewRequest(http.MethodGet, "https://management.azure.com/x?api-version=1&sig=s", nil)
+		e := upstream.New(azureml.Service, &http.Response{StatusCode: status, Request: req}, code, msg)
+		if strings.Contains(e.Error(), "sig=") {
+			t.Fatalf("query kept: %v", e)
+		}
 		if e.StatusCode != status || len(e.Message) > 600 || len(e.Code) > 200 {
 			t.Fatalf("got %+v", e)
 		}

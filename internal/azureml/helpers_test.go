@@ -41,6 +41,12 @@ func (c *fakeCred) GetToken(_ context.Context, o policy.TokenRequestOptions) (az
 
 var testWS = azureml.Workspace{SubscriptionID: "sub-1", ResourceGroup: "rg-1", Name: "ws-1"}
 
+// testSettings are the setting names the tests' clients put in their hints.
+var testSettings = azureml.SettingNames{
+	ClientID: "TEST_CLIENT_ID", SubscriptionID: "TEST_SUBSCRIPTION", ResourceGroup: "TEST_GROUP", Workspace: "TEST_WORKSPACE",
+	Endpoint: "TEST_ARM_ENDPOINT", RegistryHost: "TEST_REGISTRY_HOST",
+}
+
 // newClient returns a client for srv (TLS) with quick retries.
 func newClient(t *testing.T, srv *httptest.Server, cred azcore.TokenCredential) *azureml.Client {
 	t.Helper()
@@ -53,7 +59,7 @@ func newClientFor(t *testing.T, srv *httptest.Server, ws azureml.Workspace, cred
 	if cred == nil {
 		cred = &fakeCred{}
 	}
-	opts := &azureml.ClientOptions{PollFrequency: 50 * time.Millisecond}
+	opts := &azureml.ClientOptions{PollFrequency: 50 * time.Millisecond, SettingNames: testSettings}
 	opts.ClientOptions = arm.ClientOptions{}
 	opts.Cloud = cloudFor(srv.URL, srv.URL)
 	opts.Transport = srv.Client()

@@ -11,6 +11,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // JobStatus is AzureML's properties.status of a job.
@@ -185,7 +187,7 @@ func (c *Client) GetJob(ctx context.Context, name string) (Job, error) {
 	case j.Error != "":
 		// A job service's errorMessage (set by ParseJob).
 	case rerr != nil:
-		j.Error = NoErrorDetail + " (" + clean(rerr.Error(), maxErrorMessage) + ")"
+		j.Error = NoErrorDetail + " (" + upstream.Clean(rerr.Error(), upstream.MaxMessage) + ")"
 	default:
 		j.Error = NoErrorDetail
 	}
@@ -211,14 +213,9 @@ func (c *Client) CancelJob(ctx context.Context, name string) error {
 	}
 	if _, err := poller.PollUntilDone(ctx, c.pollOptions()); err != nil {
 		var are *azcore.ResponseError
-		if errors.As(err, &are) {
+		if errors.As(err, &are) && are.RawResponse != nil {
 			// The operation itself failed; azcore has read its body.
-			e := &ResponseError{StatusCode: are.StatusCode, Code: clean(are.ErrorCode, 100), Op: op}
-			if e.Code == "" {
-				e.Code = http.StatusText(are.StatusCode)
-			}
-			e.Fix = c.fix(e)
-			return e
+			return c.responseError(are.RawResponse, are.ErrorCode, "")
 		}
 		return c.wrapError(op, err)
 	}
@@ -371,7 +368,7 @@ func ParseJob(body []byte) (Job, error) {
 		j.Services = make(map[string]JobService, len(p.Services))
 		for k, s := range p.Services {
 			j.Services[k] = JobService{Type: s.JobServiceType, Endpoint: s.Endpoint, Status: s.Status,
-				ErrorMessage: clean(s.ErrorMessage, maxErrorMessage)}
+				ErrorMessage: upstream.Clean(s.ErrorMessage, upstream.MaxMessage)}
 		}
 	}
 	if j.Status == StatusFailed {

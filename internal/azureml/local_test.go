@@ -13,6 +13,7 @@ import (
 	devaml "github.com/frogbridge/frogbridge/internal/devstack/localazureml"
 	"github.com/frogbridge/frogbridge/internal/secret"
 	"github.com/frogbridge/frogbridge/internal/testbin"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // localAzureML starts the local stack's AzureML over TLS, running the real
@@ -137,15 +138,15 @@ func TestAgainstLocalAzureML(t *testing.T) {
 		job.Command = "trainer train"
 		job.EnvironmentID = c.EnvironmentID("trainer", "9.9.9")
 		_, err := c.PutCommandJob(ctx, "bad-env", job)
-		if !errors.Is(err, azureml.ErrBadRequest) || !strings.Contains(err.Error(), "was not found") {
+		if !errors.Is(err, upstream.ErrBadRequest) || !strings.Contains(err.Error(), "was not found") {
 			t.Fatalf("got %v", err)
 		}
 	})
 
 	t.Run("missing job", func(t *testing.T) {
 		_, err := c.GetJob(ctx, "nope")
-		var re *azureml.ResponseError
-		if !errors.As(err, &re) || re.Code != "ResourceNotFound" || !errors.Is(err, azureml.ErrNotFound) {
+		var re *upstream.ResponseError
+		if !errors.As(err, &re) || re.Code != "ResourceNotFound" || !errors.Is(err, upstream.ErrNotFound) {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -166,15 +167,15 @@ func TestLocalAzureMLRejectsOtherTokensAndWorkspaces(t *testing.T) {
 	t.Run("workspace", func(t *testing.T) {
 		c := newClientFor(t, srv, azureml.Workspace{SubscriptionID: testWS.SubscriptionID, ResourceGroup: testWS.ResourceGroup, Name: "missing"}, &fakeCred{})
 		_, err := c.GetJob(context.Background(), "x")
-		var re *azureml.ResponseError
-		if !errors.As(err, &re) || re.Code != "WorkspaceNotFound" || !strings.Contains(err.Error(), "AZUREML_WORKSPACE_NAME") {
+		var re *upstream.ResponseError
+		if !errors.As(err, &re) || re.Code != "WorkspaceNotFound" || !strings.Contains(err.Error(), "TEST_WORKSPACE") {
 			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("token", func(t *testing.T) {
 		c := newClientFor(t, srv, testWS, &fakeCred{token: "someone-else"})
 		_, err := c.GetJob(context.Background(), "x")
-		if !errors.Is(err, azureml.ErrUnauthorized) {
+		if !errors.Is(err, upstream.ErrUnauthorized) {
 			t.Fatalf("got %v", err)
 		}
 	})

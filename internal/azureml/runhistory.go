@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // A failed job's error is not part of the job resource: JobBase of
@@ -58,7 +60,7 @@ func ParseRunError(body []byte) (code, message string, err error) {
 	if r.Error == nil || r.Error.Error == nil {
 		return "", "", nil
 	}
-	return clean(r.Error.Error.Code, 100), clean(r.Error.Error.Message, maxErrorMessage), nil
+	return upstream.Clean(r.Error.Error.Code, upstream.MaxCode), upstream.Clean(r.Error.Error.Message, upstream.MaxMessage), nil
 }
 
 // runError returns the run history's error of job name.
@@ -122,9 +124,8 @@ func (c *Client) historyBase(ctx context.Context) (string, error) {
 		return "", c.wrapError(op, fmt.Errorf("read reply: %w", err))
 	}
 	if resp.StatusCode != http.StatusOK {
-		e := ParseError(resp.StatusCode, b)
-		e.Op = op
-		return "", e
+		code, msg := ParseError(b)
+		return "", c.responseError(resp, code, msg)
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(b, &doc); err != nil {
@@ -146,7 +147,7 @@ func (c *Client) historyBase(ctx context.Context) (string, error) {
 func serviceURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("%q is not an https URL", clean(raw, 200))
+		return "", fmt.Errorf("%q is not an https URL", upstream.Clean(raw, 200))
 	}
 	return strings.TrimRight(raw, "/"), nil
 }

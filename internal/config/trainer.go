@@ -11,6 +11,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/secret"
 )
 
 // Trainer is the trainer's configuration, read from the environment the
@@ -35,6 +36,37 @@ type Trainer struct {
 	// (and UPLOAD_TO_ARTIFACTORY), each with its fix; nil when complete.
 	// Only the commands that reach Artifactory report it.
 	ArtifactoryErr error
+	// GOGCSet reports that GOGC is set: the trainer then keeps the Go
+	// runtime's garbage collector setting instead of its own.
+	GOGCSet bool
+	// JFrog is JF_URL and JF_ACCESS_TOKEN, the credentials frogml reads
+	// from the environment; zero when JF_URL is unset.
+	JFrog TrainerJFrog
+	// JFrogErr reports a bad JF_URL or a JF_URL without JF_ACCESS_TOKEN.
+	JFrogErr error
+}
+
+// Environment variables frogml reads for its credentials: when JF_URL is
+// set, frogml uses JF_URL and JF_ACCESS_TOKEN instead of its config file
+// [frogml storage authentication/utils/_authentication_utils.py
+// __should_use_environment_variables, get_environment_variables;
+// constants.py JF_URL, JF_ACCESS_TOKEN].
+const (
+	EnvJFrogURL   = "JF_URL"
+	EnvJFrogToken = "JF_ACCESS_TOKEN"
+)
+
+// EnvGOGC is the Go runtime's garbage collector setting.
+const EnvGOGC = "GOGC"
+
+// TrainerJFrog is a JFrog platform URL and access token given directly,
+// as frogml takes them, instead of through Key Vault.
+type TrainerJFrog struct {
+	// BaseURL is scheme://host of JF_URL (frogml drops any path:
+	// storage/utils/_url_utils.py assemble_artifact_url).
+	BaseURL string
+	// Token is JF_ACCESS_TOKEN.
+	Token secret.Token
 }
 
 // TrainerArtifactory is the trainer's Artifactory ML repository and the
@@ -87,6 +119,12 @@ var TrainerSettings = []Setting{
 		Description: "Image name recorded in metadata.json when TRAINER_IMAGE is unset."},
 	{Name: jobspec.EnvImageTag, Group: GroupTrainer,
 		Description: "Image tag recorded with TRAINER_IMAGE_NAME."},
+	{Name: EnvJFrogURL, Group: GroupTrainer,
+		Description: "JFrog platform URL for trainer model and trainer dataset, as frogml reads it; with JF_ACCESS_TOKEN it replaces Key Vault."},
+	{Name: EnvJFrogToken, Group: GroupTrainer,
+		Description: "JFrog access token used with JF_URL."},
+	{Name: EnvGOGC, Group: GroupTrainer,
+		Description: "Go garbage collector target; when unset, train uses 25 and data loading 10, since the data holds no pointers."},
 }
 
 // TrainerFromEnv loads the trainer's configuration from the process
@@ -164,7 +202,35 @@ func LoadTrainer(getenv func(string) string) *Trainer {
 	if len(problems) > 0 {
 		t.ArtifactoryErr = errors.New(strings.Join(problems, "; "))
 	}
+	t.JFrog, t.JFrogErr = loadJFrog(get)
+	t.GOGCSet = get(EnvGOGC) != ""
 	return t
+}
+
+// loadJFrog reads JF_URL and JF_ACCESS_TOKEN.
+func loadJFrog(get func(string) string) (TrainerJFrog, error) {
+	raw, token := get(EnvJFrogURL), secret.Token(get(EnvJFrogToken))
+	if raw == "" {
+		return TrainerJFrog{}, nil
+	}
+	j := TrainerJFrog{Token: token}
+	var problems []string
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "":
+		problems = append(problems, fmt.Sprintf("%s is not a URL such as https://acme.jfrog.io", EnvJFrogURL))
+	case u.Scheme != "https":
+		problems = append(problems, fmt.Sprintf("%s must use https", EnvJFrogURL))
+	default:
+		j.BaseURL = "https://" + u.Host
+	}
+	if j.Token.IsZero() {
+		problems = append(problems, fmt.Sprintf("%s is set but %s is not: set the JFrog access token, or unset %s to read it from Key Vault", EnvJFrogURL, EnvJFrogToken, EnvJFrogURL))
+	}
+	if len(problems) > 0 {
+		return TrainerJFrog{}, errors.New(strings.Join(problems, "; "))
+	}
+	return j, nil
 }
 
 // artifactoryBaseURL turns ARTIFACTORY_HOST (host[:port], or an https URL

@@ -101,3 +101,22 @@ func FuzzLoadTrainer(f *testing.F) {
 		}
 	})
 }
+
+func TestLoadTrainerJFrog(t *testing.T) {
+	c := LoadTrainer(env(map[string]string{EnvJFrogURL: "https://acme.jfrog.io/artifactory/x", EnvJFrogToken: "s3cr3t-value"}))
+	if c.JFrogErr != nil || c.JFrog.BaseURL != "https://acme.jfrog.io" || c.JFrog.Token.Reveal() != "s3cr3t-value" {
+		t.Errorf("JFrog %+v, err %v", c.JFrog, c.JFrogErr)
+	}
+	for _, bad := range []map[string]string{
+		{EnvJFrogURL: "https://acme.jfrog.io"},
+		{EnvJFrogURL: "http://acme.jfrog.io", EnvJFrogToken: "s3cr3t-value"},
+		{EnvJFrogURL: "::", EnvJFrogToken: "s3cr3t-value"},
+	} {
+		if c := LoadTrainer(env(bad)); c.JFrogErr == nil || !c.JFrog.Token.IsZero() || strings.Contains(c.JFrogErr.Error(), "s3cr3t") {
+			t.Errorf("%v: JFrog %+v, err %v", bad, c.JFrog, c.JFrogErr)
+		}
+	}
+	if c := LoadTrainer(env(map[string]string{EnvJFrogToken: "s3cr3t-value"})); c.JFrogErr != nil || !c.JFrog.Token.IsZero() {
+		t.Errorf("a token without JF_URL is used: %+v", c.JFrog)
+	}
+}

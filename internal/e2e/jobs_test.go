@@ -156,6 +156,7 @@ func TestTrainThenDeploy(t *testing.T) {
 	if st.Status != "Completed" || st.Training == nil || st.Training.ModelName != "e2e-model" || st.Training.Version == "" {
 		t.Fatalf("training = %+v", st)
 	}
+	checkONNXVersion(t, s, "e2e-model", st.Training.Version)
 	sub = submit(t, h, "/api/jobs/deployment", `{"model_name": "e2e-model", "model_version": "latest"}`)
 	dep := follow(t, h, sub.JobName)
 	if dep.Status != "Completed" || dep.Deployment == nil {

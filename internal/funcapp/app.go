@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/frogbridge/frogbridge/internal/logging"
+	"github.com/frogbridge/frogbridge/internal/redact"
 )
 
 // InvocationIDHeader carries the host's invocation id on every call.
@@ -96,7 +97,7 @@ func (a *App) serveTimer(w http.ResponseWriter, r *http.Request, fn TimerFunc) {
 			resp.Logs = []string{}
 		}
 		if err != nil {
-			resp.Logs = append(resp.Logs, logging.Scrub("error: "+err.Error()))
+			resp.Logs = append(resp.Logs, redact.String("error: "+err.Error()))
 		}
 		WriteJSON(w, status, resp)
 	}
@@ -191,7 +192,7 @@ func (c *logCollector) Run(_ *zerolog.Event, level zerolog.Level, msg string) {
 		return
 	}
 	c.mu.Lock()
-	c.buf = append(c.buf, logging.Scrub(level.String()+": "+msg))
+	c.buf = append(c.buf, redact.String(level.String()+": "+msg))
 	c.mu.Unlock()
 }
 

@@ -3,6 +3,8 @@ package funcapp
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/frogbridge/frogbridge/internal/redact"
 )
 
 // ErrorBody is the JSON body of every error the suite's HTTP functions send.
@@ -24,7 +26,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// WriteError writes {"error": msg, "details": details} with the given status.
+// WriteError writes {"error": msg, "details": details} with the given
+// status. details pass through redact.String: an error body never carries a
+// token, key or password, whatever error text it quotes.
 func WriteError(w http.ResponseWriter, status int, msg, details string) {
-	WriteJSON(w, status, ErrorBody{Error: msg, Details: details})
+	WriteJSON(w, status, ErrorBody{Error: msg, Details: redact.String(details)})
 }

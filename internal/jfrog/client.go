@@ -16,6 +16,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 const (
@@ -31,12 +32,16 @@ const (
 // and the system trust store (SSL_CERT_FILE is honoured).
 type ClientOptions struct {
 	azcore.ClientOptions
+
+	// SettingNames are the caller's setting names that fix hints name.
+	SettingNames SettingNames
 }
 
 // Client talks to one JFrog Platform. It is safe for concurrent use.
 type Client struct {
 	base     *url.URL
 	pipeline runtime.Pipeline
+	settings SettingNames
 }
 
 // NewClient returns a client for the JFrog Platform at baseURL, the platform
@@ -50,10 +55,10 @@ func NewClient(baseURL string, opts *ClientOptions) (*Client, error) {
 	}
 	u, err := url.Parse(strings.TrimSpace(baseURL))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("jfrog: invalid platform URL %q: set ARTIFACTORY_URL to the platform root such as https://acme.jfrog.io", baseURL)
+		return nil, fmt.Errorf("jfrog: invalid platform URL %q: set %s to the platform root such as https://acme.jfrog.io", baseURL, upstream.Setting(opts.SettingNames.PlatformURL, "the platform URL"))
 	}
 	if u.Scheme == "http" && !opts.InsecureAllowCredentialWithHTTP && !isLoopbackHost(u.Hostname()) {
-		return nil, fmt.Errorf("jfrog: platform URL %q uses plain http: use https in ARTIFACTORY_URL", baseURL)
+		return nil, fmt.Errorf("jfrog: platform URL %q uses plain http: use https in %s", baseURL, upstream.Setting(opts.SettingNames.PlatformURL, "the platform URL"))
 	}
 	u.Path = strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/artifactory")
 	u.RawQuery, u.Fragment, u.RawPath = "", "", ""
@@ -62,7 +67,7 @@ func NewClient(baseURL string, opts *ClientOptions) (*Client, error) {
 		co.Retry.TryTimeout = defaultTryTimeout
 	}
 	pl := runtime.NewPipeline(moduleName, moduleVersion, runtime.PipelineOptions{}, &co)
-	return &Client{base: u, pipeline: pl}, nil
+	return &Client{base: u, pipeline: pl, settings: opts.SettingNames}, nil
 }
 
 // BaseURL returns the platform root the client talks to.
@@ -95,8 +100,8 @@ func (c *Client) newRequest(ctx context.Context, method, path string, token secr
 
 // send runs req through the pipeline. It returns the response when its
 // status is one of ok (the caller closes the body); otherwise it consumes
-// the body and returns the *ResponseError built by newResponseError, with
-// hint giving the fix for a status when one is known.
+// the body and returns the *upstream.ResponseError built by
+// newResponseError, with hint giving the fix for a status when one is known.
 func (c *Client) send(req *policy.Request, hint func(status int) string, ok ...int) (*http.Response, error) {
 	method, path := req.Raw().Method, req.Raw().URL.Path
 	resp, err := c.pipeline.Do(req)
@@ -107,7 +112,7 @@ func (c *Client) send(req *policy.Request, hint func(status int) string, ok ...i
 		return resp, nil
 	}
 	defer resp.Body.Close()
-	return nil, newResponseError(resp, method, c.endpoint(path), hint)
+	return nil, newResponseError(resp, hint)
 }
 
 // transportError wraps a failure to get any reply. The text of url.Error
@@ -116,7 +121,7 @@ func transportError(method, endpoint string, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return fmt.Errorf("jfrog: %s %s: no reply before the deadline: %w", method, endpoint, err)
 	}
-	return fmt.Errorf("jfrog: %s %s: %w: %w", method, endpoint, ErrUnavailable, err)
+	return fmt.Errorf("jfrog: %s %s: %w: %w", method, endpoint, upstream.ErrUnavailable, err)
 }
 
 // readBody reads at most limit bytes of a success body.
@@ -124,7 +129,7 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("read reply: %w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("read reply: %w: %w", upstream.ErrUnavailable, err)
 	}
 	if int64(len(b)) > limit {
 		return nil, fmt.Errorf("reply larger than %d bytes", limit)

@@ -18,7 +18,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
+	"github.com/frogbridge/frogbridge/internal/redact"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // makeJWT signs claims with a throwaway HMAC key; the client never verifies it.
@@ -37,12 +39,15 @@ func newClient(t *testing.T, srv *httptest.Server) *jfrog.Client {
 	c, err := jfrog.NewClient(srv.URL, &jfrog.ClientOptions{ClientOptions: azcore.ClientOptions{
 		Transport: srv.Client(),
 		Retry:     policy.RetryOptions{RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 3 * time.Second},
-	}})
+	}, SettingNames: testSettings})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
+
+// testSettings are the setting names the tests' clients put in their hints.
+var testSettings = jfrog.SettingNames{PlatformURL: "TEST_PLATFORM_URL", OIDCProvider: "TEST_PROVIDER", Audience: "TEST_AUDIENCE", MLRepo: "TEST_ML_REPO"}
 
 const subject = "eyJhbGciOiJSUzI1NiJ9.ZW50cmEtc3ViamVjdA.ZW50cmEtc2ln"
 
@@ -114,14 +119,14 @@ func TestErrorMapping(t *testing.T) {
 		sentinel error
 		contains []string
 	}{
-		{"400", 400, `{"errors":[{"status":400,"message":"Provider type is invalid"}]}`, jfrog.ErrBadRequest,
+		{"400", 400, `{"errors":[{"status":400,"message":"Provider type is invalid"}]}`, upstream.ErrBadRequest,
 			[]string{"400", "Provider type is invalid", "azure-oidc"}},
-		{"401", 401, `{"errors":[{"status":401,"message":"Bad credentials"}]}`, jfrog.ErrUnauthorized,
-			[]string{"401", "Bad credentials", "issuer_url", "AZURE_AD_TOKEN_AUDIENCE"}},
-		{"403 echoes token", 403, `{"errors":[{"status":403,"message":"no mapping for ` + leaked + `"}]}`, jfrog.ErrForbidden,
-			[]string{"403", "identity mapping", "[redacted]"}},
-		{"404 code form", 404, `{"code":"NOT_FOUND","message":"Provider not found"}`, jfrog.ErrNotFound,
-			[]string{"404", "NOT_FOUND", "JFROG_OIDC_PROVIDER_NAME"}},
+		{"401", 401, `{"errors":[{"status":401,"message":"Bad credentials"}]}`, upstream.ErrUnauthorized,
+			[]string{"401", "Bad credentials", "issuer_url", "TEST_AUDIENCE"}},
+		{"403 echoes token", 403, `{"errors":[{"status":403,"message":"no mapping for ` + leaked + `"}]}`, upstream.ErrForbidden,
+			[]string{"403", "identity mapping", redact.Marker}},
+		{"404 code form", 404, `{"code":"NOT_FOUND","message":"Provider not found"}`, upstream.ErrNotFound,
+			[]string{"404", "NOT_FOUND", "TEST_PROVIDER", "TEST_PLATFORM_URL"}},
 		{"non-JSON body dropped", 418, "raw upstream text " + leaked, nil, []string{"418"}},
 	}
 	for _, tc := range tests {
@@ -138,15 +143,15 @@ func TestErrorMapping(t *testing.T) {
 			if err == nil {
 				t.Fatal("want error")
 			}
-			var re *jfrog.ResponseError
+			var re *upstream.ResponseError
 			if !errors.As(err, &re) || re.StatusCode != tc.status {
-				t.Fatalf("want *ResponseError with status %d, got %T %v", tc.status, err, err)
+				t.Fatalf("want *upstream.ResponseError with status %d, got %T %v", tc.status, err, err)
 			}
 			if tc.sentinel != nil && !errors.Is(err, tc.sentinel) {
 				t.Errorf("errors.Is(%v) = false", tc.sentinel)
 			}
-			if errors.Is(err, jfrog.ErrUnavailable) {
-				t.Error("4xx matched ErrUnavailable")
+			if errors.Is(err, upstream.ErrUnavailable) {
+				t.Error("4xx matched upstream.ErrUnavailable")
 			}
 			msg := err.Error()
 			for _, want := range append(tc.contains, srv.URL, "/access/api/v1/oidc/token") {
@@ -178,8 +183,8 @@ func TestRetries(t *testing.T) {
 	}{
 		{"429 retry-after", []int{429}, "1", 2, nil, 900 * time.Millisecond},
 		{"500 then ok", []int{500, 503}, "", 3, nil, 0},
-		{"400 not retried", []int{400}, "", 1, jfrog.ErrBadRequest, 0},
-		{"5xx exhausted", []int{500, 500, 500, 500, 500}, "", 4, jfrog.ErrUnavailable, 0},
+		{"400 not retried", []int{400}, "", 1, upstream.ErrBadRequest, 0},
+		{"5xx exhausted", []int{500, 500, 500, 500, 500}, "", 4, upstream.ErrUnavailable, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -247,8 +252,8 @@ func TestDeadlineAndDroppedConnection(t *testing.T) {
 		}))
 		defer srv.Close()
 		_, err := newClient(t, srv).Me(context.Background(), secret.Token(subject))
-		if !errors.Is(err, jfrog.ErrUnavailable) {
-			t.Fatalf("err = %v, want ErrUnavailable", err)
+		if !errors.Is(err, upstream.ErrUnavailable) {
+			t.Fatalf("err = %v, want upstream.ErrUnavailable", err)
 		}
 		if calls.Load() < 2 {
 			t.Errorf("dropped connection not retried (%d calls)", calls.Load())
@@ -299,7 +304,7 @@ func TestMeAndRevoke(t *testing.T) {
 		t.Errorf("info = %+v", info)
 	}
 	_, err = c.Me(ctx, secret.Token("eyJhbGciOiJIUzI1NiJ9.b3RoZXI.c2lnbmF0dXJl"))
-	if !errors.Is(err, jfrog.ErrUnauthorized) || !strings.Contains(err.Error(), "expired") {
+	if !errors.Is(err, upstream.ErrUnauthorized) || !strings.Contains(err.Error(), "expired") {
 		t.Errorf("Me with a bad token: %v", err)
 	}
 
@@ -307,7 +312,7 @@ func TestMeAndRevoke(t *testing.T) {
 		id      string
 		revoked bool
 		wantErr error
-	}{{"t-1", true, nil}, {"gone", false, nil}, {"other", false, jfrog.ErrForbidden}}
+	}{{"t-1", true, nil}, {"gone", false, nil}, {"other", false, upstream.ErrForbidden}}
 	for _, tc := range tests {
 		t.Run("revoke "+tc.id, func(t *testing.T) {
 			revoked, err := c.Revoke(ctx, tok, tc.id)
@@ -347,5 +352,22 @@ func TestNewClientURL(t *testing.T) {
 				t.Errorf("BaseURL = %q, want %q", c.BaseURL(), tc.want)
 			}
 		})
+	}
+}
+
+// TestHintsNameTheCallersSettings: hints use the caller's setting names,
+// and neutral words when it gave none.
+func TestHintsNameTheCallersSettings(t *testing.T) {
+	for _, tc := range []struct {
+		names jfrog.SettingNames
+		want  string
+	}{
+		{jfrog.SettingNames{}, "set the platform URL to the platform root"},
+		{jfrog.SettingNames{PlatformURL: "ARTIFACTORY_HOST"}, "set ARTIFACTORY_HOST to the platform root"},
+	} {
+		_, err := jfrog.NewClient("acme.jfrog.io", &jfrog.ClientOptions{SettingNames: tc.names})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("names %+v: %v, want %q", tc.names, err, tc.want)
+		}
 	}
 }

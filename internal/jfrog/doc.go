@@ -6,9 +6,10 @@
 // gives retries with exponential backoff and jitter on 408/429/5xx and
 // dropped connections, honours Retry-After, applies per-try timeouts and
 // redacts the Authorization header from SDK logs. Every non-2xx reply
-// becomes one [*ResponseError] built by a single function; callers test it
-// with errors.Is against [ErrBadRequest], [ErrUnauthorized], [ErrForbidden],
-// [ErrNotFound] and [ErrUnavailable], or errors.As for the details. Neither
+// becomes one *upstream.ResponseError built by a single function; callers
+// test it with errors.Is against upstream.ErrBadRequest, ErrUnauthorized,
+// ErrForbidden, ErrNotFound and ErrUnavailable, or errors.As for the
+// details. Fix hints name the caller's settings ([SettingNames]). Neither
 // errors nor logs ever contain a token or an unfiltered upstream body.
 //
 // Further services (such as the Machine Learning repository) are added as

@@ -19,6 +19,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // ModelFile is one local file of a model version.
@@ -97,6 +98,26 @@ type startReply struct {
 // are validated before any request. An empty ref.Version gets frogml's
 // default, the UTC time as 2006-01-02-15-04-05-000.
 func (c *Client) UploadModelVersion(ctx context.Context, token secret.Token, ref ModelRef, files []ModelFile, opts *UploadOptions) (UploadResult, error) {
+	return c.uploadEntity(ctx, token, modelKind, ref, files, opts)
+}
+
+// UploadDatasetVersion stores files as the dataset version ref in a
+// Machine Learning repository, the way frogml's upload_dataset_version
+// does: the protocol of UploadModelVersion with the dataset entity (POST
+// .../dataset/{name}/start-transaction/{version}, PUT
+// .../dataset/entity-manifest/{name}/{version}/{transactionId} with the
+// datasetManifest part holding {"created_date","dataset_artifacts"})
+// [frogml storage frog_ml.py __upload_entity_version,
+// artifactory/_artifactory_api.py start_transaction, end_transaction].
+// opts.SerializationFormat and the runtime fields are not used: a dataset
+// manifest has no model_format. res.Manifest lists the files in
+// ModelArtifacts.
+func (c *Client) UploadDatasetVersion(ctx context.Context, token secret.Token, ref DatasetRef, files []ModelFile, opts *UploadOptions) (UploadResult, error) {
+	return c.uploadEntity(ctx, token, datasetKind, ModelRef(ref), files, opts)
+}
+
+// uploadEntity is UploadModelVersion for either entity kind.
+func (c *Client) uploadEntity(ctx context.Context, token secret.Token, k entityKind, ref ModelRef, files []ModelFile, opts *UploadOptions) (UploadResult, error) {
 	if opts == nil {
 		opts = &UploadOptions{}
 	}
@@ -120,8 +141,8 @@ func (c *Client) UploadModelVersion(ctx context.Context, token secret.Token, ref
 		}
 		digests[i] = d
 	}
-	res := UploadResult{Repo: repo, Name: name, Version: version, URL: c.endpoint(manifestAPIPath(repo, name, version))}
-	start, err := c.startTransaction(ctx, token, repo, name, version, opts)
+	res := UploadResult{Repo: repo, Name: name, Version: version, URL: c.endpoint(manifestAPIPath(k, repo, name, version))}
+	start, err := c.startTransaction(ctx, token, k, repo, name, version, opts)
 	if err != nil {
 		return res, err
 	}
@@ -143,7 +164,10 @@ func (c *Client) UploadModelVersion(ctx context.Context, token secret.Token, ref
 		res.BytesSent += digests[i].Size
 	}
 	res.Manifest = buildManifest(files, digests, start.TransactionID, now, opts)
-	if err := c.endTransaction(ctx, token, repo, name, version, start.TransactionID, res.Manifest, props); err != nil {
+	if k != modelKind {
+		res.Manifest.ModelFormat = nil
+	}
+	if err := c.endTransaction(ctx, token, k, repo, name, version, start.TransactionID, res.Manifest, props); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -171,6 +195,13 @@ func validateUpload(repo, name, version string, files []ModelFile, props map[str
 			return fmt.Errorf("artifact path %q is listed twice: %w", f.Name, ErrInvalidInput)
 		}
 		seen[f.Name] = true
+	}
+	arts := make([]Artifact, len(files))
+	for i, f := range files {
+		arts[i].ArtifactPath = f.Name
+	}
+	if err := checkNotNested("files", arts); err != nil {
+		return fmt.Errorf("%v: %w", err, ErrInvalidInput)
 	}
 	for k, v := range props {
 		if err := ValidateProperty(k, v); err != nil {
@@ -204,8 +235,8 @@ func buildManifest(files []ModelFile, digests []digest, txID string, now time.Ti
 }
 
 // startTransaction opens the upload of one version.
-func (c *Client) startTransaction(ctx context.Context, token secret.Token, repo, name, version string, opts *UploadOptions) (startReply, error) {
-	p := "/artifactory/api/machinelearning/" + url.PathEscape(repo) + "/model/" + url.PathEscape(name) + "/start-transaction/" + url.PathEscape(version)
+func (c *Client) startTransaction(ctx context.Context, token secret.Token, k entityKind, repo, name, version string, opts *UploadOptions) (startReply, error) {
+	p := "/artifactory/api/machinelearning/" + url.PathEscape(repo) + "/" + k.api + "/" + url.PathEscape(name) + "/start-transaction/" + url.PathEscape(version)
 	req, err := c.newRequest(policy.WithRetryOptions(ctx, postRetry(opts.Retry)), http.MethodPost, p, token, nil)
 	if err != nil {
 		return startReply{}, err
@@ -220,18 +251,18 @@ func (c *Client) startTransaction(ctx context.Context, token secret.Token, repo,
 	}
 	var s startReply
 	if json.Unmarshal(raw, &s) != nil || !validateRelPath(s.FilesUploadPath) || s.TransactionID == "" || strings.ContainsAny(s.TransactionID, "/?#;") {
-		return startReply{}, fmt.Errorf("jfrog: POST %s: the reply lacks filesUploadPath or transactionId: %w", c.endpoint(p), ErrUnavailable)
+		return startReply{}, fmt.Errorf("jfrog: POST %s: the reply lacks filesUploadPath or transactionId: %w", c.endpoint(p), upstream.ErrUnavailable)
 	}
 	return s, nil
 }
 
 // endTransaction closes the transaction with the manifest and properties
-// (PUT .../model/entity-manifest/{name}/{version}/{transactionId},
-// multipart parts modelManifest and additionalData). The call is retried;
+// (PUT .../{model,dataset}/entity-manifest/{name}/{version}/{transactionId},
+// multipart parts modelManifest or datasetManifest, and additionalData). The call is retried;
 // when a retry finds the transaction already closed (404/409), the stored
 // manifest decides whether the first try succeeded.
-func (c *Client) endTransaction(ctx context.Context, token secret.Token, repo, name, version, txID string, m ModelManifest, props map[string]string) error {
-	manifest, err := encodeManifest(m)
+func (c *Client) endTransaction(ctx context.Context, token secret.Token, k entityKind, repo, name, version, txID string, m ModelManifest, props map[string]string) error {
+	manifest, err := encodeEntityManifest(k, m)
 	if err != nil {
 		return err
 	}
@@ -246,7 +277,7 @@ func (c *Client) endTransaction(ctx context.Context, token secret.Token, repo, n
 	for _, part := range []struct {
 		name string
 		data []byte
-	}{{"modelManifest", manifest}, {"additionalData", additional}} {
+	}{{k.manifestPart, manifest}, {"additionalData", additional}} {
 		h := textproto.MIMEHeader{}
 		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, part.name, part.name))
 		h.Set("Content-Type", "application/octet-stream")
@@ -259,7 +290,7 @@ func (c *Client) endTransaction(ctx context.Context, token secret.Token, repo, n
 	if err := mw.Close(); err != nil {
 		return err
 	}
-	p := manifestAPIPath(repo, name, version) + "/" + url.PathEscape(txID)
+	p := manifestAPIPath(k, repo, name, version) + "/" + url.PathEscape(txID)
 	req, err := c.newRequest(ctx, http.MethodPut, p, token, nil)
 	if err != nil {
 		return err
@@ -272,9 +303,8 @@ func (c *Client) endTransaction(ctx context.Context, token secret.Token, repo, n
 		_, _ = readBody(resp, maxManifestSize)
 		return nil
 	}
-	var re *ResponseError
-	if errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusConflict) {
-		if stored, gerr := c.GetModelManifest(ctx, token, ModelRef{Repo: repo, Name: name, Version: version}); gerr == nil && sameArtifacts(stored.ModelArtifacts, m.ModelArtifacts) {
+	if errors.Is(err, upstream.ErrNotFound) || errors.Is(err, upstream.ErrConflict) {
+		if stored, gerr := c.getManifest(ctx, token, k, repo, name, version); gerr == nil && sameArtifacts(stored.ModelArtifacts, m.ModelArtifacts) {
 			return nil
 		}
 	}
@@ -300,9 +330,9 @@ func sameArtifacts(a, b []Artifact) bool {
 	return true
 }
 
-// manifestAPIPath is .../model/entity-manifest/{name}/{version}.
-func manifestAPIPath(repo, name, version string) string {
-	return "/artifactory/api/machinelearning/" + url.PathEscape(repo) + "/model/entity-manifest/" + url.PathEscape(name) + "/" + url.PathEscape(version)
+// manifestAPIPath is .../{model|dataset}/entity-manifest/{name}/{version}.
+func manifestAPIPath(k entityKind, repo, name, version string) string {
+	return "/artifactory/api/machinelearning/" + url.PathEscape(repo) + "/" + k.api + "/entity-manifest/" + url.PathEscape(name) + "/" + url.PathEscape(version)
 }
 
 // artifactPath is /artifactory/{repo}/{p} with every segment escaped.

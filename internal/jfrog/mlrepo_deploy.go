@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // itemCreated is the part of Artifactory's deploy reply that is checked.
@@ -54,7 +55,7 @@ func (c *Client) deployByChecksum(ctx context.Context, token secret.Token, repo,
 	req.Raw().Header.Set("X-Checksum-Deploy", "true")
 	setChecksumHeaders(req.Raw().Header, d)
 	resp, err := c.send(req, contentHint(repo), http.StatusOK, http.StatusCreated)
-	var re *ResponseError
+	var re *upstream.ResponseError
 	if errors.As(err, &re) && !checksumDeployFails(re.StatusCode) {
 		return false, nil
 	}

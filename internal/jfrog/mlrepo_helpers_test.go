@@ -82,7 +82,7 @@ func kind(p string) string {
 	switch {
 	case strings.Contains(p, "/start-transaction"):
 		return "start"
-	case strings.Contains(p, "/model/entity-manifest/"):
+	case strings.Contains(p, "/model/entity-manifest/"), strings.Contains(p, "/dataset/entity-manifest/"):
 		return "manifest"
 	case strings.HasPrefix(p, "/artifactory/api/storage/"):
 		return "storage"

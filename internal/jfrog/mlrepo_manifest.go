@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // manifestFileName is the entity manifest frogml writes for a model version.
@@ -101,29 +103,86 @@ func encodeManifest(m ModelManifest) ([]byte, error) {
 	return b, nil
 }
 
+// DatasetManifest is dataset-manifest.json as frogml writes it
+// (DatasetManifest, an EntityManifest whose artifacts serialize as
+// "dataset_artifacts") [frogml storage models/dataset_manifest.py]. ID,
+// Version and each artifact's DownloadURL are server fields.
+type DatasetManifest struct {
+	// ID is "<organization>/<entity_name>" (server field).
+	ID string `json:"id,omitempty"`
+	// Version is the dataset version (server field).
+	Version string `json:"version,omitempty"`
+	// CreatedDate is the transaction time, as in ModelManifest.
+	CreatedDate string `json:"created_date,omitempty"`
+	// DatasetArtifacts are the dataset's files.
+	DatasetArtifacts []Artifact `json:"dataset_artifacts"`
+}
+
+// encodeEntityManifest renders m for the manifest part of kind k: a
+// ModelManifest, or for datasets a DatasetManifest with m's artifacts.
+func encodeEntityManifest(k entityKind, m ModelManifest) ([]byte, error) {
+	if k == modelKind {
+		return encodeManifest(m)
+	}
+	d := DatasetManifest{CreatedDate: m.CreatedDate, DatasetArtifacts: append([]Artifact(nil), m.ModelArtifacts...)}
+	for i := range d.DatasetArtifacts {
+		d.DatasetArtifacts[i].DownloadURL = ""
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", k.manifestFile, err)
+	}
+	return b, nil
+}
+
+// ParseDatasetManifest decodes a dataset manifest read from the server
+// with the checks of ParseModelManifest.
+func ParseDatasetManifest(body []byte) (DatasetManifest, error) {
+	m, err := parseEntityManifest(datasetKind, body)
+	if err != nil {
+		return DatasetManifest{}, err
+	}
+	return DatasetManifest{ID: m.ID, Version: m.Version, CreatedDate: m.CreatedDate, DatasetArtifacts: m.ModelArtifacts}, nil
+}
+
 // ParseModelManifest decodes a manifest read from the server and checks
 // what a download relies on: at least one model artifact, every
 // artifact_path a safe relative path listed once, sizes not negative, and
-// each sha2 a SHA-256 hex digest (lower-cased). Errors match ErrUnavailable:
+// each sha2 a SHA-256 hex digest (lower-cased). Errors match upstream.ErrUnavailable:
 // a bad manifest is the server's fault, not the caller's.
 func ParseModelManifest(body []byte) (ModelManifest, error) {
+	return parseEntityManifest(modelKind, body)
+}
+
+// parseEntityManifest parses a manifest of kind k; a dataset's artifacts
+// are returned in ModelArtifacts.
+func parseEntityManifest(k entityKind, body []byte) (ModelManifest, error) {
 	var m ModelManifest
 	bad := func(format string, args ...any) (ModelManifest, error) {
-		return ModelManifest{}, fmt.Errorf("%s: %s: %w", manifestFileName, fmt.Sprintf(format, args...), ErrUnavailable)
+		return ModelManifest{}, fmt.Errorf("%s: %s: %w", k.manifestFile, fmt.Sprintf(format, args...), upstream.ErrUnavailable)
 	}
+	group := "model_artifacts"
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
 		return bad("not a JSON object")
 	}
-	if err := json.Unmarshal(body, &m); err != nil {
+	var target any = &m
+	var ds DatasetManifest
+	if k != modelKind {
+		target, group = &ds, "dataset_artifacts"
+	}
+	if err := json.Unmarshal(body, target); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return bad("field %s has the wrong type", te.Field)
 		}
 		return bad("not valid JSON")
 	}
+	if k != modelKind {
+		m = ModelManifest{ID: ds.ID, Version: ds.Version, CreatedDate: ds.CreatedDate, ModelArtifacts: ds.DatasetArtifacts}
+	}
 	if len(m.ModelArtifacts) == 0 {
-		return bad("model_artifacts is empty")
+		return bad("%s is empty", group)
 	}
 	check := func(group string, list []Artifact) error {
 		seen := make(map[string]bool, len(list))
@@ -146,7 +205,10 @@ func ParseModelManifest(body []byte) (ModelManifest, error) {
 		}
 		return nil
 	}
-	if err := check("model_artifacts", m.ModelArtifacts); err != nil {
+	if err := check(group, m.ModelArtifacts); err != nil {
+		return bad("%v", err)
+	}
+	if err := checkNotNested(group, m.ModelArtifacts); err != nil {
 		return bad("%v", err)
 	}
 	if err := check("dependency_artifacts", m.DependencyArtifacts); err != nil {
@@ -173,4 +235,27 @@ func isHexDigest(s string, n int) bool {
 		}
 	}
 	return true
+}
+
+// checkNotNested refuses a list where one artifact path is a folder of
+// another ("x" and "x/y"): both cannot be files, and a download would fail
+// half-way.
+func checkNotNested(group string, list []Artifact) error {
+	paths := make(map[string]bool, len(list))
+	for _, a := range list {
+		paths[a.ArtifactPath] = true
+	}
+	for _, a := range list {
+		for p := a.ArtifactPath; ; {
+			i := strings.LastIndexByte(p, '/')
+			if i < 0 {
+				break
+			}
+			p = p[:i]
+			if paths[p] {
+				return fmt.Errorf("%s lists %q and %q: one artifact path is inside another", group, p, a.ArtifactPath)
+			}
+		}
+	}
+	return nil
 }

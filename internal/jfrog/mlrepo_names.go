@@ -177,6 +177,20 @@ var skippedNames = map[string]bool{
 	".gitconfig": true, manifestFileName: true, "dataset-manifest.json": true,
 }
 
+// SkippedName reports whether frogml leaves the artifact path p out of an
+// upload: one of its segments is a name it skips (.git, .DS_Store,
+// model-manifest.json, dataset-manifest.json and the like).
+func SkippedName(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		for name := range skippedNames {
+			if strings.EqualFold(seg, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // validateRelPath checks a relative repository path that came from the
 // server (an upload or download path): the artifact path rules without the
 // skipped-name check.

@@ -16,3 +16,11 @@ type ModelRef struct {
 
 // String returns "repo:name/version", the way errors name a version.
 func (r ModelRef) String() string { return r.Repo + ":" + r.Name + "/" + r.Version }
+
+// DatasetRef names a dataset version in an Artifactory Machine Learning
+// repository, with the rules of ModelRef (frogml validates dataset names
+// and versions as model names and versions).
+type DatasetRef ModelRef
+
+// String returns "repo:name/version".
+func (r DatasetRef) String() string { return ModelRef(r).String() }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 const testRepo = "ml-local"
@@ -110,7 +111,7 @@ func TestModelVersionRoundTrip(t *testing.T) {
 			t.Fatalf("v1 = %q, %v", v, err)
 		}
 		_, err = c.ResolveVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "no-such-model", Version: jfrog.LatestVersion})
-		if !errors.Is(err, jfrog.ErrNotFound) || !strings.Contains(err.Error(), "no-such-model") {
+		if !errors.Is(err, upstream.ErrNotFound) || !strings.Contains(err.Error(), "no-such-model") {
 			t.Fatalf("missing model: %v", err)
 		}
 	})
@@ -132,7 +133,13 @@ func TestModelVersionRoundTrip(t *testing.T) {
 		if err := os.WriteFile(stale, []byte("stale"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		dl, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v1"}, dest, nil)
+		if _, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v1"}, dest, nil); !errors.Is(err, jfrog.ErrInvalidInput) {
+			t.Fatalf("download into a folder with a file: err = %v, want ErrInvalidInput", err)
+		}
+		if b, _ := os.ReadFile(stale); string(b) != "stale" {
+			t.Fatal("a refused download touched the folder")
+		}
+		dl, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v1"}, dest, &jfrog.DownloadOptions{Replace: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,6 +154,21 @@ func TestModelVersionRoundTrip(t *testing.T) {
 		}
 		if got := listDir(t, dest); len(got) != len(content) {
 			t.Fatalf("left behind: %v", got)
+		}
+	})
+	t.Run("download of selected artifacts", func(t *testing.T) {
+		dest := t.TempDir()
+		dl, err := c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "iris-classifier", Version: "v1"}, dest, &jfrog.DownloadOptions{
+			Only: func(p string) bool { return p == "model.json" },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(dl.Files) != 1 || dl.Files[0].ArtifactPath != "model.json" || len(dl.Manifest.ModelArtifacts) != len(content) {
+			t.Fatalf("files %+v of manifest %+v", dl.Files, dl.Manifest.ModelArtifacts)
+		}
+		if got := listDir(t, dest); len(got) != 1 {
+			t.Fatalf("downloaded %v, want model.json only", got)
 		}
 	})
 }
@@ -193,15 +215,15 @@ func TestUnauthorizedAndForbiddenInput(t *testing.T) {
 
 	t.Run("401", func(t *testing.T) {
 		_, err := c.UploadModelVersion(ctx, secret.Token("revoked-token"), jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "1"}, files, nil)
-		var re *jfrog.ResponseError
-		if !errors.Is(err, jfrog.ErrUnauthorized) || !errors.As(err, &re) || !strings.Contains(re.URL, "/ml-local/model/m/start-transaction/1") {
+		var re *upstream.ResponseError
+		if !errors.Is(err, upstream.ErrUnauthorized) || !errors.As(err, &re) || !strings.Contains(re.URL, "/ml-local/model/m/start-transaction/1") {
 			t.Fatalf("err = %v", err)
 		}
 		if !strings.Contains(re.Fix, "Key Vault") || strings.Contains(err.Error(), "revoked-token") {
 			t.Fatalf("error %q", err)
 		}
 		_, err = c.DownloadModelVersion(ctx, secret.Token("revoked-token"), jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "1"}, t.TempDir(), nil)
-		if !errors.Is(err, jfrog.ErrUnauthorized) {
+		if !errors.Is(err, upstream.ErrUnauthorized) {
 			t.Fatalf("download err = %v", err)
 		}
 	})
@@ -267,7 +289,7 @@ func TestRetryRules(t *testing.T) {
 		})
 		defer s.setFault(nil)
 		_, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "a"}, files, opts)
-		if !errors.Is(err, jfrog.ErrUnavailable) || s.count("POST start") != 1 {
+		if !errors.Is(err, upstream.ErrUnavailable) || s.count("POST start") != 1 {
 			t.Fatalf("err = %v after %d POSTs", err, s.count("POST start"))
 		}
 	})
@@ -315,7 +337,7 @@ func TestRetryRules(t *testing.T) {
 		})
 		defer s.setFault(nil)
 		_, err := c.UploadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "unavailable"}, files, opts)
-		if !errors.Is(err, jfrog.ErrUnavailable) || s.count("PUT artifact") < 2 {
+		if !errors.Is(err, upstream.ErrUnavailable) || s.count("PUT artifact") < 2 {
 			t.Fatalf("err = %v after %d PUTs", err, s.count("PUT artifact"))
 		}
 	})
@@ -387,7 +409,7 @@ func TestDownloadRefetchesAfterDroppedBody(t *testing.T) {
 	})
 	dest = t.TempDir()
 	_, err = c.DownloadModelVersion(ctx, s.admin, jfrog.ModelRef{Repo: testRepo, Name: "m", Version: "1"}, dest, &jfrog.DownloadOptions{Attempts: 2, Retry: fastRetry()})
-	if !errors.Is(err, jfrog.ErrUnavailable) || s.count("GET artifact") != 2 || len(listDir(t, dest)) != 0 {
+	if !errors.Is(err, upstream.ErrUnavailable) || s.count("GET artifact") != 2 || len(listDir(t, dest)) != 0 {
 		t.Fatalf("err %v after %d GETs, left %v", err, s.count("GET artifact"), listDir(t, dest))
 	}
 }

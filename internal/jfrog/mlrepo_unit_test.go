@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 func TestValidateNames(t *testing.T) {
@@ -184,8 +186,8 @@ func TestParseModelManifestRejects(t *testing.T) {
 	}
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {
-			if _, err := ParseModelManifest([]byte(body)); !errors.Is(err, ErrUnavailable) {
-				t.Fatalf("err = %v, want ErrUnavailable", err)
+			if _, err := ParseModelManifest([]byte(body)); !errors.Is(err, upstream.ErrUnavailable) {
+				t.Fatalf("err = %v, want upstream.ErrUnavailable", err)
 			}
 		})
 	}
@@ -255,8 +257,8 @@ func FuzzParseModelManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		m, err := ParseModelManifest(body)
 		if err != nil {
-			if !errors.Is(err, ErrUnavailable) {
-				t.Fatalf("error %v does not match ErrUnavailable", err)
+			if !errors.Is(err, upstream.ErrUnavailable) {
+				t.Fatalf("error %v does not match upstream.ErrUnavailable", err)
 			}
 			return
 		}

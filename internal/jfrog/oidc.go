@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 const (
@@ -78,7 +79,7 @@ func (c *Client) Exchange(ctx context.Context, subjectToken secret.Token, provid
 		return ExchangeResponse{}, errors.New("jfrog: exchange: empty subject token")
 	}
 	if strings.TrimSpace(providerName) == "" {
-		return ExchangeResponse{}, errors.New("jfrog: exchange: empty OIDC provider name: set JFROG_OIDC_PROVIDER_NAME")
+		return ExchangeResponse{}, fmt.Errorf("jfrog: exchange: empty OIDC provider name: set %s", upstream.Setting(c.settings.OIDCProvider, "the OIDC integration name"))
 	}
 	pt := opts.ProviderType
 	if pt == "" {
@@ -97,7 +98,7 @@ func (c *Client) Exchange(ctx context.Context, subjectToken secret.Token, provid
 	if err != nil {
 		return ExchangeResponse{}, err
 	}
-	resp, err := c.send(req, exchangeHint(c.BaseURL(), providerName), http.StatusOK)
+	resp, err := c.send(req, c.exchangeHint(providerName), http.StatusOK)
 	if err != nil {
 		return ExchangeResponse{}, err
 	}
@@ -113,18 +114,21 @@ func (c *Client) Exchange(ctx context.Context, subjectToken secret.Token, provid
 }
 
 // exchangeHint names the fix for the statuses the exchange is known to return.
-func exchangeHint(base, provider string) func(int) string {
+func (c *Client) exchangeHint(provider string) func(int) string {
+	names := c.settings
+	providerSetting := upstream.Setting(names.OIDCProvider, "the OIDC integration name")
 	return func(status int) string {
 		switch status {
 		case http.StatusBadRequest:
-			return fmt.Sprintf("check that JFROG_OIDC_PROVIDER_NAME %q names an OIDC integration of provider type Azure in %s", provider, base)
+			return fmt.Sprintf("check that %s %q names an OIDC integration of provider type Azure in %s", providerSetting, provider, c.BaseURL())
 		case http.StatusUnauthorized:
 			return fmt.Sprintf("JFrog did not accept the Entra ID token: the OIDC integration %q must have issuer_url and token_issuer equal to the token's iss "+
-				"(v1 https://sts.windows.net/<tenant>/, v2 https://login.microsoftonline.com/<tenant>/v2.0) and audience equal to AZURE_AD_TOKEN_AUDIENCE", provider)
+				"(v1 https://sts.windows.net/<tenant>/, v2 https://login.microsoftonline.com/<tenant>/v2.0) and audience equal to %s", provider, upstream.Setting(names.Audience, "the audience the identity requests"))
 		case http.StatusForbidden:
 			return fmt.Sprintf("no identity mapping of OIDC integration %q matched the token: add one whose claims (aud, iss, and sub or oid of the managed identity) match the Entra ID token", provider)
 		case http.StatusNotFound:
-			return fmt.Sprintf("OIDC integration %q or the token exchange endpoint was not found: set ARTIFACTORY_URL to the platform root and JFROG_OIDC_PROVIDER_NAME to an existing integration (JFrog 7.73.1 or later)", provider)
+			return fmt.Sprintf("OIDC integration %q or the token exchange endpoint was not found: set %s to the platform root and %s to an existing integration (JFrog 7.73.1 or later)",
+				provider, upstream.Setting(names.PlatformURL, "the platform URL"), providerSetting)
 		}
 		return ""
 	}
@@ -147,10 +151,10 @@ type exchangeReply struct {
 func ParseExchangeResponse(body []byte) (ExchangeResponse, error) {
 	var r exchangeReply
 	if err := json.Unmarshal(body, &r); err != nil {
-		return ExchangeResponse{}, fmt.Errorf("token exchange reply is not valid JSON: %w", ErrUnavailable)
+		return ExchangeResponse{}, fmt.Errorf("token exchange reply is not valid JSON: %w", upstream.ErrUnavailable)
 	}
 	if strings.TrimSpace(r.AccessToken) == "" {
-		return ExchangeResponse{}, fmt.Errorf("token exchange reply has no access_token: %w", ErrUnavailable)
+		return ExchangeResponse{}, fmt.Errorf("token exchange reply has no access_token: %w", upstream.ErrUnavailable)
 	}
 	out := ExchangeResponse{
 		AccessToken: secret.Token(r.AccessToken),
@@ -160,7 +164,7 @@ func ParseExchangeResponse(body []byte) (ExchangeResponse, error) {
 	}
 	secs, err := parseSeconds(r.ExpiresIn)
 	if err != nil {
-		return ExchangeResponse{}, fmt.Errorf("token exchange reply: expires_in: %w: %w", err, ErrUnavailable)
+		return ExchangeResponse{}, fmt.Errorf("token exchange reply: expires_in: %w: %w", err, upstream.ErrUnavailable)
 	}
 	out.ExpiresIn = secs
 	if claims, ok := parseAccessClaims(out.AccessToken); ok {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 const (
@@ -48,7 +49,7 @@ type tokenInfoReply struct {
 
 // Me reports on token itself (GET /access/api/v1/tokens/me). It is the way to
 // prove a token works: a ping succeeds even with a bad credential. A 401
-// matches ErrUnauthorized.
+// matches upstream.ErrUnauthorized.
 func (c *Client) Me(ctx context.Context, token secret.Token) (TokenInfo, error) {
 	if token.IsZero() {
 		return TokenInfo{}, errors.New("jfrog: tokens/me: empty token")
@@ -87,15 +88,15 @@ func meHint(status int) string {
 func ParseTokenInfo(body []byte) (TokenInfo, error) {
 	var r tokenInfoReply
 	if err := json.Unmarshal(body, &r); err != nil {
-		return TokenInfo{}, fmt.Errorf("token description is not valid JSON: %w", ErrUnavailable)
+		return TokenInfo{}, fmt.Errorf("token description is not valid JSON: %w", upstream.ErrUnavailable)
 	}
 	exp, err := parseTime(r.Expiry)
 	if err != nil {
-		return TokenInfo{}, fmt.Errorf("token description: expiry: %w: %w", err, ErrUnavailable)
+		return TokenInfo{}, fmt.Errorf("token description: expiry: %w: %w", err, upstream.ErrUnavailable)
 	}
 	iat, err := parseTime(r.IssuedAt)
 	if err != nil {
-		return TokenInfo{}, fmt.Errorf("token description: issued_at: %w: %w", err, ErrUnavailable)
+		return TokenInfo{}, fmt.Errorf("token description: issued_at: %w: %w", err, upstream.ErrUnavailable)
 	}
 	return TokenInfo{
 		TokenID:   r.TokenID,

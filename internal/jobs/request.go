@@ -12,10 +12,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/frogbridge/frogbridge/internal/errkind"
 	"github.com/frogbridge/frogbridge/internal/lazyregexp"
 )
 
@@ -49,6 +52,9 @@ type ValidationError struct {
 
 // Error returns "FIELD: message".
 func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+
+// ErrorKind returns errkind.Invalid (see errkind.Of).
+func (e *ValidationError) ErrorKind() errkind.Kind { return errkind.Invalid }
 
 func invalid(field, format string, a ...any) error {
 	return &ValidationError{Field: field, Message: fmt.Sprintf(format, a...)}
@@ -99,7 +105,6 @@ func decodeStrict(r io.Reader, v any) error {
 		return invalid("body", "must be a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
@@ -108,8 +113,6 @@ func decodeStrict(r io.Reader, v any) error {
 			return invalid("body", "is not valid JSON at byte %d", syn.Offset)
 		case errors.As(err, &typ):
 			return invalid(typ.Field, "must be a JSON %s", typ.Type.String())
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known field")
 		default:
 			return invalid("body", "%v", err)
 		}
@@ -117,7 +120,50 @@ func decodeStrict(r io.Reader, v any) error {
 	if dec.More() {
 		return invalid("body", "has data after the JSON object")
 	}
+	if name, ok := unknownMember(b, v); ok {
+		return invalid(name, "is not a known field")
+	}
 	return nil
+}
+
+// unknownMember returns the first member of the JSON object b that names
+// no field of the struct v points to, and whether there is one. Names
+// match case-insensitively, as encoding/json matches them. encoding/json's
+// DisallowUnknownFields reports an unknown member only as text, so the
+// members are walked here instead. b has been decoded into v already.
+func unknownMember(b []byte, v any) (string, bool) {
+	t := reflect.TypeOf(v).Elem()
+	var known []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		known = append(known, name)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.Token(); err != nil { // the opening {
+		return "", false
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		key, _ := tok.(string)
+		if !slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, key) }) {
+			return key, true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // ParseTrainingRequest decodes and validates a training request.

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -91,6 +92,14 @@ func FuzzParseTrainingRequest(f *testing.F) {
 		req, err := ParseTrainingRequest(strings.NewReader(body))
 		if err != nil {
 			return
+		}
+		// encoding/json's strict decoder agrees that no member is unknown.
+		if strings.TrimSpace(body) != "" {
+			dec := json.NewDecoder(strings.NewReader(body))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(new(TrainingRequest)); err != nil {
+				t.Fatalf("accepted %q, which DisallowUnknownFields refuses: %v", body, err)
+			}
 		}
 		for _, a := range req.Args {
 			if strings.ContainsAny(a, " \t\n;&|$`'\"<>(){}\\") {

@@ -13,8 +13,10 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/azureml"
 	"github.com/frogbridge/frogbridge/internal/config"
+	"github.com/frogbridge/frogbridge/internal/errkind"
 	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // Job kinds, kept in the job's tags.
@@ -81,12 +83,16 @@ type Submitted struct {
 	StatusURL string `json:"status_url"`
 }
 
-// Error is a failed submission or status read. Status is the HTTP status
-// our endpoint answers.
+// Error is a failed submission or status read.
 type Error struct {
-	Status int
-	Step   string
-	Err    error
+	// Kind classifies the failure: errkind.NotFound for an unknown job,
+	// errkind.Upstream for Key Vault, JFrog credential or AzureML failures.
+	// The HTTP edge maps it to a status.
+	Kind errkind.Kind
+	// Step names the step that failed, such as "submit job train-…".
+	Step string
+	// Err is the cause.
+	Err error
 }
 
 // Error returns "STEP: cause".
@@ -95,23 +101,11 @@ func (e *Error) Error() string { return e.Step + ": " + e.Err.Error() }
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// HTTPStatus returns the status for err: 400 invalid request, 404 unknown
-// job, 502 for Key Vault, JFrog credential or AzureML failures, 500
-// otherwise.
-func HTTPStatus(err error) int {
-	var ve *ValidationError
-	if errors.As(err, &ve) {
-		return 400
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Status
-	}
-	return 500
-}
+// ErrorKind returns Kind (see errkind.Of).
+func (e *Error) ErrorKind() errkind.Kind { return e.Kind }
 
-func fail(status int, step string, err error) error {
-	return &Error{Status: status, Step: step, Err: err}
+func fail(kind errkind.Kind, step string, err error) error {
+	return &Error{Kind: kind, Step: step, Err: err}
 }
 
 // prepare refreshes the registry connection with the current JFrog
@@ -122,14 +116,14 @@ func fail(status int, step string, err error) error {
 func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
 	creds, err := s.creds.Current(ctx)
 	if err != nil {
-		return "", fail(502, "read the JFrog credentials from Key Vault", fmt.Errorf("%w (the rotation function keeps them: run POST /api/KeyVaultSecretRotation?force=true and check GET /api/health)", err))
+		return "", fail(errkind.Upstream, "read the JFrog credentials from Key Vault", fmt.Errorf("%w (the rotation function keeps them: run POST /api/KeyVaultSecretRotation?force=true and check GET /api/health)", err))
 	}
 	if err := creds.Check(s.now()); err != nil {
-		return "", fail(502, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
+		return "", fail(errkind.Upstream, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
 	}
 	conn := azureml.RegistryConnection{Target: "https://" + s.cfg.ArtifactoryHost, Username: creds.Username, Password: creds.AccessToken, Category: s.cfg.ConnectionCategory}
 	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, conn); err != nil {
-		return "", fail(502, "refresh workspace connection "+s.cfg.ConnectionName, err)
+		return "", fail(errkind.Upstream, "refresh workspace connection "+s.cfg.ConnectionName, err)
 	}
 	if tag == "" {
 		tag = s.cfg.TrainerTag
@@ -141,7 +135,7 @@ func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
 		Tags:        map[string]string{"frogbridge-image": image},
 	})
 	if err != nil {
-		return "", fail(502, "ensure environment for "+image, err)
+		return "", fail(errkind.Upstream, "ensure environment for "+image, err)
 	}
 	return id, nil
 }
@@ -218,7 +212,7 @@ func (s *Service) submit(ctx context.Context, sub submission) (Submitted, error)
 	}
 	j, err := s.ws.PutCommandJob(ctx, name, job)
 	if err != nil {
-		return Submitted{}, fail(502, "submit job "+name, err)
+		return Submitted{}, fail(errkind.Upstream, "submit job "+name, err)
 	}
 	return Submitted{JobName: j.Name, Status: string(j.Status), StudioURL: s.ws.StudioURL(j), StatusURL: "/api/jobs/" + j.Name}, nil
 }
@@ -285,10 +279,10 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	}
 	j, err := s.ws.GetJob(ctx, name)
 	if err != nil {
-		if errors.Is(err, azureml.ErrNotFound) {
-			return Status{}, fail(404, "read job "+name, err)
+		if errors.Is(err, upstream.ErrNotFound) {
+			return Status{}, fail(errkind.NotFound, "read job "+name, err)
 		}
-		return Status{}, fail(502, "read job "+name, err)
+		return Status{}, fail(errkind.Upstream, "read job "+name, err)
 	}
 	st := Status{JobName: j.Name, Kind: j.Tags[tagKind], Status: string(j.Status), DisplayName: j.DisplayName, StudioURL: s.ws.StudioURL(j)}
 	if j.Status == azureml.StatusFailed || j.Status == azureml.StatusCanceled {
@@ -299,7 +293,7 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	}
 	ds, err := s.ws.GetDefaultDatastore(ctx)
 	if err != nil {
-		return st, fail(502, "read the workspace's default datastore", err)
+		return st, fail(errkind.Upstream, "read the workspace's default datastore", err)
 	}
 	switch st.Kind {
 	case KindTraining:
@@ -310,7 +304,7 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 		}
 		md, err := ParseTrainingOutput(b)
 		if err != nil {
-			return st, fail(502, "parse job output "+path, err)
+			return st, fail(errkind.Upstream, "parse job output "+path, err)
 		}
 		st.Training = &md
 	case KindDeployment:
@@ -321,7 +315,7 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 		}
 		out, err := ParseDeploymentOutput(b)
 		if err != nil {
-			return st, fail(502, "parse job output "+path, err)
+			return st, fail(errkind.Upstream, "parse job output "+path, err)
 		}
 		st.Deployment = &out
 	}
@@ -335,10 +329,10 @@ func (s *Service) Cancel(ctx context.Context, name string) (Status, error) {
 		return Status{}, invalid("name", "%q is not a job name", name)
 	}
 	if err := s.ws.CancelJob(ctx, name); err != nil {
-		if errors.Is(err, azureml.ErrNotFound) {
-			return Status{}, fail(404, "cancel job "+name, err)
+		if errors.Is(err, upstream.ErrNotFound) {
+			return Status{}, fail(errkind.NotFound, "cancel job "+name, err)
 		}
-		return Status{}, fail(502, "cancel job "+name, err)
+		return Status{}, fail(errkind.Upstream, "cancel job "+name, err)
 	}
 	return s.Status(ctx, name)
 }
@@ -346,7 +340,7 @@ func (s *Service) Cancel(ctx context.Context, name string) (Status, error) {
 func (s *Service) readOutput(ctx context.Context, ds azureml.Datastore, path string) ([]byte, error) {
 	b, err := s.outputs.Read(ctx, ds, path)
 	if err != nil {
-		return nil, fail(502, "read job output "+path+" from datastore "+ds.Name, err)
+		return nil, fail(errkind.Upstream, "read job output "+path+" from datastore "+ds.Name, err)
 	}
 	return b, nil
 }

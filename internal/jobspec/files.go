@@ -32,6 +32,48 @@ type Metadata struct {
 	Seed               uint64          `json:"seed"`
 	Split              SplitProvenance `json:"split"`
 	Image              string          `json:"image,omitempty"`
+	// DataSource records where the data came from, its sha256 and rows.
+	DataSource *DataSource `json:"data_source,omitempty"`
+}
+
+// Kinds of DataSource.
+const (
+	// SourceIris is the embedded Iris set.
+	SourceIris = "iris"
+	// SourcePath is a local file or folder (for an AzureML job, its data input).
+	SourcePath = "path"
+	// SourceDataset is a dataset version of the Artifactory ML repository.
+	SourceDataset = "dataset"
+	// SourceArtifactory is one file of an Artifactory repository.
+	SourceArtifactory = "artifactory"
+)
+
+// DataSource is metadata.json's data_source: where the training data came
+// from.
+type DataSource struct {
+	// Kind is SourceIris, SourcePath, SourceDataset or SourceArtifactory.
+	Kind string `json:"kind"`
+	// Path is the local file or folder (SourcePath).
+	Path string `json:"path,omitempty"`
+	// Ref is where Path came from, such as an AzureML datastore URI or
+	// data asset (the trainer's --data-ref).
+	Ref string `json:"ref,omitempty"`
+	// Dataset and DatasetVersion name the ML-repository dataset.
+	Dataset        string `json:"dataset,omitempty"`
+	DatasetVersion string `json:"dataset_version,omitempty"`
+	// Repository is the Artifactory repository (SourceDataset, SourceArtifactory).
+	Repository string `json:"repository,omitempty"`
+	// Artifactory is REPO/PATH of the file (SourceArtifactory).
+	Artifactory string `json:"artifactory,omitempty"`
+	// Format lists the file formats read ("csv", "csv+gzip", "parquet").
+	Format string `json:"format"`
+	// Files is the number of files read.
+	Files int `json:"files"`
+	// Rows is the number of data rows read.
+	Rows int `json:"rows"`
+	// SHA256 identifies the data: the file's sha256, or for a folder the
+	// sha256 of its "<sha256>  <relative path>" listing.
+	SHA256 string `json:"sha256"`
 }
 
 // TrainerBuild identifies the trainer binary that produced a model.

@@ -47,6 +47,7 @@ const (
 // Files the trainer writes.
 const (
 	ModelFile            = "model.json"
+	ONNXFile             = "model.onnx"
 	MetricsFile          = "metrics.json"
 	MetadataFile         = "metadata.json"
 	InferenceResultsFile = "inference_results.json"

@@ -8,9 +8,11 @@
 // application/json, with the token's expiry as the version's exp attribute
 // and tags naming who rotated it and the token id, never the token.
 //
-// Every failed call is a *ResponseError (or wraps a transport failure)
-// matching one of the sentinels [ErrUnauthorized], [ErrForbidden],
-// [ErrNotFound], [ErrUnavailable]; a bad secret value matches
-// [ErrMalformedSecret] and an expired token [ErrExpired]. Messages name the
-// vault, the secret and the fix, never the value.
+// Every failed call is a *upstream.ResponseError (or wraps a transport
+// failure) matching one of the sentinels upstream.ErrUnauthorized,
+// ErrForbidden, ErrNotFound or ErrUnavailable; a missing secret also matches
+// [ErrSecretNotFound], a vault host that does not resolve
+// [ErrVaultNotFound], a bad secret value [ErrMalformedSecret] and an
+// expired token [ErrExpired]. Messages name the vault, the secret and the
+// fix (with the caller's [SettingNames]), never the value.
 package keyvault

@@ -7,72 +7,50 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
-// Sentinel errors, matched with errors.Is.
+// Service names Key Vault in a *upstream.ResponseError.
+const Service = "key vault"
+
+// Sentinel errors of this package, matched with errors.Is. A failed call
+// also matches the upstream sentinels (upstream.ErrForbidden, …).
 var (
-	// ErrUnauthorized means no valid token reached the vault: the managed
-	// identity could not get one, or the vault rejected it (401).
-	ErrUnauthorized = errors.New("key vault: unauthorized")
-	// ErrForbidden is a 403: the identity lacks a role or access policy, a
-	// firewall denied the call, or the secret version is disabled.
-	ErrForbidden = errors.New("key vault: forbidden")
-	// ErrNotFound is a 404 (secret missing) or a vault host that does not resolve.
-	ErrNotFound = errors.New("key vault: not found")
-	// ErrUnavailable is a 429/5xx left after retries or a failed connection.
-	ErrUnavailable = errors.New("key vault: unavailable")
+	// ErrSecretNotFound is a 404 with Key Vault's code SecretNotFound: the
+	// secret has no version (it was never stored, or it was deleted). Key
+	// Vault answers GET /secrets/{name}/ for a missing secret with
+	// 404 {"error":{"code":"SecretNotFound","message":"A secret with
+	// (name/id) … was not found in this key vault. …"}} (recordings of the
+	// Azure SDK for JavaScript, sdk/keyvault/keyvault-secrets/recordings).
+	ErrSecretNotFound = errors.New("key vault: secret not found")
+	// ErrVaultNotFound means the vault's host does not resolve: the vault
+	// name or URL is wrong, or the vault was deleted.
+	ErrVaultNotFound = errors.New("key vault: vault not found")
 	// ErrMalformedSecret means the secret value is not the expected JSON.
 	ErrMalformedSecret = errors.New("key vault: malformed secret")
 	// ErrExpired means the stored token has expired.
 	ErrExpired = errors.New("key vault: stored token expired")
 )
 
-// ResponseError is a non-2xx reply from Key Vault for one secret.
-type ResponseError struct {
-	// StatusCode is the HTTP status.
-	StatusCode int
-	// Code is Key Vault's error code (with the inner code when present,
-	// "Forbidden/ForbiddenByRbac").
-	Code string
-	// Message is Key Vault's message, bounded and stripped of control characters.
-	Message string
-	// Op, Vault and Secret identify the failed call.
-	Op, Vault, Secret string
-	// Fix says what to change.
-	Fix string
-}
+// codeSecretNotFound is Key Vault's error code for a missing secret.
+const codeSecretNotFound = "SecretNotFound"
 
-// Error names the operation, vault, secret, status, code and fix.
-func (e *ResponseError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "key vault %s: %s secret %q: %d %s", e.Vault, e.Op, e.Secret, e.StatusCode, e.Code)
-	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
-	}
-	if e.Fix != "" {
-		fmt.Fprintf(&b, " (%s)", e.Fix)
-	}
-	return b.String()
-}
-
-// Is matches the sentinel for the status.
-func (e *ResponseError) Is(target error) bool {
-	switch target {
-	case ErrUnauthorized:
-		return e.StatusCode == http.StatusUnauthorized
-	case ErrForbidden:
-		return e.StatusCode == http.StatusForbidden
-	case ErrNotFound:
-		return e.StatusCode == http.StatusNotFound
-	case ErrUnavailable:
-		return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
-	}
-	return false
+// SettingNames are the caller's names for the settings the Store's fix
+// hints point at, so that each binary names its own; an empty name gives
+// neutral wording.
+type SettingNames struct {
+	// ClientID is the managed identity's client ID setting
+	// (UAMI_CLIENT_ID in the handler, AZURE_CLIENT_ID in the trainer).
+	ClientID string
+	// Vault is the vault name or URL setting.
+	Vault string
+	// SecretName is the secret name setting.
+	SecretName string
 }
 
 // kvErrorBody is Key Vault's error shape.
@@ -90,37 +68,38 @@ type kvErrorBody struct {
 // package's errors. op is "get" or "set".
 func (s *Store) wrapError(op string, err error) error {
 	var re *azcore.ResponseError
-	if errors.As(err, &re) {
-		e := &ResponseError{StatusCode: re.StatusCode, Code: re.ErrorCode, Op: op, Vault: s.vaultURL, Secret: s.name}
-		inner := ""
-		if re.RawResponse != nil {
-			if body, rerr := runtime.Payload(re.RawResponse); rerr == nil {
-				var kb kvErrorBody
-				if json.Unmarshal(body, &kb) == nil {
-					e.Message = clean(kb.Error.Message, 300)
-					if kb.Error.InnerError != nil && kb.Error.InnerError.Code != "" {
-						inner = kb.Error.InnerError.Code
-						e.Code = clean(e.Code+"/"+inner, 80)
-					}
+	if errors.As(err, &re) && re.RawResponse != nil {
+		code, msg, inner := re.ErrorCode, "", ""
+		if body, rerr := runtime.Payload(re.RawResponse); rerr == nil {
+			var kb kvErrorBody
+			if json.Unmarshal(body, &kb) == nil {
+				msg = kb.Error.Message
+				if kb.Error.InnerError != nil && kb.Error.InnerError.Code != "" {
+					inner = kb.Error.InnerError.Code
+					code += "/" + inner
 				}
 			}
+		}
+		e := upstream.New(Service, re.RawResponse, code, msg)
+		if re.ErrorCode == codeSecretNotFound {
+			e.Sentinel = ErrSecretNotFound
 		}
 		e.Fix = s.fix(op, re.StatusCode, inner)
 		return e
 	}
 	var afe *azidentity.AuthenticationFailedError
 	if errors.As(err, &afe) {
-		return fmt.Errorf("key vault %s: %s secret %q: get a token for the vault with the managed identity (check UAMI_CLIENT_ID and that the identity is assigned to the app): %w: %w",
-			s.vaultURL, op, s.name, ErrUnauthorized, err)
+		return fmt.Errorf("key vault %s: %s secret %q: get a token for the vault with the managed identity (check %s and that the identity is assigned to the app): %w: %w",
+			s.vaultURL, op, s.name, upstream.Setting(s.settings.ClientID, "the identity's client ID"), upstream.ErrUnauthorized, err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return fmt.Errorf("key vault %s: %s secret %q: no reply before the deadline: %w", s.vaultURL, op, s.name, err)
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-		return fmt.Errorf("key vault %s: host not found: check the vault name or URL setting: %w: %w", s.vaultURL, ErrNotFound, err)
+		return fmt.Errorf("key vault %s: host not found: check %s: %w: %w: %w", s.vaultURL, upstream.Setting(s.settings.Vault, "the vault name or URL"), ErrVaultNotFound, upstream.ErrNotFound, err)
 	}
-	return fmt.Errorf("key vault %s: %s secret %q: %w: %w", s.vaultURL, op, s.name, ErrUnavailable, err)
+	return fmt.Errorf("key vault %s: %s secret %q: %w: %w", s.vaultURL, op, s.name, upstream.ErrUnavailable, err)
 }
 
 // fix names the change that resolves a status.
@@ -131,32 +110,14 @@ func (s *Store) fix(op string, status int, inner string) string {
 	}
 	switch status {
 	case http.StatusUnauthorized:
-		return fmt.Sprintf("vault %s rejected the identity's token: use an identity of the vault's tenant (UAMI_CLIENT_ID)", s.vaultURL)
+		return fmt.Sprintf("vault %s rejected the identity's token: use an identity of the vault's tenant (%s)", s.vaultURL, upstream.Setting(s.settings.ClientID, "the identity's client ID"))
 	case http.StatusForbidden:
 		if inner == "SecretDisabled" {
 			return fmt.Sprintf("enable the latest version of secret %q or store a new one", s.name)
 		}
-		return fmt.Sprintf("assign role %s to the function app's identity on vault %s (or an access policy allowing %s), and allow its network in the vault firewall", role, s.vaultURL, op)
+		return fmt.Sprintf("assign role %s to the identity on vault %s (or an access policy allowing %s), and allow its network in the vault firewall", role, s.vaultURL, op)
 	case http.StatusNotFound:
-		return fmt.Sprintf("secret %q does not exist in vault %s: check the secret name setting or run the rotation once (POST /api/KeyVaultSecretRotation?force=true)", s.name, s.vaultURL)
+		return fmt.Sprintf("secret %q does not exist in vault %s: check %s or run the rotation once (POST /api/KeyVaultSecretRotation?force=true)", s.name, s.vaultURL, upstream.Setting(s.settings.SecretName, "the secret name"))
 	}
 	return ""
-}
-
-// clean strips control characters and bounds the length of upstream text.
-func clean(s string, limit int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > limit {
-		cut := limit
-		for cut > 0 && (s[cut]&0xC0) == 0x80 {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return strings.TrimSpace(s)
 }

@@ -1,6 +1,8 @@
 package keyvault
 
 import (
+	"github.com/frogbridge/frogbridge/internal/upstream"
+
 	"context"
 	"errors"
 	"fmt"
@@ -95,8 +97,8 @@ func TestCredentialSourceCachesAndPropagates(t *testing.T) {
 	if r.reads != 1 {
 		t.Errorf("reads = %d, want 1", r.reads)
 	}
-	r.err = fmt.Errorf("wrapped: %w", ErrForbidden)
-	if _, err := src.Refresh(context.Background()); !errors.Is(err, ErrForbidden) {
+	r.err = fmt.Errorf("wrapped: %w", upstream.ErrForbidden)
+	if _, err := src.Refresh(context.Background()); !errors.Is(err, upstream.ErrForbidden) {
 		t.Errorf("Refresh err = %v", err)
 	}
 }

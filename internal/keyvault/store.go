@@ -27,6 +27,9 @@ type StoreOptions struct {
 
 	// SecretName is the secret holding the credentials; "" means DefaultSecretName.
 	SecretName string
+
+	// SettingNames are the caller's setting names that fix hints name.
+	SettingNames SettingNames
 }
 
 // Store reads and writes the JFrog credentials secret of one vault. It is
@@ -35,6 +38,7 @@ type Store struct {
 	client   *azsecrets.Client
 	vaultURL string
 	name     string
+	settings SettingNames
 	now      func() time.Time
 }
 
@@ -70,7 +74,7 @@ func NewStore(vaultURL string, cred azcore.TokenCredential, opts *StoreOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("key vault %s: %w", u, err)
 	}
-	return &Store{client: c, vaultURL: u, name: name, now: time.Now}, nil
+	return &Store{client: c, vaultURL: u, name: name, settings: opts.SettingNames, now: time.Now}, nil
 }
 
 // VaultURL returns the vault the store talks to.

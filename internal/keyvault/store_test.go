@@ -17,16 +17,25 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 const jfrogToken = "eyJhbGciOiJSUzI1NiJ9.amZyb2ctYWNjZXNzLXRva2Vu.c2lnbmF0dXJl"
 
+// testSettings are the setting names the tests' stores put in their hints.
+var testSettings = keyvault.SettingNames{ClientID: "TEST_CLIENT_ID", Vault: "TEST_VAULT_URL", SecretName: "TEST_SECRET_NAME"}
+
 func newStore(t *testing.T, fv *fakeVault, cred azcore.TokenCredential) *keyvault.Store {
+	t.Helper()
+	return newStoreNamed(t, fv, cred, testSettings)
+}
+
+func newStoreNamed(t *testing.T, fv *fakeVault, cred azcore.TokenCredential, names keyvault.SettingNames) *keyvault.Store {
 	t.Helper()
 	s, err := keyvault.NewStore(fv.srv.URL, cred, &keyvault.StoreOptions{ClientOptions: azcore.ClientOptions{
 		Transport: fv.srv.Client(),
 		Retry:     policy.RetryOptions{RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 2 * time.Second},
-	}})
+	}, SettingNames: names})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,14 +105,14 @@ func TestStoreErrors(t *testing.T) {
 		wantCalls int
 		contains  []string
 	}{
-		{"403 rbac", 403, `{"error":{"code":"Forbidden","message":"Caller is not authorized","innererror":{"code":"ForbiddenByRbac"}}}`, nil, 99, keyvault.ErrForbidden, 1,
+		{"403 rbac", 403, `{"error":{"code":"Forbidden","message":"Caller is not authorized","innererror":{"code":"ForbiddenByRbac"}}}`, nil, 99, upstream.ErrForbidden, 1,
 			[]string{"Key Vault Secrets User", "ForbiddenByRbac", "403"}},
-		{"403 disabled", 403, `{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}`, nil, 99, keyvault.ErrForbidden, 1,
+		{"403 disabled", 403, `{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}`, nil, 99, upstream.ErrForbidden, 1,
 			[]string{"enable the latest version"}},
-		{"401", 401, `{"error":{"code":"Unauthorized","message":"AKV10032: Invalid issuer."}}`, nil, 99, keyvault.ErrUnauthorized, 1, []string{"UAMI_CLIENT_ID"}},
+		{"401", 401, `{"error":{"code":"Unauthorized","message":"AKV10032: Invalid issuer."}}`, nil, 99, upstream.ErrUnauthorized, 1, []string{"TEST_CLIENT_ID"}},
 		{"400 not retried", 400, `{"error":{"code":"BadParameter","message":"bad"}}`, nil, 99, nil, 1, []string{"400", "BadParameter"}},
 		{"429 retry-after then ok", 429, `{"error":{"code":"Throttled","message":"slow down"}}`, http.Header{"Retry-After": {"1"}}, 1, nil, 2, nil},
-		{"500 exhausted", 500, `{"error":{"code":"InternalError","message":"boom"}}`, nil, 99, keyvault.ErrUnavailable, 4, []string{"500"}},
+		{"500 exhausted", 500, `{"error":{"code":"InternalError","message":"boom"}}`, nil, 99, upstream.ErrUnavailable, 4, []string{"500"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,7 +139,7 @@ func TestStoreErrors(t *testing.T) {
 				}
 				return
 			}
-			var re *keyvault.ResponseError
+			var re *upstream.ResponseError
 			if !errors.As(err, &re) || re.StatusCode != tc.status {
 				t.Fatalf("err = %T %v", err, err)
 			}
@@ -154,8 +163,11 @@ func TestSecretMissingAndMalformed(t *testing.T) {
 	s := newStore(t, fv, &fakeCred{})
 	ctx := context.Background()
 	_, err := s.Current(ctx)
-	if !errors.Is(err, keyvault.ErrNotFound) || !strings.Contains(err.Error(), "SecretNotFound") {
+	if !errors.Is(err, keyvault.ErrSecretNotFound) || !errors.Is(err, upstream.ErrNotFound) || !strings.Contains(err.Error(), "SecretNotFound") || !strings.Contains(err.Error(), "TEST_SECRET_NAME") {
 		t.Fatalf("missing secret: %v", err)
+	}
+	if _, err := newStoreNamed(t, fv, &fakeCred{}, keyvault.SettingNames{}).Current(ctx); !strings.Contains(err.Error(), "check the secret name or run the rotation") {
+		t.Fatalf("missing secret, no setting names: %v", err)
 	}
 	const leaky = `{"access_token": 42, "username":"hunter2-password"}`
 	fv.put(keyvault.DefaultSecretName, leaky, nil)

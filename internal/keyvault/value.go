@@ -9,14 +9,16 @@ import (
 // Value reads the latest version of another secret of the store's vault,
 // such as a function key the Functions host keeps in Key Vault
 // (host--functionKey--default), and returns its value as a redacting
-// Token. A missing secret matches ErrNotFound.
+// Token. A missing secret matches ErrSecretNotFound.
 func (s *Store) Value(ctx context.Context, name string) (secret.Token, error) {
 	if err := ValidateSecretName(name); err != nil {
 		return "", err
 	}
 	resp, err := s.client.GetSecret(ctx, name, "", nil)
 	if err != nil {
-		return "", (&Store{client: s.client, vaultURL: s.vaultURL, name: name, now: s.now}).wrapError("get", err)
+		other := *s
+		other.name = name
+		return "", other.wrapError("get", err)
 	}
 	if resp.Value == nil {
 		return "", nil

@@ -1,7 +1,7 @@
 // Package logging sets up the suite's structured logs: zerolog JSON lines,
 // the Functions invocation id on every line of an invocation, and a
-// redaction layer that keeps access tokens, function keys and JWT-looking
-// strings out of every line, whatever code wrote it.
+// redaction layer (internal/redact) that keeps tokens, keys, passwords and
+// every other secret shape out of every line, whatever code wrote it.
 package logging
 
 import (
@@ -12,7 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/frogbridge/frogbridge/internal/lazyregexp"
+	"github.com/frogbridge/frogbridge/internal/redact"
 )
 
 // Field names used across the suite's log lines.
@@ -25,7 +25,7 @@ const (
 )
 
 // Redacted replaces every secret-looking value in a log line.
-const Redacted = "[REDACTED]"
+const Redacted = redact.Marker
 
 // New returns a JSON logger at level that writes redacted lines to w.
 func New(w io.Writer, level zerolog.Level) zerolog.Logger {
@@ -44,37 +44,10 @@ type Redactor struct {
 // NewRedactor returns a Redactor writing to w.
 func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w} }
 
-// patterns match the secret part of a value; each replacement keeps the
-// surrounding key so the line stays readable.
-var patterns = []struct {
-	re   *lazyregexp.Regexp
-	repl string
-}{
-	// JWTs (Entra ID and JFrog access tokens): header.payload.signature.
-	{lazyregexp.New(`eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`), Redacted},
-	// JFrog reference tokens start with base64("reftkn:").
-	{lazyregexp.New(`cmVmdGtuOj[A-Za-z0-9+/=_-]{8,}`), Redacted},
-	// Bearer credentials anywhere.
-	{lazyregexp.New(`(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}`), "${1}" + Redacted},
-	// Function keys in a query string: code=...
-	{lazyregexp.New(`(?i)([?&]code=)[^&"\\\s\[#]+`), "${1}" + Redacted},
-	// Keys, tokens and secrets in headers, JSON or key=value text. The value
-	// never starts with "[", so an already redacted value stays as it is.
-	{lazyregexp.New(`(?i)((?:x-functions-key|authorization|access_token|refresh_token|id_token|subject_token|client_secret|password|secret_value|identity_header|msi_secret|x-identity-header|accountkey)\\?"?\s*[:=]\s*\\?"?(?:\[\\?")?)[^"\\\s,;&\[\]}]+`), "${1}" + Redacted},
-}
-
-// Scrub returns s with every secret-looking value replaced by Redacted.
-func Scrub(s string) string {
-	for _, p := range patterns {
-		s = p.re.ReplaceAllString(s, p.repl)
-	}
-	return s
-}
-
 // Write scrubs p and writes it to the underlying writer. It reports len(p)
 // on success so callers do not see a short write.
 func (r *Redactor) Write(p []byte) (int, error) {
-	out := Scrub(string(p))
+	out := redact.String(string(p))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, err := io.WriteString(r.w, out); err != nil {

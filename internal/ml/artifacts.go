@@ -27,6 +27,9 @@ type Metrics struct {
 type Artifacts struct {
 	// Model is the encoded model (Model.Encode), written as model.json.
 	Model []byte
+	// ONNX, when set, is the model as ONNX (internal/onnx), written as
+	// model.onnx right after model.json.
+	ONNX []byte
 	// Metrics is written as metrics.json.
 	Metrics Metrics
 	// Metadata is written as metadata.json. WriteArtifacts sets its
@@ -42,10 +45,11 @@ type WriteArtifactsOptions struct {
 	MetadataDir string
 }
 
-// WriteArtifacts writes model.json, metrics.json and metadata.json into
-// dir, creating it when missing. Each file is replaced atomically, so a
-// reader sees a whole previous or a whole new file; model.json is written
-// first and metadata.json, which names the model's sha256, last.
+// WriteArtifacts writes model.json, model.onnx (when a.ONNX is set),
+// metrics.json and metadata.json into dir, creating it when missing. Each
+// file is replaced atomically, so a reader sees a whole previous or a whole
+// new file; model.json is written first and metadata.json, which names the
+// model's sha256, last.
 func WriteArtifacts(dir string, a *Artifacts, opts *WriteArtifactsOptions) error {
 	if opts == nil {
 		opts = &WriteArtifactsOptions{}
@@ -71,6 +75,9 @@ func WriteArtifacts(dir string, a *Artifacts, opts *WriteArtifactsOptions) error
 	}
 	if opts.MetadataDir != "" {
 		files = append(files, file{opts.MetadataDir, jobspec.MetadataFile, files[2].data})
+	}
+	if a.ONNX != nil {
+		files = append(files[:1], append([]file{{dir, jobspec.ONNXFile, a.ONNX}}, files[1:]...)...)
 	}
 	for _, f := range files {
 		if err := os.MkdirAll(f.dir, 0o755); err != nil {

@@ -43,6 +43,19 @@ func TestWriteArtifacts(t *testing.T) {
 	if entries, _ := os.ReadDir(meta); len(entries) != 1 {
 		t.Errorf("metadata folder holds %d entries, want only metadata.json", len(entries))
 	}
+	if _, err := os.Stat(filepath.Join(out, jobspec.ONNXFile)); !os.IsNotExist(err) {
+		t.Errorf("model.onnx written without Artifacts.ONNX: %v", err)
+	}
+	a.ONNX = []byte("onnx bytes")
+	if err := WriteArtifacts(out, a, &WriteArtifactsOptions{MetadataDir: meta}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, jobspec.ONNXFile)); !bytes.Equal(b, a.ONNX) {
+		t.Errorf("model.onnx = %q", b)
+	}
+	if entries, _ := os.ReadDir(meta); len(entries) != 1 {
+		t.Errorf("metadata folder holds %d entries with ONNX, want only metadata.json", len(entries))
+	}
 	if err := WriteArtifacts(out, &Artifacts{}, nil); err != nil {
 		t.Errorf("nil options: %v", err)
 	}

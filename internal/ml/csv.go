@@ -182,7 +182,7 @@ func ReadCSV(data []byte, name string, opts *CSVOptions) (*Dataset, error) {
 		return nil, &ParseError{Name: name, Err: ErrEmptyData}
 	}
 	if labelCol >= 0 {
-		d.Classes, d.Y = sortClasses(labels, rawY)
+		d.Classes, d.Y = EncodeClasses(labels, rawY)
 	}
 	return d, nil
 }
@@ -199,9 +199,11 @@ func parseFeature(s string) (float64, error) {
 	return v, nil
 }
 
-// sortClasses orders the labels numerically when all are numbers, else
-// lexically, and remaps the row ids.
-func sortClasses(labels []string, rawY []int) ([]string, []int) {
+// EncodeClasses turns labels in order of first appearance (labels[rawY[i]]
+// is row i's label) into sorted classes and class indices: numerically when
+// every label is a number, else lexically. It rewrites rawY in place into
+// class indices and returns the classes and rawY.
+func EncodeClasses(labels []string, rawY []int) ([]string, []int) {
 	numeric := true
 	nums := make([]float64, len(labels))
 	for i, l := range labels {
@@ -231,11 +233,10 @@ func sortClasses(labels []string, rawY []int) ([]string, []int) {
 		remap[old] = newID
 		classes[newID] = labels[old]
 	}
-	y := make([]int, len(rawY))
 	for i, v := range rawY {
-		y[i] = remap[v]
+		rawY[i] = remap[v]
 	}
-	return classes, y
+	return classes, rawY
 }
 
 func csvErr(name string, err error) error {

@@ -3,7 +3,6 @@ package ml
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 )
 
 // Dataset is a table of numeric features with an optional class label and an
@@ -86,18 +85,8 @@ func RandomSplit(d *Dataset, testSize float64, seed uint64) (train, test *Datase
 	if !(testSize > 0 && testSize < 1) {
 		return nil, nil, fmt.Errorf("split %s: test size %v out of range; set --test-size between 0 and 1", d.Name, testSize)
 	}
-	nTest := int(float64(n)*testSize + 0.5)
-	if nTest < 1 && n > 1 {
-		nTest = 1
-	}
-	r := rand.New(rand.NewPCG(seed, 0x5eed5))
-	perm := r.Perm(n)
-	isTest := make([]bool, n)
-	for _, p := range perm[:min(nTest, n)] {
-		isTest[p] = true
-	}
 	var tr, te []int
-	for i, t := range isTest {
+	for i, t := range randomTestRows(n, testSize, seed) {
 		if t {
 			te = append(te, i)
 		} else {

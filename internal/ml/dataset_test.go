@@ -2,6 +2,7 @@ package ml
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -82,4 +83,68 @@ func TestRandomSplit(t *testing.T) {
 			t.Errorf("test size %v: no error", bad)
 		}
 	}
+}
+
+func TestPartitionMatchesSplit(t *testing.T) {
+	var b []byte
+	b = append(b, "a,b,label,split\n"...)
+	for i := range 97 {
+		s := "train"
+		if i%4 == 1 {
+			s = "test"
+		}
+		b = fmt.Appendf(b, "%d,%d.5,%d,%s\n", i, i*3, i%3, s)
+	}
+	read := func() *Dataset {
+		d, err := ReadCSV(b, "p.csv", &CSVOptions{Label: "label", SplitColumn: "split"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	same := func(t *testing.T, got, want *Dataset) {
+		t.Helper()
+		if !slices.Equal(got.X, want.X) || !slices.Equal(got.Y, want.Y) || got.Rows() != want.Rows() {
+			t.Errorf("partition differs from split: %d rows %v vs %d rows %v", got.Rows(), got.X[:4], want.Rows(), want.X[:4])
+		}
+	}
+	t.Run("column", func(t *testing.T) {
+		wtr, wte, err := SplitByColumn(read())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, te, err := PartitionByColumn(read())
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, tr, wtr)
+		same(t, te, wte)
+	})
+	t.Run("random", func(t *testing.T) {
+		for _, size := range []float64{0.01, 0.2, 0.5, 0.99} {
+			wtr, wte, err := RandomSplit(read(), size, 11)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, te, err := PartitionRandom(read(), size, 11)
+			if err != nil {
+				t.Fatal(err)
+			}
+			same(t, tr, wtr)
+			same(t, te, wte)
+		}
+	})
+	t.Run("empty side", func(t *testing.T) {
+		d, err := ReadCSV([]byte("a,label,split\n1,0,train\n2,1,train\n"), "e.csv", &CSVOptions{Label: "label", SplitColumn: "split"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := slices.Clone(d.X)
+		if _, _, err := PartitionByColumn(d); !errors.Is(err, ErrEmptySplit) {
+			t.Errorf("err = %v, want ErrEmptySplit", err)
+		}
+		if !slices.Equal(d.X, before) || d.Test == nil {
+			t.Error("a failed partition changed the data set")
+		}
+	})
 }

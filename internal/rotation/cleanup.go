@@ -10,6 +10,7 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // cleanupContext outlives the caller's deadline for a bounded time.
@@ -45,7 +46,7 @@ func (s *Service) revokeNew(ctx context.Context, log zerolog.Logger, ex jfrog.Ex
 // than risk revoking the stored one. props are the stored version's when
 // landed.
 func (s *Service) storeOutcome(ctx context.Context, log zerolog.Logger, ex jfrog.ExchangeResponse, putErr error) (landed bool, props keyvault.Properties) {
-	var re *keyvault.ResponseError
+	var re *upstream.ResponseError
 	if errors.As(putErr, &re) && re.StatusCode >= 400 && re.StatusCode < 500 && re.StatusCode != 408 && re.StatusCode != 429 {
 		s.revokeNew(ctx, log, ex, "storing it failed")
 		return false, props
@@ -79,7 +80,7 @@ func (s *Service) revokePrevious(ctx context.Context, log zerolog.Logger, prev k
 		return false, "JFrog returned the previous token again"
 	}
 	revoked, err := s.deps.Revoker.Revoke(ctx, ex.AccessToken, id)
-	if errors.Is(err, jfrog.ErrForbidden) || errors.Is(err, jfrog.ErrUnauthorized) {
+	if errors.Is(err, upstream.ErrForbidden) || errors.Is(err, upstream.ErrUnauthorized) {
 		revoked, err = s.deps.Revoker.Revoke(ctx, prev.AccessToken, id)
 	}
 	var why string

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/frogbridge/frogbridge/internal/errkind"
 )
 
 // call is one in-flight run shared by every caller that asked for it.
@@ -36,7 +38,7 @@ func (g *group) do(ctx context.Context, key string, fn func(context.Context) (Re
 			defer cancel()
 			defer func() {
 				if p := recover(); p != nil {
-					c.err = &Error{Kind: KindInternal, Step: "rotate", Err: fmt.Errorf("panic: %v", p)}
+					c.err = &Error{Kind: errkind.Internal, Step: "rotate", Err: fmt.Errorf("panic: %v", p)}
 				}
 				g.mu.Lock()
 				delete(g.calls, key)
@@ -51,7 +53,7 @@ func (g *group) do(ctx context.Context, key string, fn func(context.Context) (Re
 	case <-c.done:
 		return c.res, c.err
 	case <-ctx.Done():
-		return Result{}, &Error{Kind: KindTimeout, Step: "wait for rotation", Err: fmt.Errorf("the shared rotation run did not finish before this caller's deadline: %w", ctx.Err())}
+		return Result{}, &Error{Kind: errkind.Timeout, Step: "wait for rotation", Err: fmt.Errorf("the shared rotation run did not finish before this caller's deadline: %w", ctx.Err())}
 	}
 }
 

@@ -22,10 +22,13 @@ import (
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
 	devjfrog "github.com/frogbridge/frogbridge/internal/devstack/localjfrog"
 	devkv "github.com/frogbridge/frogbridge/internal/devstack/localvault"
+	"github.com/frogbridge/frogbridge/internal/errkind"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/redact"
 	"github.com/frogbridge/frogbridge/internal/rotation"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // localStack is the local Entra ID, JFrog and Key Vault behind TLS test servers.
@@ -216,7 +219,7 @@ func TestRotationAgainstLocalStack(t *testing.T) {
 	if !second.Rotated || second.SecretVersion == first.SecretVersion || second.PreviousRevoked == nil || !*second.PreviousRevoked {
 		t.Fatalf("second = %+v", second)
 	}
-	if _, err := jc.Me(ctx, firstToken); !errors.Is(err, jfrog.ErrUnauthorized) {
+	if _, err := jc.Me(ctx, firstToken); !errors.Is(err, upstream.ErrUnauthorized) {
 		t.Errorf("revoked token still works: %v", err)
 	}
 	status, err := svc.Status(ctx)
@@ -287,7 +290,7 @@ func localStackThresholds(t *testing.T, st *localStack, cred azcore.TokenCredent
 		if res.PreviousRevoked == nil || !*res.PreviousRevoked {
 			t.Errorf("previous_revoked = %v, reason %q; want true", res.PreviousRevoked, res.PreviousRevokeReason)
 		}
-		if _, err := jc.Me(ctx, prev); !errors.Is(err, jfrog.ErrUnauthorized) {
+		if _, err := jc.Me(ctx, prev); !errors.Is(err, upstream.ErrUnauthorized) {
 			t.Errorf("revoked token: %v, want 401", err)
 		}
 	})
@@ -297,7 +300,7 @@ func localStackThresholds(t *testing.T, st *localStack, cred azcore.TokenCredent
 			t.Fatal(err)
 		}
 		_, err = service("azure-oidc-1h", time.Hour).Rotate(ctx, rotation.RotateOptions{Force: true})
-		if err == nil || !strings.Contains(rotation.Details(err), "persistent-expiry-threshold") {
+		if err == nil || !strings.Contains(redact.Error(err), "persistent-expiry-threshold") {
 			t.Fatalf("err = %v, want the persistency threshold named", err)
 		}
 		if after, err := store.Properties(ctx); err != nil || after.Version != before.Version {
@@ -306,7 +309,7 @@ func localStackThresholds(t *testing.T, st *localStack, cred azcore.TokenCredent
 	})
 }
 
-// localStackFailures misconfigures the rotation and checks the status and
+// localStackFailures misconfigures the rotation and checks the kind and
 // that the stored version is untouched. (MSAL caches managed identity
 // tokens per process, so all local-stack cases share one stack.)
 func localStackFailures(t *testing.T, st *localStack, cred azcore.TokenCredential, jc *jfrog.Client, store *keyvault.Store) {
@@ -318,11 +321,10 @@ func localStackFailures(t *testing.T, st *localStack, cred azcore.TokenCredentia
 	tests := []struct {
 		name     string
 		cfg      rotation.Config
-		status   int
 		contains string
 	}{
-		{"unknown provider", rotation.Config{ProviderName: "no-such-provider"}, 0, "no-such-provider"},
-		{"audience not trusted by JFrog", rotation.Config{ProviderName: "azure-oidc", Audience: "https://vault.azure.net"}, 0, ""},
+		{"unknown provider", rotation.Config{ProviderName: "no-such-provider"}, "no-such-provider"},
+		{"audience not trusted by JFrog", rotation.Config{ProviderName: "azure-oidc", Audience: "https://vault.azure.net"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -339,17 +341,17 @@ func localStackFailures(t *testing.T, st *localStack, cred azcore.TokenCredentia
 			if err == nil {
 				t.Fatal("want error")
 			}
-			code := rotation.HTTPStatus(err)
-			if code < 400 || code == 500 {
-				t.Errorf("status %d for %v", code, err)
+			kind := errkind.Of(err)
+			if kind == errkind.Internal {
+				t.Errorf("kind %v for %v", kind, err)
 			}
-			if tc.contains != "" && !strings.Contains(rotation.Details(err), tc.contains) {
-				t.Errorf("details %q lack %q", rotation.Details(err), tc.contains)
+			if tc.contains != "" && !strings.Contains(err.Error(), tc.contains) {
+				t.Errorf("error %q lacks %q", err, tc.contains)
 			}
 			if after, err := store.Properties(ctx); err != nil || after.Version != before.Version {
 				t.Errorf("latest version changed: %v %v", after.Version, err)
 			}
-			t.Logf("%d %s", code, rotation.Details(err))
+			t.Logf("%v %s", kind, err)
 		})
 	}
 }

@@ -12,8 +12,9 @@
 // The service depends on small interfaces it declares ([TokenSource],
 // [Exchanger], [Verifier], [Revoker], [SecretStore], [Locker]); the
 // production implementations are azidentity, *jfrog.Client, *keyvault.Store
-// and *lease.Locker. Failures are *[Error] values whose [Kind] the HTTP edge
-// maps with [HTTPStatus]; [Details] renders them for a response.
+// and *lease.Locker. Failures are *[Error] values whose errkind.Kind the
+// HTTP edge maps to a status; their text never holds a token (responses
+// still pass it through internal/redact).
 //
 // [Schedule] turns SECRET_TTL into the NCRONTAB expression of the timer and
 // [MaxGap] measures the longest pause a schedule allows.

@@ -4,62 +4,60 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
+	"github.com/frogbridge/frogbridge/internal/errkind"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/lease"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
-func TestHTTPStatus(t *testing.T) {
+func TestErrorKind(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
-		want int
+		want errkind.Kind
 	}{
-		{"nil", nil, 200},
-		{"plain", errors.New("x"), 500},
-		{"auth", &Error{Kind: KindAuthentication, Step: "s", Err: errors.New("x")}, 401},
-		{"forbidden", &Error{Kind: KindForbidden, Step: "s", Err: errors.New("x")}, 403},
-		{"not found", &Error{Kind: KindNotFound, Step: "s", Err: errors.New("x")}, 404},
-		{"upstream", &Error{Kind: KindUpstream, Step: "s", Err: errors.New("x")}, 502},
-		{"timeout", &Error{Kind: KindTimeout, Step: "s", Err: errors.New("x")}, 504},
-		{"locked", &Error{Kind: KindLocked, Step: "s", Err: errors.New("x")}, 409},
-		{"config", &Error{Kind: KindConfig, Step: "s", Err: errors.New("x")}, 503},
-		{"wrapped", fmt.Errorf("handler: %w", &Error{Kind: KindForbidden, Step: "s", Err: errors.New("x")}), 403},
+		{"plain", errors.New("x"), errkind.Internal},
+		{"kind", &Error{Kind: errkind.Forbidden, Step: "s", Err: errors.New("x")}, errkind.Forbidden},
+		{"wrapped", fmt.Errorf("handler: %w", &Error{Kind: errkind.Locked, Step: "s", Err: errors.New("x")}), errkind.Locked},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := HTTPStatus(tc.err); got != tc.want {
-				t.Errorf("HTTPStatus = %d, want %d", got, tc.want)
+			if got := errkind.Of(tc.err); got != tc.want {
+				t.Errorf("errkind.Of = %v, want %v", got, tc.want)
 			}
 		})
 	}
 }
 
 func TestClassify(t *testing.T) {
+	jf := func(status int) error { return &upstream.ResponseError{Service: jfrog.Service, StatusCode: status} }
+	kv := func(status int, sentinel error) error {
+		return &upstream.ResponseError{Service: keyvault.Service, StatusCode: status, Sentinel: sentinel}
+	}
 	tests := []struct {
 		name string
 		err  error
-		want Kind
+		want errkind.Kind
 	}{
-		{"jfrog 401", &jfrog.ResponseError{StatusCode: 401}, KindAuthentication},
-		{"jfrog 403", &jfrog.ResponseError{StatusCode: 403}, KindForbidden},
-		{"jfrog 404", &jfrog.ResponseError{StatusCode: 404}, KindUpstream},
-		{"jfrog 503", &jfrog.ResponseError{StatusCode: 503}, KindUpstream},
-		{"kv 401", &keyvault.ResponseError{StatusCode: 401}, KindAuthentication},
-		{"kv 403", &keyvault.ResponseError{StatusCode: 403}, KindForbidden},
-		{"kv 404", &keyvault.ResponseError{StatusCode: 404}, KindNotFound},
-		{"kv 429", &keyvault.ResponseError{StatusCode: 429}, KindUpstream},
-		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), KindTimeout},
-		{"busy", fmt.Errorf("x: %w", lease.ErrBusy), KindLocked},
-		{"transport", errors.New("connection reset"), KindUpstream},
-		{"blob 403", fmt.Errorf("lease: %w", &azcore.ResponseError{StatusCode: 403}), KindForbidden},
-		{"blob 500", fmt.Errorf("lease: %w", &azcore.ResponseError{StatusCode: 500}), KindUpstream},
+		{"jfrog 401", jf(401), errkind.Authentication},
+		{"jfrog 403", jf(403), errkind.Forbidden},
+		{"jfrog 404", jf(404), errkind.Upstream},
+		{"jfrog 503", jf(503), errkind.Upstream},
+		{"kv 401", kv(401, nil), errkind.Authentication},
+		{"kv 403", kv(403, nil), errkind.Forbidden},
+		{"kv secret not found", kv(404, keyvault.ErrSecretNotFound), errkind.NotFound},
+		{"kv vault not found", fmt.Errorf("host: %w: %w", keyvault.ErrVaultNotFound, upstream.ErrNotFound), errkind.NotFound},
+		{"kv 429", kv(429, nil), errkind.Upstream},
+		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), errkind.Timeout},
+		{"busy", fmt.Errorf("x: %w", lease.ErrBusy), errkind.Locked},
+		{"transport", errors.New("connection reset"), errkind.Upstream},
+		{"blob 403", fmt.Errorf("lease: %w", &azcore.ResponseError{StatusCode: 403}), errkind.Forbidden},
+		{"blob 500", fmt.Errorf("lease: %w", &azcore.ResponseError{StatusCode: 500}), errkind.Upstream},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,20 +68,12 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func TestDetailsRedacts(t *testing.T) {
-	tok := signJWT(t, map[string]any{"sub": "x"})
-	err := &Error{Kind: KindUpstream, Step: "exchange token at JFrog", Err: fmt.Errorf("upstream said %s", tok)}
-	d := Details(err)
-	if strings.Contains(d, tok) || !strings.Contains(d, "[redacted]") || !strings.Contains(d, "exchange token at JFrog") {
-		t.Errorf("Details = %q", d)
-	}
-	if Details(nil) != "" || HTTPStatus(err) != http.StatusBadGateway {
-		t.Error("nil details or status wrong")
-	}
-	if !errors.Is(&Error{Kind: KindLocked, Step: "s", Err: errors.New("x")}, ErrLocked) || errors.Is(err, ErrLocked) {
+func TestErrLocked(t *testing.T) {
+	err := &Error{Kind: errkind.Upstream, Step: "exchange token at JFrog", Err: errors.New("x")}
+	if !errors.Is(&Error{Kind: errkind.Locked, Step: "s", Err: errors.New("x")}, ErrLocked) || errors.Is(err, ErrLocked) {
 		t.Error("ErrLocked matching")
 	}
-	if KindLocked.String() != "locked" || Kind(99).String() != "kind(99)" {
-		t.Error("Kind.String")
+	if err.Error() != "rotation: exchange token at JFrog: x" {
+		t.Errorf("Error() = %q", err)
 	}
 }

@@ -8,9 +8,11 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/frogbridge/frogbridge/internal/errkind"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/lease"
+	"github.com/frogbridge/frogbridge/internal/redact"
 	"github.com/frogbridge/frogbridge/internal/rotation"
 )
 
@@ -66,7 +68,7 @@ func ExampleNewService() {
 	}
 	res, err := svc.Rotate(ctx, rotation.RotateOptions{Trigger: "timer"})
 	if err != nil {
-		fmt.Println(rotation.HTTPStatus(err), rotation.Details(err))
+		fmt.Println(errkind.Of(err), redact.Error(err))
 		return
 	}
 	fmt.Println(res.Rotated, res.Reason, res.SecretVersion)

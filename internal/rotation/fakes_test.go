@@ -16,6 +16,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/lease"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 const audience = "api://11111111-aaaa-bbbb-cccc-222222222222"
@@ -178,7 +179,7 @@ func (f *fakeStore) Current(context.Context) (keyvault.Credentials, error) {
 		return keyvault.Credentials{}, f.currentErr
 	}
 	if len(f.versions) == 0 {
-		return keyvault.Credentials{}, &keyvault.ResponseError{StatusCode: 404, Code: "SecretNotFound", Op: "get"}
+		return keyvault.Credentials{}, &upstream.ResponseError{Service: keyvault.Service, StatusCode: 404, Code: "SecretNotFound", Sentinel: keyvault.ErrSecretNotFound}
 	}
 	c := f.versions[len(f.versions)-1]
 	if f.malformed {
@@ -194,7 +195,7 @@ func (f *fakeStore) Properties(ctx context.Context) (keyvault.Properties, error)
 		return keyvault.Properties{}, f.currentErr
 	}
 	if len(f.versions) == 0 {
-		return keyvault.Properties{}, &keyvault.ResponseError{StatusCode: 404, Code: "SecretNotFound", Op: "get"}
+		return keyvault.Properties{}, &upstream.ResponseError{Service: keyvault.Service, StatusCode: 404, Code: "SecretNotFound", Sentinel: keyvault.ErrSecretNotFound}
 	}
 	return f.versions[len(f.versions)-1].Properties, nil
 }

@@ -21,7 +21,7 @@ type TokenSource interface {
 
 // Exchanger trades an Entra ID token for a JFrog access token at the OIDC
 // integration providerName. Errors from a JFrog reply should match the
-// jfrog sentinels (ErrUnauthorized, ErrForbidden, ErrUnavailable, …) and must
+// upstream sentinels (ErrUnauthorized, ErrForbidden, ErrUnavailable, …) and must
 // never contain a token. Safe for concurrent use.
 type Exchanger interface {
 	Exchange(ctx context.Context, subjectToken secret.Token, providerName string, opts *jfrog.ExchangeOptions) (jfrog.ExchangeResponse, error)
@@ -44,10 +44,10 @@ type Revoker interface {
 
 // SecretStore holds the credentials secret (*keyvault.Store). Current
 // returns the latest version (value and attributes; a malformed value
-// matches keyvault.ErrMalformedSecret, a missing secret a
-// *keyvault.ResponseError with status 404); Properties returns attributes
-// only; Put stores a new version and returns its attributes. Errors match
-// the keyvault sentinels. Safe for concurrent use.
+// matches keyvault.ErrMalformedSecret, a missing secret
+// keyvault.ErrSecretNotFound); Properties returns attributes only; Put
+// stores a new version and returns its attributes. Errors match the
+// upstream and keyvault sentinels. Safe for concurrent use.
 type SecretStore interface {
 	Current(ctx context.Context) (keyvault.Credentials, error)
 	Properties(ctx context.Context) (keyvault.Properties, error)

@@ -13,7 +13,9 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/redact"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // TestNoTokenInLogsOrResults logs every type that holds a token, runs
@@ -48,13 +50,13 @@ func TestNoTokenInLogsOrResults(t *testing.T) {
 	var seen []string
 	for _, setup := range []func(f *fixture){
 		func(f *fixture) {},
-		func(f *fixture) { f.jf.meErr = &jfrog.ResponseError{StatusCode: 401} },
-		func(f *fixture) { f.store.putErr = &keyvault.ResponseError{StatusCode: 403} },
+		func(f *fixture) { f.jf.meErr = &upstream.ResponseError{Service: jfrog.Service, StatusCode: 401} },
+		func(f *fixture) { f.store.putErr = &upstream.ResponseError{Service: keyvault.Service, StatusCode: 403} },
 		func(f *fixture) {
 			f.store.putErr = fmt.Errorf("x: %w", context.DeadlineExceeded)
 			f.store.readBackErr = fmt.Errorf("y")
 		},
-		func(f *fixture) { f.jf.revokeErr = &jfrog.ResponseError{StatusCode: 500} },
+		func(f *fixture) { f.jf.revokeErr = &upstream.ResponseError{Service: jfrog.Service, StatusCode: 500} },
 		func(f *fixture) { f.tokens.token = "header.payload-secret-value.signature" },
 	} {
 		f := newFixture(t, Config{RevokePrevious: true}, func(d *Dependencies) { d.Logger = &log })
@@ -64,7 +66,7 @@ func TestNoTokenInLogsOrResults(t *testing.T) {
 		b, _ := json.Marshal(res)
 		buf.Write(b)
 		if err != nil {
-			buf.WriteString(err.Error() + Details(err))
+			buf.WriteString(err.Error() + redact.Error(err))
 		}
 		st, _ := f.svc.Status(context.Background())
 		log.Info().Object("status", st).Interface("status_iface", st).Msg("status")

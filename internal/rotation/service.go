@@ -4,17 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/rs/zerolog"
 
+	"github.com/frogbridge/frogbridge/internal/errkind"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/lease"
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 const (
@@ -109,7 +110,7 @@ func NewService(cfg Config, deps Dependencies) (*Service, error) {
 		missing = append(missing, "SECRET_TTL")
 	}
 	if len(missing) > 0 {
-		return nil, &Error{Kind: KindConfig, Step: "configure", Err: fmt.Errorf("missing or invalid settings: %s", strings.Join(missing, ", "))}
+		return nil, &Error{Kind: errkind.Config, Step: "configure", Err: fmt.Errorf("missing or invalid settings: %s", strings.Join(missing, ", "))}
 	}
 	if deps.Tokens == nil || deps.Exchanger == nil || deps.Verifier == nil || deps.Revoker == nil || deps.Store == nil {
 		return nil, errors.New("rotation: Tokens, Exchanger, Verifier, Revoker and Store are required")
@@ -181,7 +182,7 @@ func (s *Service) Rotate(ctx context.Context, o RotateOptions) (Result, error) {
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
-				return Result{}, &Error{Kind: KindTimeout, Step: "start rotation", Err: ctx.Err()}
+				return Result{}, &Error{Kind: errkind.Timeout, Step: "start rotation", Err: ctx.Err()}
 			}
 		}
 		return s.rotate(ctx, o, start)
@@ -219,13 +220,13 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 	at, err := s.deps.Tokens.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{ScopeFor(s.cfg.Audience)}})
 	if err != nil {
 		e := fail("get managed identity token", fmt.Errorf("audience %s: check UAMI_CLIENT_ID and that the identity is assigned to the app: %w", s.cfg.Audience, err))
-		if e.Kind == KindUpstream {
-			e.Kind = KindAuthentication
+		if e.Kind == errkind.Upstream {
+			e.Kind = errkind.Authentication
 		}
 		return Result{}, e
 	}
 	if _, err := CheckClaims(at.Token, s.cfg.Audience, s.now()); err != nil {
-		return Result{}, &Error{Kind: KindAuthentication, Step: "check managed identity token", Err: err}
+		return Result{}, &Error{Kind: errkind.Authentication, Step: "check managed identity token", Err: err}
 	}
 
 	// 2. Exchange it at JFrog.
@@ -237,18 +238,18 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 
 	// 3. Prove the new token works before it replaces anything.
 	info, err := s.deps.Verifier.Me(ctx, ex.AccessToken)
-	if errors.Is(err, jfrog.ErrNotFound) && ex.ExpiresIn > 0 && ex.ExpiresIn < jfrog.PersistentExpiryThreshold {
+	if errors.Is(err, upstream.ErrNotFound) && ex.ExpiresIn > 0 && ex.ExpiresIn < jfrog.PersistentExpiryThreshold {
 		// JFrog does not store a token below its persistency threshold, so
 		// tokens/me cannot find it (localjfrog/thresholds.go).
-		return Result{}, &Error{Kind: KindUpstream, Step: "verify new token", Err: fmt.Errorf(
+		return Result{}, &Error{Kind: errkind.Upstream, Step: "verify new token", Err: fmt.Errorf(
 			"JFrog issued a token of %d s, below its persistent-expiry-threshold (%d s by default), and keeps no record of it, so it cannot be verified or revoked: set the identity mapping's expires_in and SECRET_TTL to at least %d: %w",
 			int(ex.ExpiresIn/time.Second), int(jfrog.PersistentExpiryThreshold/time.Second), int(jfrog.RevocableExpiryThreshold/time.Second), err)}
 	}
 	if err != nil {
 		s.revokeNew(ctx, log, ex, "it failed verification")
 		e := fail("verify new token", err)
-		if e.Kind != KindTimeout {
-			e.Kind = KindUpstream // JFrog rejecting a token it just issued is an upstream fault
+		if e.Kind != errkind.Timeout {
+			e.Kind = errkind.Upstream // JFrog rejecting a token it just issued is an upstream fault
 		}
 		return Result{}, e
 	}
@@ -260,7 +261,7 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 	}
 	if ex.Username == "" {
 		s.revokeNew(ctx, log, ex, "it has no user")
-		return Result{}, &Error{Kind: KindUpstream, Step: "verify new token", Err: fmt.Errorf("the token from OIDC integration %q has no username: set token_spec.username in its identity mapping (group-scoped tokens cannot be used)", s.cfg.ProviderName)}
+		return Result{}, &Error{Kind: errkind.Upstream, Step: "verify new token", Err: fmt.Errorf("the token from OIDC integration %q has no username: set token_spec.username in its identity mapping (group-scoped tokens cannot be used)", s.cfg.ProviderName)}
 	}
 
 	// 4. Store it as a new version, unless the lock was lost meanwhile:
@@ -268,7 +269,7 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 	// overwritten by this one.
 	if lost := context.Cause(ctx); lost != nil && errors.Is(lost, lease.ErrLost) {
 		s.revokeNew(ctx, log, ex, "the rotation lock was lost before storing it")
-		return Result{}, &Error{Kind: KindLocked, Step: "store new version", Err: lost}
+		return Result{}, &Error{Kind: errkind.Locked, Step: "store new version", Err: lost}
 	}
 	var expires time.Time
 	if ex.ExpiresIn > 0 {
@@ -325,10 +326,9 @@ type decision struct {
 // current reads the stored secret and decides whether to rotate.
 func (s *Service) current(ctx context.Context, o RotateOptions, start time.Time) (keyvault.Credentials, decision, error) {
 	cur, err := s.deps.Store.Current(ctx)
-	var kvErr *keyvault.ResponseError
 	switch {
 	case err == nil:
-	case errors.As(err, &kvErr) && kvErr.StatusCode == http.StatusNotFound:
+	case errors.Is(err, keyvault.ErrSecretNotFound):
 		return keyvault.Credentials{}, decision{why: "the secret has no version yet"}, nil
 	case errors.Is(err, keyvault.ErrMalformedSecret):
 		return keyvault.Credentials{}, decision{why: "the stored secret is malformed"}, nil

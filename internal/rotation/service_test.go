@@ -12,9 +12,11 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/frogbridge/frogbridge/internal/errkind"
 	"github.com/frogbridge/frogbridge/internal/jfrog"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/lease"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 func TestRotateStoresVerifiedToken(t *testing.T) {
@@ -125,10 +127,10 @@ func ptr[T any](v T) *T { return &v }
 
 var (
 	errJFrog = func(status int) error {
-		return &jfrog.ResponseError{StatusCode: status, Code: http.StatusText(status), Method: "POST", URL: "https://jfrog.test/access/api/v1/oidc/token"}
+		return &upstream.ResponseError{Service: jfrog.Service, StatusCode: status, Code: http.StatusText(status), Method: "POST", URL: "https://jfrog.test/access/api/v1/oidc/token"}
 	}
 	errKV = func(status int) error {
-		return &keyvault.ResponseError{StatusCode: status, Code: http.StatusText(status), Op: "set", Vault: "https://kv.test/", Secret: "s"}
+		return &upstream.ResponseError{Service: keyvault.Service, StatusCode: status, Code: http.StatusText(status), Method: "PUT", URL: "https://kv.test/secrets/s"}
 	}
 )
 
@@ -144,38 +146,38 @@ func TestFailuresLeaveOldSecret(t *testing.T) {
 	tests := []struct {
 		name        string
 		setup       func(t *testing.T, f *fixture)
-		status      int
+		kind        errkind.Kind
 		step        string
 		wantRevoked []string
 		detail      string
 	}{
-		{"identity endpoint fails", func(t *testing.T, f *fixture) { f.tokens.err = errors.New("identity endpoint: 500") }, 401, "get managed identity token", nil, "UAMI_CLIENT_ID"},
-		{"identity deadline", func(t *testing.T, f *fixture) { f.tokens.err = fmt.Errorf("GET msi: %w", context.DeadlineExceeded) }, 504, "get managed identity token", nil, ""},
-		{"token not a jwt", func(t *testing.T, f *fixture) { f.tokens.token = "not-a-jwt" }, 401, "check managed identity token", nil, "well-formed"},
-		{"token expired", func(t *testing.T, f *fixture) { f.tokens.token = expired(t) }, 401, "check managed identity token", nil, "expired"},
-		{"wrong audience", func(t *testing.T, f *fixture) { f.tokens.token = wrongAud(t) }, 401, "check managed identity token", nil, "AZURE_AD_TOKEN_AUDIENCE"},
-		{"exchange 401", func(t *testing.T, f *fixture) { f.jf.exchangeErr = errJFrog(401) }, 401, "exchange token at JFrog", nil, ""},
-		{"exchange 403", func(t *testing.T, f *fixture) { f.jf.exchangeErr = errJFrog(403) }, 403, "exchange token at JFrog", nil, ""},
-		{"exchange 400", func(t *testing.T, f *fixture) { f.jf.exchangeErr = errJFrog(400) }, 502, "exchange token at JFrog", nil, ""},
-		{"exchange 500", func(t *testing.T, f *fixture) { f.jf.exchangeErr = errJFrog(500) }, 502, "exchange token at JFrog", nil, ""},
+		{"identity endpoint fails", func(t *testing.T, f *fixture) { f.tokens.err = errors.New("identity endpoint: 500") }, errkind.Authentication, "get managed identity token", nil, "UAMI_CLIENT_ID"},
+		{"identity deadline", func(t *testing.T, f *fixture) { f.tokens.err = fmt.Errorf("GET msi: %w", context.DeadlineExceeded) }, errkind.Timeout, "get managed identity token", nil, ""},
+		{"token not a jwt", func(t *testing.T, f *fixture) { f.tokens.token = "not-a-jwt" }, errkind.Authentication, "check managed identity token", nil, "well-formed"},
+		{"token expired", func(t *testing.T, f *fixture) { f.tokens.token = expired(t) }, errkind.Authentication, "check managed identity token", nil, "expired"},
+		{"wrong audience", func(t *testing.T, f *fixture) { f.tokens.token = wrongAud(t) }, errkind.Authentication, "check managed identity token", nil, "AZURE_AD_TOKEN_AUDIENCE"},
+		{"exchange 401", func(t *testing.T, f *fixture) { f.jf.exchangeErr = errJFrog(401) }, errkind.Authentication, "exchange token at JFrog", nil, ""},
+		{"exchange 403", func(t *testing.T, f *fixture) { f.jf.exchangeErr = errJFrog(403) }, errkind.Forbidden, "exchange token at JFrog", nil, ""},
+		{"exchange 400", func(t *testing.T, f *fixture) { f.jf.exchangeErr = errJFrog(400) }, errkind.Upstream, "exchange token at JFrog", nil, ""},
+		{"exchange 500", func(t *testing.T, f *fixture) { f.jf.exchangeErr = errJFrog(500) }, errkind.Upstream, "exchange token at JFrog", nil, ""},
 		{"exchange malformed", func(t *testing.T, f *fixture) {
-			f.jf.exchangeErr = fmt.Errorf("token exchange reply is not valid JSON: %w", jfrog.ErrUnavailable)
-		}, 502, "exchange token at JFrog", nil, ""},
-		{"exchange stalls", func(t *testing.T, f *fixture) { f.jf.exchangeErr = fmt.Errorf("jfrog: %w", context.DeadlineExceeded) }, 504, "exchange token at JFrog", nil, ""},
-		{"tokens/me 401", func(t *testing.T, f *fixture) { f.jf.meErr = errJFrog(401) }, 502, "verify new token", []string{"new-id-1"}, ""},
-		{"no username", func(t *testing.T, f *fixture) { f.jf.noUser = true; f.jf.meErr = nil }, 502, "verify new token", []string{"new-id-1"}, "token_spec.username"},
-		{"store 403", func(t *testing.T, f *fixture) { f.store.putErr = errKV(403) }, 403, "store new version", []string{"new-id-1"}, ""},
-		{"store 401", func(t *testing.T, f *fixture) { f.store.putErr = errKV(401) }, 401, "store new version", []string{"new-id-1"}, ""},
-		{"store 500 not landed", func(t *testing.T, f *fixture) { f.store.putErr = errKV(500) }, 502, "store new version", []string{"new-id-1"}, ""},
+			f.jf.exchangeErr = fmt.Errorf("token exchange reply is not valid JSON: %w", upstream.ErrUnavailable)
+		}, errkind.Upstream, "exchange token at JFrog", nil, ""},
+		{"exchange stalls", func(t *testing.T, f *fixture) { f.jf.exchangeErr = fmt.Errorf("jfrog: %w", context.DeadlineExceeded) }, errkind.Timeout, "exchange token at JFrog", nil, ""},
+		{"tokens/me 401", func(t *testing.T, f *fixture) { f.jf.meErr = errJFrog(401) }, errkind.Upstream, "verify new token", []string{"new-id-1"}, ""},
+		{"no username", func(t *testing.T, f *fixture) { f.jf.noUser = true; f.jf.meErr = nil }, errkind.Upstream, "verify new token", []string{"new-id-1"}, "token_spec.username"},
+		{"store 403", func(t *testing.T, f *fixture) { f.store.putErr = errKV(403) }, errkind.Forbidden, "store new version", []string{"new-id-1"}, ""},
+		{"store 401", func(t *testing.T, f *fixture) { f.store.putErr = errKV(401) }, errkind.Authentication, "store new version", []string{"new-id-1"}, ""},
+		{"store 500 not landed", func(t *testing.T, f *fixture) { f.store.putErr = errKV(500) }, errkind.Upstream, "store new version", []string{"new-id-1"}, ""},
 		{"store stalls, read-back fails", func(t *testing.T, f *fixture) {
 			f.store.putErr = fmt.Errorf("put: %w", context.DeadlineExceeded)
 			f.store.readBackErr = errKV(503)
-		}, 504, "store new version", nil, ""},
-		{"read current 403", func(t *testing.T, f *fixture) { f.store.currentErr = errKV(403) }, 403, "read current secret", nil, ""},
+		}, errkind.Timeout, "store new version", nil, ""},
+		{"read current 403", func(t *testing.T, f *fixture) { f.store.currentErr = errKV(403) }, errkind.Forbidden, "read current secret", nil, ""},
 		{"vault host missing", func(t *testing.T, f *fixture) {
-			f.store.currentErr = fmt.Errorf("host not found: %w", keyvault.ErrNotFound)
-		}, 404, "read current secret", nil, ""},
-		{"lease busy", func(t *testing.T, f *fixture) { f.locker.busy = true }, 409, "acquire rotation lock", nil, ""},
+			f.store.currentErr = fmt.Errorf("host not found: %w: %w", keyvault.ErrVaultNotFound, upstream.ErrNotFound)
+		}, errkind.NotFound, "read current secret", nil, ""},
+		{"lease busy", func(t *testing.T, f *fixture) { f.locker.busy = true }, errkind.Locked, "acquire rotation lock", nil, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -190,11 +192,11 @@ func TestFailuresLeaveOldSecret(t *testing.T) {
 			if !errors.As(err, &re) || re.Step != tc.step {
 				t.Fatalf("err = %v, want step %q", err, tc.step)
 			}
-			if got := HTTPStatus(err); got != tc.status {
-				t.Errorf("HTTPStatus = %d, want %d (%v)", got, tc.status, err)
+			if got := errkind.Of(err); got != tc.kind {
+				t.Errorf("kind = %v, want %v (%v)", got, tc.kind, err)
 			}
-			if tc.detail != "" && !strings.Contains(Details(err), tc.detail) {
-				t.Errorf("details %q lack %q", Details(err), tc.detail)
+			if tc.detail != "" && !strings.Contains(err.Error(), tc.detail) {
+				t.Errorf("error %q lacks %q", err, tc.detail)
 			}
 			latest, _ := f.store.latest()
 			if latest.Version != "v1" || latest.TokenID() != "old-id" {
@@ -312,7 +314,7 @@ func TestCallerDeadlineDoesNotAbortSharedRun(t *testing.T) {
 	}()
 	time.Sleep(50 * time.Millisecond)
 	cancel()
-	if err := <-first; HTTPStatus(err) != http.StatusGatewayTimeout {
+	if err := <-first; errkind.Of(err) != errkind.Timeout {
 		t.Errorf("cancelled caller: %v", err)
 	}
 	res, err := f.svc.Rotate(context.Background(), RotateOptions{Force: true})
@@ -350,7 +352,7 @@ func TestConcurrentInstanceRotated(t *testing.T) {
 
 func TestNewServiceConfig(t *testing.T) {
 	_, err := NewService(Config{}, Dependencies{})
-	if HTTPStatus(err) != http.StatusServiceUnavailable {
+	if errkind.Of(err) != errkind.Config {
 		t.Fatalf("err = %v", err)
 	}
 	for _, s := range []string{"AZURE_AD_TOKEN_AUDIENCE", "JFROG_OIDC_PROVIDER_NAME", "SECRET_TTL"} {
@@ -365,7 +367,7 @@ func TestNewServiceConfig(t *testing.T) {
 
 func TestStatus(t *testing.T) {
 	f := newFixture(t, Config{}, nil)
-	if _, err := f.svc.Status(context.Background()); HTTPStatus(err) != http.StatusNotFound {
+	if _, err := f.svc.Status(context.Background()); errkind.Of(err) != errkind.NotFound {
 		t.Fatalf("missing secret: %v", err)
 	}
 	c := oldCreds(t, 30*time.Minute)
@@ -382,7 +384,7 @@ func TestStatus(t *testing.T) {
 		t.Error("ExpiresBefore wrong")
 	}
 	f.store.currentErr = errKV(403)
-	if _, err := f.svc.Status(context.Background()); HTTPStatus(err) != http.StatusForbidden {
+	if _, err := f.svc.Status(context.Background()); errkind.Of(err) != errkind.Forbidden {
 		t.Errorf("forbidden: %v", err)
 	}
 }
@@ -397,8 +399,8 @@ func TestLostLeaseStopsBeforeStore(t *testing.T) {
 	f.jf.onMe = f.locker.loseLease
 	_, err := f.svc.Rotate(context.Background(), RotateOptions{Trigger: "timer", Force: true})
 	var re *Error
-	if !errors.As(err, &re) || re.Kind != KindLocked || !errors.Is(err, lease.ErrLost) {
-		t.Fatalf("err = %v, want a KindLocked error matching lease.ErrLost", err)
+	if !errors.As(err, &re) || re.Kind != errkind.Locked || !errors.Is(err, lease.ErrLost) {
+		t.Fatalf("err = %v, want an errkind.Locked error matching lease.ErrLost", err)
 	}
 	if latest, _ := f.store.latest(); latest.AccessToken != old.AccessToken {
 		t.Fatalf("a version was stored after the lease was lost: %s", latest.Version)

@@ -18,6 +18,13 @@ import (
 //	models/{NAME}/tmp/{version}/{transactionId}/{model,dependencies,code}/...  during a transaction
 //	models/{NAME}/{version}/{model,dependencies,code}/...                      after it ends
 //	models/{NAME}/{version}/model-manifest.json
+//
+// Datasets are stored the same way under datasets/{NAME}/... with a
+// dataset/ files folder and dataset-manifest.json, as frogml's
+// FrogMLEntityTypeInfo.DATASET names them ("dataset", "datasets",
+// "dataset-manifest.json", multipart part "datasetManifest"; the manifest
+// lists "dataset_artifacts") [frogml storage
+// models/frogml_entity_type_info.py, constants.py].
 const (
 	mlRoot        = "models"
 	manifestName  = "model-manifest.json"
@@ -25,9 +32,22 @@ const (
 	maxAdditional = 1 << 20
 )
 
+// mlKind is what differs between the model and the dataset entity.
+type mlKind struct {
+	api, root, group, manifest, part, noun string
+}
+
+var (
+	modelEntity   = mlKind{api: "model", root: mlRoot, group: "model", manifest: manifestName, part: "modelManifest", noun: "Model"}
+	datasetEntity = mlKind{api: "dataset", root: "datasets", group: "dataset", manifest: "dataset-manifest.json", part: "datasetManifest", noun: "Dataset"}
+)
+
 // mlTransaction is an open upload of one model version.
 type mlTransaction struct {
-	Repo    string    `json:"repo"`
+	Repo string `json:"repo"`
+	// Kind is "model" or "dataset"; empty in state written before datasets
+	// were supported, which means "model".
+	Kind    string    `json:"kind,omitempty"`
 	Name    string    `json:"name"`
 	Version string    `json:"version"`
 	Lead    string    `json:"lead"`
@@ -79,8 +99,12 @@ func (s *Server) mlRepo(w http.ResponseWriter, r *http.Request, key string) bool
 	return false
 }
 
-// handleStartTransaction: POST .../model/{NAME}/start-transaction[/{version}].
-func (s *Server) handleStartTransaction(w http.ResponseWriter, r *http.Request) {
+// handleStartTransaction: POST .../{model,dataset}/{NAME}/start-transaction[/{version}].
+func (s *Server) handleStartTransaction(k mlKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.startTransaction(k, w, r) }
+}
+
+func (s *Server) startTransaction(k mlKind, w http.ResponseWriter, r *http.Request) {
 	repoKey := r.PathValue("repo")
 	segs := strings.Split(strings.Trim(r.PathValue("rest"), "/"), "/")
 	i := -1
@@ -99,7 +123,7 @@ func (s *Server) handleStartTransaction(w http.ResponseWriter, r *http.Request) 
 		ok = validEntityName(version)
 	}
 	if !ok {
-		writeError(w, r, http.StatusBadRequest, "Expected /api/machinelearning/{repo}/model/[{namespace}/]{name}/start-transaction[/{version}] with names matching ^[a-zA-Z0-9_-]+(\\.[a-zA-Z0-9_-]+)*$ (at most 60 characters)")
+		writeError(w, r, http.StatusBadRequest, "Expected /api/machinelearning/{repo}/"+k.api+"/[{namespace}/]{name}/start-transaction[/{version}] with names matching ^[a-zA-Z0-9_-]+(\\.[a-zA-Z0-9_-]+)*$ (at most 60 characters)")
 		return
 	}
 	if !s.mlRepo(w, r, repoKey) {
@@ -115,7 +139,7 @@ func (s *Server) handleStartTransaction(w http.ResponseWriter, r *http.Request) 
 		if repo == nil {
 			return errNotFound
 		}
-		if repo.isFolder(versionPath(name, version)) {
+		if repo.isFolder(versionPath(k, name, version)) {
 			return errConflict
 		}
 		ms := now.UnixMilli()
@@ -123,12 +147,12 @@ func (s *Server) handleStartTransaction(w http.ResponseWriter, r *http.Request) 
 			ms++
 		}
 		id := strconv.FormatInt(ms, 10)
-		lead := fmt.Sprintf("%s/%s/tmp/%s/%s", mlRoot, name, version, id)
-		a.Transactions[id] = &mlTransaction{Repo: repoKey, Name: name, Version: version, Lead: lead, Created: now}
+		lead := fmt.Sprintf("%s/%s/tmp/%s/%s", k.root, name, version, id)
+		a.Transactions[id] = &mlTransaction{Repo: repoKey, Kind: k.api, Name: name, Version: version, Lead: lead, Created: now}
 		resp = startResponse{
 			TransactionID:          id,
 			LeadUploadPath:         lead,
-			FilesUploadPath:        lead + "/" + groupFolders.Model,
+			FilesUploadPath:        lead + "/" + k.group,
 			DependenciesUploadPath: lead + "/" + groupFolders.Deps,
 			CodeUploadPath:         lead + "/" + groupFolders.Code,
 		}
@@ -136,7 +160,7 @@ func (s *Server) handleStartTransaction(w http.ResponseWriter, r *http.Request) 
 	})
 	switch {
 	case errors.Is(err, errConflict):
-		writeError(w, r, http.StatusConflict, fmt.Sprintf("Model '%s' version '%s' already exists in '%s'; choose another version", name, version, repoKey))
+		writeError(w, r, http.StatusConflict, fmt.Sprintf("%s '%s' version '%s' already exists in '%s'; choose another version", k.noun, name, version, repoKey))
 	case errors.Is(err, errNotFound):
 		writeError(w, r, http.StatusNotFound, fmt.Sprintf("Repository '%s' not found", repoKey))
 	case err != nil:
@@ -146,15 +170,15 @@ func (s *Server) handleStartTransaction(w http.ResponseWriter, r *http.Request) 
 	}
 }
 
-func versionPath(name, version string) string {
-	return mlRoot + "/" + name + "/" + version
+func versionPath(k mlKind, name, version string) string {
+	return k.root + "/" + name + "/" + version
 }
 
 // readManifestParts reads the multipart modelManifest and additionalData.
-func readManifestParts(r *http.Request) (manifest, additional []byte, err error) {
+func readManifestParts(k mlKind, r *http.Request) (manifest, additional []byte, err error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, nil, errors.New("the body must be multipart/form-data with parts modelManifest and additionalData")
+		return nil, nil, fmt.Errorf("the body must be multipart/form-data with parts %s and additionalData", k.part)
 	}
 	for {
 		part, err := mr.NextPart()
@@ -165,7 +189,7 @@ func readManifestParts(r *http.Request) (manifest, additional []byte, err error)
 			return nil, nil, fmt.Errorf("read multipart body: %w", err)
 		}
 		limit := int64(maxAdditional)
-		if part.FormName() == "modelManifest" {
+		if part.FormName() == k.part {
 			limit = maxManifest
 		}
 		b, err := io.ReadAll(io.LimitReader(part, limit+1))
@@ -176,44 +200,48 @@ func readManifestParts(r *http.Request) (manifest, additional []byte, err error)
 			return nil, nil, fmt.Errorf("part %s is larger than %d bytes", part.FormName(), limit)
 		}
 		switch part.FormName() {
-		case "modelManifest":
+		case k.part:
 			manifest = b
 		case "additionalData":
 			additional = b
 		}
 	}
 	if manifest == nil {
-		return nil, nil, errors.New("the modelManifest part is missing")
+		return nil, nil, fmt.Errorf("the %s part is missing", k.part)
 	}
 	return manifest, additional, nil
 }
 
 // handlePutManifest ends a transaction:
-// PUT .../model/entity-manifest/{NAME}/{version}/{transactionId}.
-func (s *Server) handlePutManifest(w http.ResponseWriter, r *http.Request) {
+// PUT .../{model,dataset}/entity-manifest/{NAME}/{version}/{transactionId}.
+func (s *Server) handlePutManifest(k mlKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.putManifest(k, w, r) }
+}
+
+func (s *Server) putManifest(k mlKind, w http.ResponseWriter, r *http.Request) {
 	repoKey := r.PathValue("repo")
 	segs := strings.Split(strings.Trim(r.PathValue("rest"), "/"), "/")
 	if len(segs) < 3 || len(segs) > 4 {
-		writeError(w, r, http.StatusBadRequest, "Expected /api/machinelearning/{repo}/model/entity-manifest/[{namespace}/]{name}/{version}/{transactionId}")
+		writeError(w, r, http.StatusBadRequest, "Expected /api/machinelearning/{repo}/"+k.api+"/entity-manifest/[{namespace}/]{name}/{version}/{transactionId}")
 		return
 	}
 	name, okName := entityName(segs[:len(segs)-2])
 	version, txID := segs[len(segs)-2], segs[len(segs)-1]
 	if !okName || !validEntityName(version) {
-		writeError(w, r, http.StatusBadRequest, "Invalid model name or version")
+		writeError(w, r, http.StatusBadRequest, "Invalid "+k.api+" name or version")
 		return
 	}
 	if !s.mlRepo(w, r, repoKey) {
 		return
 	}
-	rawManifest, rawAdditional, err := readManifestParts(r)
+	rawManifest, rawAdditional, err := readManifestParts(k, r)
 	if err != nil {
 		writeError(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	m, err := parseManifest(rawManifest)
+	m, err := parseKindManifest(k, rawManifest)
 	if err != nil {
-		writeError(w, r, http.StatusBadRequest, "Invalid model manifest: "+err.Error())
+		writeError(w, r, http.StatusBadRequest, "Invalid "+k.api+" manifest: "+err.Error())
 		return
 	}
 	props, err := parseAdditionalData(rawAdditional)
@@ -221,7 +249,7 @@ func (s *Server) handlePutManifest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	stored, err := json.MarshalIndent(m, "", "  ")
+	stored, err := marshalKindManifest(k, m)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -237,17 +265,17 @@ func (s *Server) handlePutManifest(w http.ResponseWriter, r *http.Request) {
 	var problem string
 	err = s.art.update(func(a *artState) error {
 		tx := a.Transactions[txID]
-		if tx == nil || tx.Repo != repoKey || tx.Name != name || tx.Version != version {
-			problem = fmt.Sprintf("Transaction '%s' is not open for model '%s' version '%s'; call start-transaction first", txID, name, version)
+		if tx == nil || tx.Repo != repoKey || tx.kind() != k.api || tx.Name != name || tx.Version != version {
+			problem = fmt.Sprintf("Transaction '%s' is not open for %s '%s' version '%s'; call start-transaction first", txID, k.api, name, version)
 			return errNotFound
 		}
 		repo := a.Repos[repoKey]
-		final := versionPath(name, version)
+		final := versionPath(k, name, version)
 		if repo.isFolder(final) {
-			problem = fmt.Sprintf("Model '%s' version '%s' already exists in '%s'", name, version, repoKey)
+			problem = fmt.Sprintf("%s '%s' version '%s' already exists in '%s'", k.noun, name, version, repoKey)
 			return errConflict
 		}
-		if problem = missingArtifacts(repo, tx.Lead, m); problem != "" {
+		if problem = missingArtifacts(k, repo, tx.Lead, m); problem != "" {
 			return errBadPath
 		}
 		for q, f := range repo.Files {
@@ -261,12 +289,12 @@ func (s *Server) handlePutManifest(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		repo.removeTree(tx.Lead)
-		pruneEmpty(repo, parentOf(tx.Lead), mlRoot+"/"+name)
+		pruneEmpty(repo, parentOf(tx.Lead), k.root+"/"+name)
 		if err := s.blobs.commit(in); err != nil {
 			return err
 		}
 		a.Blobs[in.sums.Sha256] = &blobInfo{Sha1: in.sums.Sha1, Md5: in.sums.Md5, Size: in.size}
-		repo.putFile(final+"/"+manifestName, in.sums.Sha256, in.size, by, now, nil)
+		repo.putFile(final+"/"+k.manifest, in.sums.Sha256, in.size, by, now, nil)
 		if len(props) > 0 {
 			repo.Folders[final].Properties = mergeProps(nil, props)
 		}
@@ -283,15 +311,15 @@ func (s *Server) handlePutManifest(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.internalError(w, r, err)
 	default:
-		s.log.Info().Str("repo", repoKey).Str("model", name).Str("version", version).Msg("model version stored")
-		writeJSON(w, http.StatusOK, "application/json", s.withServerFields(m, repoKey, name, version))
+		s.log.Info().Str("repo", repoKey).Str(k.api, name).Str("version", version).Msg(k.api + " version stored")
+		writeJSON(w, http.StatusOK, "application/json", kindReply(k, s.withServerFields(k, m, repoKey, name, version)))
 	}
 }
 
 // missingArtifacts checks that every manifest entry was uploaded under the
 // transaction with the stated size and SHA-256, and describes the first
 // that was not.
-func missingArtifacts(repo *repository, lead string, m entityManifest) string {
+func missingArtifacts(k mlKind, repo *repository, lead string, m entityManifest) string {
 	check := func(group string, list []artifactEntry) string {
 		for _, a := range list {
 			p := lead + "/" + group + "/" + a.ArtifactPath
@@ -305,7 +333,7 @@ func missingArtifacts(repo *repository, lead string, m entityManifest) string {
 		}
 		return ""
 	}
-	if msg := check(groupFolders.Model, m.ModelArtifacts); msg != "" {
+	if msg := check(k.group, m.ModelArtifacts); msg != "" {
 		return msg
 	}
 	if msg := check(groupFolders.Deps, m.DependencyArtifacts); msg != "" {
@@ -326,8 +354,8 @@ func pruneEmpty(repo *repository, p, stop string) {
 }
 
 // withServerFields adds id, version and download URLs to a stored manifest.
-func (s *Server) withServerFields(m entityManifest, repo, name, version string) entityManifest {
-	final := versionPath(name, version)
+func (s *Server) withServerFields(k mlKind, m entityManifest, repo, name, version string) entityManifest {
+	final := versionPath(k, name, version)
 	m.ID, m.Version = name, version
 	fill := func(group string, list []artifactEntry) []artifactEntry {
 		out := append([]artifactEntry(nil), list...)
@@ -336,7 +364,7 @@ func (s *Server) withServerFields(m entityManifest, repo, name, version string) 
 		}
 		return out
 	}
-	m.ModelArtifacts = fill(groupFolders.Model, m.ModelArtifacts)
+	m.ModelArtifacts = fill(k.group, m.ModelArtifacts)
 	m.DependencyArtifacts = fill(groupFolders.Deps, m.DependencyArtifacts)
 	if m.CodeArtifacts != nil {
 		m.CodeArtifacts = &fill(groupFolders.Code, []artifactEntry{*m.CodeArtifacts})[0]
@@ -344,26 +372,30 @@ func (s *Server) withServerFields(m entityManifest, repo, name, version string) 
 	return m
 }
 
-// handleGetManifest: GET .../model/entity-manifest/{NAME}/{version}.
-func (s *Server) handleGetManifest(w http.ResponseWriter, r *http.Request) {
+// handleGetManifest: GET .../{model,dataset}/entity-manifest/{NAME}/{version}.
+func (s *Server) handleGetManifest(k mlKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.getManifest(k, w, r) }
+}
+
+func (s *Server) getManifest(k mlKind, w http.ResponseWriter, r *http.Request) {
 	repoKey := r.PathValue("repo")
 	segs := strings.Split(strings.Trim(r.PathValue("rest"), "/"), "/")
 	if len(segs) < 2 || len(segs) > 3 {
-		writeError(w, r, http.StatusBadRequest, "Expected /api/machinelearning/{repo}/model/entity-manifest/[{namespace}/]{name}/{version}")
+		writeError(w, r, http.StatusBadRequest, "Expected /api/machinelearning/{repo}/"+k.api+"/entity-manifest/[{namespace}/]{name}/{version}")
 		return
 	}
 	name, okName := entityName(segs[:len(segs)-1])
 	version := segs[len(segs)-1]
 	if !okName || !validEntityName(version) {
-		writeError(w, r, http.StatusBadRequest, "Invalid model name or version")
+		writeError(w, r, http.StatusBadRequest, "Invalid "+k.api+" name or version")
 		return
 	}
 	if !s.mlRepo(w, r, repoKey) {
 		return
 	}
-	it := s.find(repoKey, versionPath(name, version)+"/"+manifestName)
+	it := s.find(repoKey, versionPath(k, name, version)+"/"+k.manifest)
 	if it.File == nil {
-		writeError(w, r, http.StatusNotFound, fmt.Sprintf("Model '%s' version '%s' not found in '%s'", name, version, repoKey))
+		writeError(w, r, http.StatusNotFound, fmt.Sprintf("%s '%s' version '%s' not found in '%s'", k.noun, name, version, repoKey))
 		return
 	}
 	f, err := s.blobs.open(it.File.Sha256)
@@ -377,10 +409,85 @@ func (s *Server) handleGetManifest(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	var m entityManifest
-	if err := json.Unmarshal(b, &m); err != nil {
+	m, err := unmarshalKindManifest(k, b)
+	if err != nil {
 		s.internalError(w, r, fmt.Errorf("decode stored manifest: %w", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, "application/json", s.withServerFields(m, repoKey, name, version))
+	writeJSON(w, http.StatusOK, "application/json", kindReply(k, s.withServerFields(k, m, repoKey, name, version)))
+}
+
+// kind returns the transaction's entity kind, "model" for old state.
+func (t *mlTransaction) kind() string {
+	if t.Kind == "" {
+		return modelEntity.api
+	}
+	return t.Kind
+}
+
+// datasetManifest is dataset-manifest.json: created_date and
+// dataset_artifacts (frogml DatasetManifest); id, version and download_url
+// are server fields.
+type datasetManifest struct {
+	ID               string          `json:"id,omitempty"`
+	Version          string          `json:"version,omitempty"`
+	CreatedDate      string          `json:"created_date,omitempty"`
+	DatasetArtifacts []artifactEntry `json:"dataset_artifacts"`
+}
+
+// parseKindManifest parses a client's manifest of kind k into the common
+// form (a dataset's files in ModelArtifacts).
+func parseKindManifest(k mlKind, b []byte) (entityManifest, error) {
+	if k == modelEntity {
+		return parseManifest(b)
+	}
+	var d datasetManifest
+	if err := decodeObject(b, &d); err != nil {
+		return entityManifest{}, err
+	}
+	if len(d.DatasetArtifacts) == 0 {
+		return entityManifest{}, errors.New("dataset_artifacts must list at least one file")
+	}
+	// validate the artifacts with the model rules
+	m, err := parseManifest(mustMarshal(entityManifest{ModelArtifacts: d.DatasetArtifacts}))
+	if err != nil {
+		return entityManifest{}, errors.New(strings.ReplaceAll(err.Error(), "model_artifacts", "dataset_artifacts"))
+	}
+	m.CreatedDate = d.CreatedDate
+	return m, nil
+}
+
+func mustMarshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// marshalKindManifest renders the stored manifest of kind k.
+func marshalKindManifest(k mlKind, m entityManifest) ([]byte, error) {
+	return json.MarshalIndent(kindReply(k, m), "", "  ")
+}
+
+// unmarshalKindManifest reads a stored manifest of kind k.
+func unmarshalKindManifest(k mlKind, b []byte) (entityManifest, error) {
+	if k == modelEntity {
+		var m entityManifest
+		err := json.Unmarshal(b, &m)
+		return m, err
+	}
+	var d datasetManifest
+	if err := json.Unmarshal(b, &d); err != nil {
+		return entityManifest{}, err
+	}
+	return entityManifest{ID: d.ID, Version: d.Version, CreatedDate: d.CreatedDate, ModelArtifacts: d.DatasetArtifacts}, nil
+}
+
+// kindReply returns the JSON shape of kind k for a manifest.
+func kindReply(k mlKind, m entityManifest) any {
+	if k == modelEntity {
+		return m
+	}
+	return datasetManifest{ID: m.ID, Version: m.Version, CreatedDate: m.CreatedDate, DatasetArtifacts: m.ModelArtifacts}
 }

@@ -186,9 +186,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /artifactory/api/storage/{repo}/{path...}", s.user(s.handleDeleteProperties))
 
 	// Artifactory: Machine Learning repository API.
-	mux.Handle("POST /artifactory/api/machinelearning/{repo}/model/{rest...}", s.user(s.handleStartTransaction))
-	mux.Handle("PUT /artifactory/api/machinelearning/{repo}/model/entity-manifest/{rest...}", s.user(s.handlePutManifest))
-	mux.Handle("GET /artifactory/api/machinelearning/{repo}/model/entity-manifest/{rest...}", s.user(s.handleGetManifest))
+	for _, k := range []mlKind{modelEntity, datasetEntity} {
+		mux.Handle("POST /artifactory/api/machinelearning/{repo}/"+k.api+"/{rest...}", s.user(s.handleStartTransaction(k)))
+		mux.Handle("PUT /artifactory/api/machinelearning/{repo}/"+k.api+"/entity-manifest/{rest...}", s.user(s.handlePutManifest(k)))
+		mux.Handle("GET /artifactory/api/machinelearning/{repo}/"+k.api+"/entity-manifest/{rest...}", s.user(s.handleGetManifest(k)))
+	}
 
 	// Artifactory: deploy, download, delete.
 	mux.Handle("PUT /artifactory/{repo}/{path...}", s.user(s.handleDeploy))
