@@ -14,8 +14,8 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultAuthorityHost      = "https://login.microsoftonline.com"
-	DefaultLeeway             = time.Minute
+	DefaultAuthorityHost = "https://login.microsoftonline.com"
+	DefaultLeeway        = time.Minute
 	// DefaultMinRefreshInterval and DefaultMaxKeyAge follow Microsoft's
 	// keys metadata caching algorithm (signing-key-rollover.md): refresh
 	// every hour, and for a token with an unknown kid "no more frequently
