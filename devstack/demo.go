@@ -143,7 +143,7 @@ func (d *demo) story(ctx context.Context) error {
 	}
 	deadline := time.Now().Add(time.Minute)
 	for {
-		_, body, err := d.call(ctx, http.MethodGet, "/api/health", "", "")
+		_, body, err := d.call(ctx, http.MethodGet, "/api/health/details", "", "function")
 		if err != nil {
 			return err
 		}

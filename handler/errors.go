@@ -27,6 +27,7 @@ var answers = map[errkind.Kind]answer{
 	errkind.Upstream:       {http.StatusBadGateway, "upstream failure"},
 	errkind.Config:         {http.StatusServiceUnavailable, "not configured"},
 	errkind.Timeout:        {http.StatusGatewayTimeout, "timeout"},
+	errkind.RateLimited:    {http.StatusTooManyRequests, "too many requests"},
 	errkind.Internal:       {http.StatusInternalServerError, "internal error"},
 }
 

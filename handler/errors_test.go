@@ -61,7 +61,7 @@ func TestFailureAnswers(t *testing.T) {
 }
 
 func TestEveryKindHasAnAnswer(t *testing.T) {
-	for k := errkind.Internal; k <= errkind.Config; k++ {
+	for k := errkind.Internal; k <= errkind.RateLimited; k++ {
 		if a, ok := answers[k]; !ok || a.status < 400 || a.title == "" || http.StatusText(a.status) == "" {
 			t.Errorf("kind %v: answer %+v", k, a)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
@@ -12,10 +13,25 @@ import (
 	"github.com/frogbridge/frogbridge/internal/rotation"
 )
 
-// healthTimeout bounds the Key Vault read of a health check.
-const healthTimeout = 10 * time.Second
+const (
+	// healthTimeout bounds the Key Vault read of a health check.
+	healthTimeout = 10 * time.Second
+	// healthCacheTTL is how long one read of the stored token's attributes
+	// answers health checks: a flood of the anonymous endpoint costs the
+	// vault (whose throttling budget the rotation and the jobs share) at
+	// most one read per instance per period.
+	healthCacheTTL = 45 * time.Second
+)
 
-// healthReport is the body of GET /api/health.
+// publicHealth is the body of the anonymous GET /api/health: the status
+// and the reasons, nothing about the stored token but whether it is usable
+// and when it expires.
+type publicHealth struct {
+	Status  string   `json:"status"`
+	Reasons []string `json:"reasons"`
+}
+
+// healthReport is the body of GET /api/health/details (function key).
 type healthReport struct {
 	Status    string           `json:"status"`
 	Reasons   []string         `json:"reasons"`
@@ -27,6 +43,11 @@ type healthReport struct {
 	// do not fail the check.
 	Warnings []string     `json:"warnings"`
 	Token    *tokenReport `json:"token,omitempty"`
+	// TokenError is why the stored token's attributes could not be read.
+	TokenError string `json:"token_error,omitempty"`
+	// CheckedAt is when the token's attributes were read (they are cached
+	// for healthCacheTTL).
+	CheckedAt *time.Time `json:"token_checked_at,omitempty"`
 }
 
 // tokenReport describes the stored JFrog token from the secret's
@@ -37,12 +58,48 @@ type tokenReport struct {
 	NextRotation *time.Time `json:"next_rotation,omitempty"`
 }
 
-// health reports the configuration of each function and the stored token's
-// version, expiry and age. It answers 200 when the rotation can run and the
-// token outlives the next scheduled rotation, 503 otherwise. Settings of
-// the job functions are reported without failing the check.
-func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
-	rep := healthReport{
+// statusCache holds the last read of the stored token's attributes. One
+// read runs at a time; callers arriving meanwhile wait for it and share
+// its result, errors included.
+type statusCache struct {
+	ttl time.Duration
+	now func() time.Time
+
+	mu  sync.Mutex
+	at  time.Time
+	st  rotation.TokenStatus
+	err error
+}
+
+// get returns the cached status, reading it with read when older than ttl.
+// The read runs under its own deadline, so a caller that goes away does
+// not fail it for the others.
+func (c *statusCache) get(ctx context.Context, read func(context.Context) (rotation.TokenStatus, error)) (rotation.TokenStatus, error, time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && c.now().Sub(c.at) < c.ttl {
+		return c.st, c.err, c.at
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), healthTimeout)
+	defer cancel()
+	c.st, c.err = read(rctx)
+	c.at = c.now()
+	return c.st, c.err, c.at
+}
+
+// invalidate drops the cached status, so the next check reads the version
+// a rotation in this process just stored (one on another instance shows
+// within ttl).
+func (c *statusCache) invalidate() {
+	c.mu.Lock()
+	c.at = time.Time{}
+	c.mu.Unlock()
+}
+
+// report builds the health report; public holds the reasons an anonymous
+// caller may read (no error text, no client detail).
+func (h *handlers) report(ctx context.Context) (rep healthReport, public []string) {
+	rep = healthReport{
 		Status:   "ok",
 		Reasons:  []string{},
 		Version:  buildinfo.Version,
@@ -53,46 +110,85 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 			"SubmitTrainingJob":      len(h.cfg.Problems(jobGroups...)) == 0,
 		},
 	}
+	public = []string{}
+	both := func(reason string) {
+		rep.Reasons = append(rep.Reasons, reason)
+		public = append(public, reason)
+	}
 	if rep.Problems == nil {
 		rep.Problems = []config.Problem{}
 	}
 	rep.Warnings = configWarnings(h.cfg)
 	if ps := h.cfg.Problems(config.GroupRuntime, config.GroupRotation, config.GroupStorage); len(ps) > 0 {
-		rep.Reasons = append(rep.Reasons, "rotation settings: "+joinProblems(ps))
+		// Problems name the setting and the fault, never the value.
+		both("rotation settings: " + joinProblems(ps))
 	}
 	switch {
 	case h.rotation != nil:
-		ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
-		defer cancel()
-		st, err := h.rotation.Status(ctx)
+		st, err, at := h.statuses.get(ctx, h.rotation.Status)
+		rep.CheckedAt = &at
 		if err != nil {
-			rep.Reasons = append(rep.Reasons, "stored token: "+err.Error())
+			rep.TokenError = redact.Error(err)
+			rep.Reasons = append(rep.Reasons, "stored token: "+rep.TokenError)
+			public = append(public, "stored token: cannot read its attributes from Key Vault (details: GET /api/health/details with a function key)")
 			break
 		}
+		// The status may come from the cache: age and expiry are as of now.
+		st.Age = 0
+		if st.Created != nil {
+			st.Age = rep.Time.Sub(*st.Created)
+		}
+		st.Expired = st.ExpiresOn != nil && !rep.Time.Before(*st.ExpiresOn)
 		tr := &tokenReport{TokenStatus: st, AgeSeconds: int64(st.Age.Seconds())}
 		rep.Token = tr
 		if next, err := rotation.NextRun(h.cfg.Rotation.Schedule, rep.Time); err == nil {
 			tr.NextRotation = &next
 			if st.ExpiresBefore(next) && !st.Expired {
-				rep.Reasons = append(rep.Reasons, "stored token expires at "+st.ExpiresOn.Format(time.RFC3339)+", before the next scheduled rotation at "+next.Format(time.RFC3339)+": run POST /api/KeyVaultSecretRotation?force=true and check ROTATION_SCHEDULE against SECRET_TTL")
+				both("stored token expires at " + st.ExpiresOn.Format(time.RFC3339) + ", before the next scheduled rotation at " + next.Format(time.RFC3339) + ": run POST /api/KeyVaultSecretRotation?force=true and check ROTATION_SCHEDULE against SECRET_TTL")
 			}
 		}
 		if st.Expired {
-			rep.Reasons = append(rep.Reasons, "stored token expired at "+st.ExpiresOn.Format(time.RFC3339)+": run POST /api/KeyVaultSecretRotation?force=true")
+			both("stored token expired at " + st.ExpiresOn.Format(time.RFC3339) + ": run POST /api/KeyVaultSecretRotation?force=true")
 		}
 	case h.rotationErr != nil:
 		rep.Reasons = append(rep.Reasons, "rotation unavailable: "+h.rotationErr.Error())
+		public = append(public, "rotation unavailable: a client could not be built (details: GET /api/health/details with a function key)")
 	}
 	if why := h.callers.refusal(); why != "" {
 		rep.Reasons = append(rep.Reasons, "HTTP functions refuse every caller: "+why)
+		public = append(public, "HTTP functions refuse every caller: caller authentication is misconfigured (AUTH_MODE against the package's authLevels, or an AUTH_* setting); the handler's start-up log and every refused call say how to fix it")
 	}
 	for i, r := range rep.Reasons {
 		rep.Reasons[i] = redact.String(r)
 	}
-	status := http.StatusOK
 	if len(rep.Reasons) > 0 {
 		rep.Status = "unhealthy"
-		status = http.StatusServiceUnavailable
 	}
-	funcapp.WriteJSON(w, status, rep)
+	return rep, public
+}
+
+func healthStatus(rep healthReport) int {
+	if rep.Status != "ok" {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusOK
+}
+
+// health serves the anonymous GET /api/health: 200 when the rotation can
+// run and the stored token outlives the next scheduled rotation, 503
+// otherwise, with the reasons only. Settings of the job functions are
+// reported by the details without failing the check.
+func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
+	rep, public := h.report(r.Context())
+	funcapp.WriteJSON(w, healthStatus(rep), publicHealth{Status: rep.Status, Reasons: public})
+}
+
+// healthDetails serves GET /api/health/details (function key): the same
+// check with each function's configuration, the setting problems and
+// warnings, the stored token's version, user, id, expiry and age from its
+// attributes (never its value), and the error text when they could not be
+// read.
+func (h *handlers) healthDetails(w http.ResponseWriter, r *http.Request) {
+	rep, _ := h.report(r.Context())
+	funcapp.WriteJSON(w, healthStatus(rep), rep)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/frogbridge/frogbridge/internal/azureml"
 	"github.com/frogbridge/frogbridge/internal/config"
+	"github.com/frogbridge/frogbridge/internal/errkind"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
 	"github.com/frogbridge/frogbridge/internal/jobs"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
@@ -31,6 +34,12 @@ func newJobs(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.St
 // jobError answers a failed job call (see answers) and logs server-side
 // failures.
 func jobError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+		// The function's deadline (httpDeadline) passed, whatever the
+		// dependency's error says.
+		err = &jobs.Error{Kind: errkind.Timeout, Step: "answer within the deadline", Err: fmt.Errorf(
+			"the call did not finish within %s (Azure cuts HTTP responses at 230 s): retry; a submission may have been made, check the experiment's jobs before submitting again: %w", httpDeadline, err)}
+	}
 	if status := writeFailure(w, "", err); status >= 500 {
 		log := logging.FromContext(r.Context())
 		log.Error().Err(err).Int(logging.FieldStatus, status).Msg("job call failed")
@@ -107,15 +116,17 @@ func (h *handlers) getJob(w http.ResponseWriter, r *http.Request) {
 	funcapp.WriteJSON(w, http.StatusOK, st)
 }
 
-// cancelJob serves POST /api/jobs/{name}/cancel.
+// cancelJob serves POST /api/jobs/{name}/cancel: 202 with the status URL
+// (also in Location) once AzureML accepted the cancellation.
 func (h *handlers) cancelJob(w http.ResponseWriter, r *http.Request) {
 	if !h.jobsReady(w) {
 		return
 	}
-	st, err := h.jobs.Cancel(r.Context(), r.PathValue("name"))
+	acc, err := h.jobs.Cancel(r.Context(), r.PathValue("name"))
 	if err != nil {
 		jobError(w, r, err)
 		return
 	}
-	funcapp.WriteJSON(w, http.StatusOK, st)
+	w.Header().Set("Location", acc.StatusURL)
+	funcapp.WriteJSON(w, http.StatusAccepted, acc)
 }

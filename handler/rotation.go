@@ -84,12 +84,13 @@ func newRotation(cfg *config.Config, cred azcore.TokenCredential, store *keyvaul
 	}
 	logger := log.With().Str("component", "rotation").Logger()
 	return rotation.NewService(rotation.Config{
-		Audience:       r.Audience,
-		ProviderName:   r.ProviderName,
-		SecretTTL:      r.TTL,
-		RevokePrevious: r.RevokePrevious,
+		Audience:         r.Audience,
+		ProviderName:     r.ProviderName,
+		SecretTTL:        r.TTL,
+		RevokePrevious:   r.RevokePrevious,
+		ForceMinInterval: r.ForceMinInterval,
 	}, rotation.Dependencies{
-		Tokens: cred, Exchanger: jf, Verifier: jf, Revoker: jf, Store: store, Locker: locker, Logger: &logger,
+		Tokens: cred, Exchanger: jf, Verifier: jf, Revoker: jf, Store: store, Locker: locker, Forced: locker, Logger: &logger,
 	})
 }
 
@@ -113,6 +114,9 @@ func (h *handlers) rotationTimer(ctx context.Context, log zerolog.Logger, info f
 	res, err := h.rotation.Rotate(ctx, rotation.RotateOptions{Trigger: "timer"})
 	if err != nil {
 		return err
+	}
+	if res.Rotated {
+		h.statuses.invalidate()
 	}
 	log.Info().Bool("rotated", res.Rotated).Str("reason", res.Reason).Str("secret_version", res.SecretVersion).
 		Bool("past_due", info.IsPastDue).Msg("rotation finished")
@@ -139,10 +143,20 @@ func (h *handlers) rotationHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	res, err := h.rotation.Rotate(ctx, rotation.RotateOptions{Force: force, Trigger: "http"})
 	if err != nil {
-		status := writeFailure(w, "rotation failed", err)
 		log := logging.FromContext(r.Context())
+		if wait, ok := rotation.RetryAfter(err); ok {
+			// Retry-After in whole seconds (RFC 9110 section 10.2.3).
+			w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+			status := writeFailure(w, "too many forced rotations", err)
+			log.Warn().Err(err).Int(logging.FieldStatus, status).Msg("forced rotation refused")
+			return
+		}
+		status := writeFailure(w, "rotation failed", err)
 		log.Error().Err(err).Int(logging.FieldStatus, status).Msg("rotation failed")
 		return
+	}
+	if res.Rotated {
+		h.statuses.invalidate()
 	}
 	funcapp.WriteJSON(w, http.StatusOK, rotationResponse{Status: "ok", Result: res})
 }
@@ -184,6 +198,6 @@ func warnSchedule(cfg *config.Config, log zerolog.Logger) {
 	if gap >= cfg.Rotation.TTL {
 		want, _ := rotation.Schedule(cfg.Rotation.TTL)
 		log.Warn().Str("setting", config.EnvRotationSchedule).Dur("max_gap", gap).Dur("ttl", cfg.Rotation.TTL).
-			Msgf("ROTATION_SCHEDULE %q can leave %s between runs, longer than SECRET_TTL: the token would expire before the next rotation; use %q", s, gap, want)
+			Msgf("ROTATION_SCHEDULE can leave %s between runs, longer than SECRET_TTL: the token would expire before the next rotation; use %q", gap, want)
 	}
 }

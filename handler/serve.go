@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -55,7 +56,7 @@ func serve(ctx context.Context, stdout, stderr io.Writer) int {
 // folders under functions/.
 func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcapp.App {
 	app := funcapp.New(log)
-	h := &handlers{cfg: cfg, log: log}
+	h := &handlers{cfg: cfg, log: log, statuses: &statusCache{ttl: healthCacheTTL, now: time.Now}}
 	// One credential and one Key Vault client serve both the rotation and
 	// the job functions; neither makes a request before a function runs.
 	cred, clientErr := managedIdentity(cfg.Rotation.UAMIClientID)
@@ -88,16 +89,22 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 			log.Error().Err(h.jobsErr).Msg("job functions unavailable")
 		}
 	}
+	// Every HTTP function runs under httpDeadline, below the platform's
+	// limit for an HTTP response.
+	httpFn := func(name, route string, methods []string, next http.Handler) {
+		app.HTTP(name, route, methods, withDeadline(httpDeadline, next))
+	}
 	// Every HTTP function but Health checks its caller first (callers.go).
 	auth := newCallers(cfg, cred, store, log)
 	h.callers = auth
-	app.HTTP("Health", "/api/health", []string{http.MethodGet}, http.HandlerFunc(h.health))
+	httpFn("Health", "/api/health", []string{http.MethodGet}, http.HandlerFunc(h.health))
+	httpFn("HealthDetails", "/api/health/details", []string{http.MethodGet}, auth.require("HealthDetails", callerauth.RoleDiagnosticsRead, http.HandlerFunc(h.healthDetails)))
 	app.Timer("KeyVaultSecretRotation", h.rotationTimer)
-	app.HTTP("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, auth.require("KeyVaultSecretRotationHttp", callerauth.RoleRotationRun, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP))))
-	app.HTTP("SubmitTrainingJob", "/api/jobs/training", []string{http.MethodPost}, auth.require("SubmitTrainingJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.submitTraining))))
-	app.HTTP("SubmitDeploymentJob", "/api/jobs/deployment", []string{http.MethodPost}, auth.require("SubmitDeploymentJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.submitDeployment))))
-	app.HTTP("GetJob", "/api/jobs/{name}", []string{http.MethodGet}, auth.require("GetJob", callerauth.RoleJobsRead, h.needs(jobGroups, http.HandlerFunc(h.getJob))))
-	app.HTTP("CancelJob", "/api/jobs/{name}/cancel", []string{http.MethodPost}, auth.require("CancelJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.cancelJob))))
+	httpFn("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, auth.require("KeyVaultSecretRotationHttp", callerauth.RoleRotationRun, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP))))
+	httpFn("SubmitTrainingJob", "/api/jobs/training", []string{http.MethodPost}, auth.require("SubmitTrainingJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.submitTraining))))
+	httpFn("SubmitDeploymentJob", "/api/jobs/deployment", []string{http.MethodPost}, auth.require("SubmitDeploymentJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.submitDeployment))))
+	httpFn("GetJob", "/api/jobs/{name}", []string{http.MethodGet}, auth.require("GetJob", callerauth.RoleJobsRead, h.needs(jobGroups, http.HandlerFunc(h.getJob))))
+	httpFn("CancelJob", "/api/jobs/{name}/cancel", []string{http.MethodPost}, auth.require("CancelJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.cancelJob))))
 	auth.report(log)
 	return app
 }
@@ -115,6 +122,8 @@ type handlers struct {
 	jobsErr error
 	// callers checks the callers of the HTTP functions.
 	callers *callers
+	// health caches the stored token's attributes for the health checks.
+	statuses *statusCache
 }
 
 var (
@@ -141,4 +150,23 @@ func joinProblems(ps []config.Problem) string {
 		parts[i] = p.String()
 	}
 	return strings.Join(parts, "; ")
+}
+
+// httpDeadline bounds every HTTP function. Azure answers an HTTP-triggered
+// function that takes longer than 230 s with a timeout, whatever
+// functionTimeout says ("Regardless of the function app timeout setting,
+// 230 seconds is the maximum amount of time that an HTTP triggered function
+// can take to respond to a request", the Azure Load Balancer's idle
+// timeout: https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout).
+// 200 s leaves the host time to forward our answer. A variable so tests
+// can shorten it.
+var httpDeadline = 200 * time.Second
+
+// withDeadline runs next with a context that ends after d.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

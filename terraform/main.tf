@@ -53,6 +53,7 @@ module "functions" {
   token_audience           = local.token_audience
   secret_ttl               = var.secret_ttl
   revoke_previous          = var.revoke_previous
+  force_min_interval       = var.force_min_interval
   auth_mode                = var.auth_mode
   auth_tenant_id           = module.workspace.tenant_id
   auth_audience            = local.api_client_id == null ? "" : local.api_client_id

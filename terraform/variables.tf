@@ -100,6 +100,12 @@ variable "revoke_previous" {
   default     = false
 }
 
+variable "force_min_interval" {
+  description = "Minimum seconds between two forced rotations (ROTATION_FORCE_MIN_INTERVAL); 0 turns the limit off."
+  type        = number
+  default     = 60
+}
+
 variable "create_entra_app" {
   description = "Create the Entra ID application whose audience the rotation uses (identity module)."
   type        = bool

@@ -166,11 +166,19 @@ func TestCancelFollowsLocation(t *testing.T) {
 		}
 	})
 	c := newClient(t, srv, nil)
-	if err := c.CancelJob(context.Background(), "run-1"); err != nil {
+	if err := c.CancelJob(context.Background(), "run-1", &azureml.CancelJobOptions{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	if n := polls.Load(); n != 3 {
 		t.Fatalf("polled %d times, want 3", n)
+	}
+	// Without Wait the call returns once AzureML accepted the cancel.
+	polls.Store(0)
+	if err := c.CancelJob(context.Background(), "run-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := polls.Load(); n != 0 {
+		t.Fatalf("polled %d times without Wait, want 0", n)
 	}
 }
 
@@ -327,7 +335,7 @@ func TestCancelOperationFailure(t *testing.T) {
 		io.WriteString(w, `{"error":{"code":"OperationNotFound","message":"gone"}}`)
 	})
 	c := newClient(t, srv, nil)
-	err := c.CancelJob(context.Background(), "run-1")
+	err := c.CancelJob(context.Background(), "run-1", &azureml.CancelJobOptions{Wait: true})
 	var re *upstream.ResponseError
 	if !errors.As(err, &re) || re.Code != "OperationNotFound" || !errors.Is(err, upstream.ErrNotFound) {
 		t.Fatalf("got %v", err)

@@ -194,10 +194,23 @@ func (c *Client) GetJob(ctx context.Context, name string) (Job, error) {
 	return j, nil
 }
 
-// CancelJob asks AzureML to cancel job name and waits until the
-// cancellation operation is done (the job then reads Canceled, or the
-// terminal status it reached first). ctx bounds the whole wait.
-func (c *Client) CancelJob(ctx context.Context, name string) error {
+// CancelJobOptions configures CancelJob; nil means the zero value.
+type CancelJobOptions struct {
+	// Wait follows the long-running operation until it is done (the job
+	// then reads Canceled, or the terminal status it reached first). When
+	// false, CancelJob returns as soon as AzureML accepted the cancellation
+	// (200, or 202 with an operation to poll) and the job goes
+	// CancelRequested → Canceled on its own.
+	Wait bool
+}
+
+// CancelJob asks AzureML to cancel job name. The cancel is a long-running
+// operation: POST .../jobs/{name}/cancel answers 202 with a Location to
+// poll, or 200 (Azure/azure-rest-api-specs, machinelearningservices
+// stable/2025-12-01/examples/Job/cancel.json; armmachinelearning's
+// JobsClient.BeginCancel accepts 200 and 202). ctx bounds the whole call,
+// the wait included when opts.Wait is set.
+func (c *Client) CancelJob(ctx context.Context, name string, opts *CancelJobOptions) error {
 	if err := ValidateJobName(name); err != nil {
 		return err
 	}
@@ -206,6 +219,10 @@ func (c *Client) CancelJob(ctx context.Context, name string) error {
 		http.StatusOK, http.StatusAccepted)
 	if err != nil {
 		return err
+	}
+	if opts == nil || !opts.Wait {
+		resp.Body.Close()
+		return nil
 	}
 	poller, err := runtime.NewPoller[struct{}](resp, c.pl, nil)
 	if err != nil {

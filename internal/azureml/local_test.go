@@ -120,7 +120,7 @@ func TestAgainstLocalAzureML(t *testing.T) {
 		}
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		if err := c.CancelJob(cctx, "long-1"); err != nil {
+		if err := c.CancelJob(cctx, "long-1", &azureml.CancelJobOptions{Wait: true}); err != nil {
 			t.Fatal(err)
 		}
 		j, err := c.GetJob(ctx, "long-1")
@@ -128,7 +128,7 @@ func TestAgainstLocalAzureML(t *testing.T) {
 			t.Fatalf("after cancel: %+v %v", j, err)
 		}
 		// Canceling a finished job answers 200 without an operation.
-		if err := c.CancelJob(cctx, "long-1"); err != nil {
+		if err := c.CancelJob(cctx, "long-1", &azureml.CancelJobOptions{Wait: true}); err != nil {
 			t.Fatalf("second cancel: %v", err)
 		}
 	})

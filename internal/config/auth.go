@@ -97,7 +97,7 @@ func (l *loader) auth() Auth {
 		a.Mode = defaultOf(EnvAuthMode)
 	case AuthKeys, AuthEntra, AuthBoth:
 	default:
-		l.add(EnvAuthMode, GroupAuth, fmt.Sprintf("%q is not keys, entra or both", l.get(EnvAuthMode)))
+		l.add(EnvAuthMode, GroupAuth, "is not keys, entra or both")
 		a.Mode = ""
 	}
 	a.AcceptV1 = l.boolean(EnvAuthAcceptV1, GroupAuth)
@@ -105,7 +105,7 @@ func (l *loader) auth() Auth {
 	if l.has(EnvAuthAuthorityHost) {
 		a.AuthorityHost = l.httpsURL(EnvAuthAuthorityHost, GroupAuth, false)
 		if u, err := url.Parse(a.AuthorityHost); a.AuthorityHost != "" && (err != nil || (u.Path != "" && u.Path != "/")) {
-			l.add(EnvAuthAuthorityHost, GroupAuth, fmt.Sprintf("%q must be a scheme and host only, such as %s", a.AuthorityHost, DefaultAuthorityHost))
+			l.add(EnvAuthAuthorityHost, GroupAuth, "must be a scheme and host only, such as "+DefaultAuthorityHost)
 			a.AuthorityHost = ""
 		}
 	}
@@ -113,13 +113,13 @@ func (l *loader) auth() Auth {
 	if l.has(EnvAuthKeySecrets) {
 		secrets = l.get(EnvAuthKeySecrets)
 	}
-	for _, s := range strings.Split(secrets, ",") {
+	for i, s := range strings.Split(secrets, ",") {
 		s = strings.TrimSpace(s)
 		if s == "" {
 			continue
 		}
 		if len(s) > maxLen[secretNamePattern] || !secretNamePattern.MatchString(s) {
-			l.add(EnvAuthKeySecrets, GroupAuth, fmt.Sprintf("%q is not a Key Vault secret name (letters, digits and dashes)", s))
+			l.add(EnvAuthKeySecrets, GroupAuth, fmt.Sprintf("entry %d is not a Key Vault secret name (letters, digits and dashes)", i+1))
 			continue
 		}
 		a.KeySecrets = append(a.KeySecrets, s)
@@ -131,7 +131,7 @@ func (l *loader) auth() Auth {
 		a.KeyVaultURL = v + "/"
 	}
 	if store := l.get(EnvSecretStorageType); a.Mode == AuthBoth && !strings.EqualFold(store, "keyvault") {
-		l.add(EnvSecretStorageType, GroupAuth, fmt.Sprintf("%q: AUTH_MODE both reads the function keys from Key Vault, so the host must keep them there (set keyvault, and AzureWebJobsSecretStorageKeyVaultUri)", store))
+		l.add(EnvSecretStorageType, GroupAuth, "must be keyvault: AUTH_MODE both reads the function keys from Key Vault, so the host must keep them there (and AzureWebJobsSecretStorageKeyVaultUri name the vault)")
 	}
 	if a.Mode == AuthBoth && len(a.KeySecrets) == 0 {
 		l.add(EnvAuthKeySecrets, GroupAuth, "empty: both mode needs the Key Vault secrets of the function keys it accepts")

@@ -56,6 +56,8 @@ type Rotation struct {
 	Schedule       string        // ROTATION_SCHEDULE
 	RevokePrevious bool          // ROTATION_REVOKE_PREVIOUS
 	LockContainer  string        // ROTATION_LOCK_CONTAINER
+	// ForceMinInterval is ROTATION_FORCE_MIN_INTERVAL; 0 means no limit.
+	ForceMinInterval time.Duration
 }
 
 // Storage holds the host storage settings. Exactly one way to reach it is
@@ -114,7 +116,7 @@ func Load(getenv func(string) string) *Config {
 	if v := l.get(EnvPort); v == "" {
 		l.add(EnvPort, GroupRuntime, "missing: the Functions host sets it; run the handler under the host (or `devstack host`)")
 	} else if p, err := strconv.Atoi(v); err != nil || p < 1 || p > 65535 {
-		l.add(EnvPort, GroupRuntime, fmt.Sprintf("%q is not a TCP port (1-65535)", v))
+		l.add(EnvPort, GroupRuntime, "is not a TCP port (1-65535)")
 	} else {
 		c.Port = p
 	}
@@ -122,7 +124,7 @@ func Load(getenv func(string) string) *Config {
 	if v := l.get(EnvLogLevel); v != "" {
 		lvl, err := zerolog.ParseLevel(strings.ToLower(v))
 		if err != nil || lvl == zerolog.NoLevel {
-			l.add(EnvLogLevel, GroupRuntime, fmt.Sprintf("%q is not one of trace, debug, info, warn, error", v))
+			l.add(EnvLogLevel, GroupRuntime, "is not one of trace, debug, info, warn, error")
 		} else {
 			c.LogLevel = lvl
 		}
@@ -139,6 +141,7 @@ func Load(getenv func(string) string) *Config {
 	r.Schedule = l.get(EnvRotationSchedule)
 	r.RevokePrevious = l.boolean(EnvRevokePrevious, GroupRotation)
 	r.LockContainer = l.pattern(EnvLockContainer, GroupRotation, containerPattern, false, defaultOf(EnvLockContainer))
+	r.ForceMinInterval = l.seconds(EnvForceMinInterval, GroupRotation, 0, 86400)
 
 	s := &c.Storage
 	s.BlobServiceURL = l.httpsURL(EnvStorageBlobServiceURI, GroupStorage, false)
@@ -280,7 +283,7 @@ func (l *loader) pattern(name, group string, re *lazyregexp.Regexp, required boo
 		return def
 	}
 	if max, ok := maxLen[re]; (ok && len(v) > max) || !re.MatchString(v) {
-		l.add(name, group, fmt.Sprintf("%q is malformed: must match %s and be at most %d characters", v, re.String(), maxLen[re]))
+		l.add(name, group, fmt.Sprintf("is malformed (%d characters): must match %s and be at most %d characters", len(v), re.String(), maxLen[re]))
 		return ""
 	}
 	return v
@@ -294,7 +297,7 @@ func (l *loader) oneOf(name, group, def string, allowed ...string) string {
 		return def
 	}
 	if !slices.Contains(allowed, v) {
-		l.add(name, group, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", ")))
+		l.add(name, group, "is not one of "+strings.Join(allowed, ", "))
 		return ""
 	}
 	return v
@@ -307,7 +310,7 @@ func (l *loader) boolean(name, group string) bool {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		l.add(name, group, fmt.Sprintf("%q is not true or false", v))
+		l.add(name, group, "is not true or false")
 	}
 	return b
 }
@@ -323,11 +326,33 @@ func (l *loader) httpsURL(name, group string, required bool) string {
 		return ""
 	}
 	u, err := url.Parse(v)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		l.add(name, group, fmt.Sprintf("%q is not an https URL without credentials, query or fragment", v))
+	if why := urlProblem(u, err); why != "" {
+		l.add(name, group, why+": it must be an https URL without credentials, query or fragment")
 		return ""
 	}
 	return strings.TrimRight(u.String(), "/")
+}
+
+// urlProblem says what is wrong with a parsed URL setting, without
+// repeating any part of its value (it may carry a password or a SAS
+// signature); "" when it is an absolute https URL without credentials,
+// query or fragment.
+func urlProblem(u *url.URL, err error) string {
+	switch {
+	case err != nil:
+		return "is not a URL"
+	case u.User != nil:
+		return "contains credentials (user:password@): remove them, the handler authenticates with its managed identity"
+	case u.RawQuery != "":
+		return "has a query string (such as a SAS token): remove it"
+	case u.Fragment != "":
+		return "has a fragment (#...): remove it"
+	case u.Scheme != "https":
+		return "does not use https"
+	case u.Host == "":
+		return "has no host"
+	}
+	return ""
 }
 
 func (l *loader) host(name, group string) string {
@@ -337,19 +362,19 @@ func (l *loader) host(name, group string) string {
 		return ""
 	}
 	if strings.Contains(v, "://") || strings.ContainsAny(v, "/?#@ ") {
-		l.add(name, group, fmt.Sprintf("%q must be a host name (optionally :port) without scheme or path", v))
+		l.add(name, group, "must be a host name (optionally :port) without scheme, path, query or credentials")
 		return ""
 	}
 	h := v
 	if host, port, err := net.SplitHostPort(v); err == nil {
 		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-			l.add(name, group, fmt.Sprintf("%q has a bad port", v))
+			l.add(name, group, "has a port outside 1-65535")
 			return ""
 		}
 		h = host
 	}
 	if h == "" {
-		l.add(name, group, fmt.Sprintf("%q must be a host name (optionally :port)", v))
+		l.add(name, group, "has no host name before the port")
 		return ""
 	}
 	return v
@@ -384,8 +409,24 @@ func (l *loader) ttl() time.Duration {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 75 || n > 365*86400 {
-		l.add(EnvSecretTTL, GroupRotation, fmt.Sprintf("%q is not a whole number of seconds between 75 and 31536000", v))
+		l.add(EnvSecretTTL, GroupRotation, "is not a whole number of seconds between 75 and 31536000")
 		return 0
+	}
+	return time.Duration(n) * time.Second
+}
+
+// seconds reads a whole number of seconds between min and max; the
+// setting's default when it is absent or malformed.
+func (l *loader) seconds(name, group string, min, max int64) time.Duration {
+	def, _ := strconv.ParseInt(defaultOf(name), 10, 64)
+	v := l.get(name)
+	if v == "" {
+		return time.Duration(def) * time.Second
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < min || n > max {
+		l.add(name, group, fmt.Sprintf("is not a whole number of seconds between %d and %d", min, max))
+		return time.Duration(def) * time.Second
 	}
 	return time.Duration(n) * time.Second
 }

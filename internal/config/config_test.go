@@ -46,6 +46,9 @@ func TestLoadComplete(t *testing.T) {
 	if got, want := c.Rotation.ArtifactoryURL, "https://acme.jfrog.io"; got != want {
 		t.Errorf("ArtifactoryURL = %q, want %q", got, want)
 	}
+	if c.Rotation.ForceMinInterval != time.Minute {
+		t.Errorf("ForceMinInterval = %v, want the 60 s default", c.Rotation.ForceMinInterval)
+	}
 	if c.Rotation.TTL != 6*time.Hour || c.Rotation.SecretName != "artifactory-access-token-secret" {
 		t.Errorf("defaults not applied: %+v", c.Rotation)
 	}
@@ -69,7 +72,7 @@ func TestLoadProblems(t *testing.T) {
 		{"port not a number", map[string]string{EnvPort: "http"}, EnvPort, GroupRuntime, "not a TCP port"},
 		{"port too large", map[string]string{EnvPort: "70000"}, EnvPort, GroupRuntime, "not a TCP port"},
 		{"vault missing", map[string]string{EnvKeyVaultName: ""}, EnvKeyVaultName, GroupRotation, "missing"},
-		{"vault name bad", map[string]string{EnvKeyVaultName: "kv_bad!"}, EnvKeyVaultName, GroupRotation, "key vault name \"kv_bad!\" is invalid"},
+		{"vault name bad", map[string]string{EnvKeyVaultName: "kv_bad!"}, EnvKeyVaultName, GroupRotation, "key vault name is invalid"},
 		{"vault url http", map[string]string{EnvKeyVaultURL: "http://kv.example"}, EnvKeyVaultURL, GroupRotation, "must use https"},
 		{"vault url with path", map[string]string{EnvKeyVaultURL: "https://kv.example/x"}, EnvKeyVaultURL, GroupRotation, "no path"},
 		{"artifactory http", map[string]string{EnvArtifactoryURL: "http://acme.jfrog.io"}, EnvArtifactoryURL, GroupRotation, "https URL"},
@@ -80,6 +83,8 @@ func TestLoadProblems(t *testing.T) {
 		{"ttl too small", map[string]string{EnvSecretTTL: "10"}, EnvSecretTTL, GroupRotation, "between 75"},
 		{"uami not a guid", map[string]string{EnvUAMIClientID: "abc"}, EnvUAMIClientID, GroupRotation, "malformed"},
 		{"revoke not bool", map[string]string{EnvRevokePrevious: "maybe"}, EnvRevokePrevious, GroupRotation, "true or false"},
+		{"force interval negative", map[string]string{EnvForceMinInterval: "-1"}, EnvForceMinInterval, GroupRotation, "between 0 and 86400"},
+		{"force interval not a number", map[string]string{EnvForceMinInterval: "1m"}, EnvForceMinInterval, GroupRotation, "whole number"},
 		{"storage missing", map[string]string{EnvStorageAccountName: ""}, EnvStorageAccountName, GroupStorage, "missing"},
 		{"secret name bad", map[string]string{EnvSecretName: "a/b"}, EnvSecretName, GroupRotation, "malformed"},
 		{"log level bad", map[string]string{EnvLogLevel: "loud"}, EnvLogLevel, GroupRuntime, "not one of"},
@@ -168,7 +173,8 @@ func TestDefaultsFromSettings(t *testing.T) {
 	got := map[string]string{
 		EnvLogLevel: c.LogLevel.String(), EnvSecretName: c.Rotation.SecretName, EnvSecretTTL: strconv.Itoa(int(c.Rotation.TTL.Seconds())),
 		EnvRevokePrevious: strconv.FormatBool(c.Rotation.RevokePrevious), EnvLockContainer: c.Rotation.LockContainer,
-		EnvARMEndpoint: c.Jobs.ARMEndpoint, EnvTrainerImage: c.Jobs.TrainerImage, EnvTrainerTag: c.Jobs.TrainerTag,
+		EnvForceMinInterval: strconv.Itoa(int(c.Rotation.ForceMinInterval.Seconds())),
+		EnvARMEndpoint:      c.Jobs.ARMEndpoint, EnvTrainerImage: c.Jobs.TrainerImage, EnvTrainerTag: c.Jobs.TrainerTag,
 		EnvModelName: c.Jobs.ModelName, EnvExperiment: c.Jobs.Experiment, EnvConnectionName: c.Jobs.ConnectionName,
 		EnvConnectionCategory: c.Jobs.ConnectionCategory,
 		EnvAuthMode:           c.Auth.Mode, EnvAuthAcceptV1: strconv.FormatBool(c.Auth.AcceptV1), EnvAuthAuthorityHost: c.Auth.AuthorityHost,
@@ -241,6 +247,43 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("accepted non-https URL %q", c.Rotation.ArtifactoryURL)
 		}
 	})
+}
+
+// TestProblemsNeverRepeatValues: a malformed setting may carry a password
+// or a SAS signature; its problem names the setting and what is wrong,
+// never the value (problems reach the anonymous health endpoint and the
+// start-up log).
+func TestProblemsNeverRepeatValues(t *testing.T) {
+	const marker = "s3cr3tMARKER"
+	bad := []string{
+		"https://user:" + marker + "@acme.jfrog.io/",
+		"https://acme.jfrog.io/?sv=2022&sig=" + marker,
+		"https://acme.jfrog.io/#" + marker,
+		"http://" + marker + ".example",
+		marker + " not valid",
+		"acme.jfrog.io:" + marker,
+		":" + marker,
+	}
+	names := []string{EnvPort}
+	for _, s := range Settings {
+		names = append(names, s.Name)
+	}
+	reported := 0
+	for _, name := range names {
+		for _, v := range bad {
+			m := full()
+			m[name] = v
+			for _, p := range Load(env(m)).Problems() {
+				reported++
+				if strings.Contains(p.String(), marker) {
+					t.Errorf("%s=%q: problem repeats the value: %s", name, v, p)
+				}
+			}
+		}
+	}
+	if reported < len(names) {
+		t.Fatalf("only %d problems for %d settings with malformed values", reported, len(names))
+	}
 }
 
 func TestConnectionCategory(t *testing.T) {

@@ -44,6 +44,7 @@ const (
 	EnvRotationSchedule      = "ROTATION_SCHEDULE"
 	EnvRevokePrevious        = "ROTATION_REVOKE_PREVIOUS"
 	EnvLockContainer         = "ROTATION_LOCK_CONTAINER"
+	EnvForceMinInterval      = "ROTATION_FORCE_MIN_INTERVAL"
 	EnvStorageConnection     = "AzureWebJobsStorage"
 	EnvStorageBlobServiceURI = "AzureWebJobsStorage__blobServiceUri"
 	EnvStorageAccountName    = "AzureWebJobsStorage__accountName"
@@ -93,6 +94,8 @@ var Settings = []Setting{
 		Description: "Revoke the replaced JFrog token once the new one is stored; JFrog revokes only tokens whose lifetime reaches its revocable-expiry-threshold (6 h by default)."},
 	{Name: EnvLockContainer, Default: "frogbridge-locks", Group: GroupRotation,
 		Description: "Blob container that holds the cross-instance rotation lease."},
+	{Name: EnvForceMinInterval, Default: "60", Group: GroupRotation,
+		Description: "Minimum seconds between two forced rotations, across instances; a `?force=true` call within it answers 429 with Retry-After (0 turns the limit off)."},
 	{Name: EnvStorageAccountName, Group: GroupStorage,
 		Description: "Host storage account, identity-based (the function app's identity needs Storage Blob Data Owner)."},
 	{Name: EnvStorageBlobServiceURI, Group: GroupStorage,

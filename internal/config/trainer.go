@@ -195,7 +195,7 @@ func LoadTrainer(getenv func(string) string) *Trainer {
 	if v := get(jobspec.EnvUpload); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			bad("%s=%q: use true or false", jobspec.EnvUpload, v)
+			bad("%s: use true or false", jobspec.EnvUpload)
 		}
 		t.Upload = b
 	}
@@ -243,11 +243,11 @@ func artifactoryBaseURL(host string) (string, error) {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || u.Hostname() == "":
-		return "", fmt.Errorf("%q is not a host[:port] such as acme.jfrog.io", host)
+		return "", errors.New("is not a host[:port] such as acme.jfrog.io")
 	case u.Scheme != "https":
-		return "", fmt.Errorf("%q must use https", host)
+		return "", errors.New("must use https")
 	case strings.Trim(strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/artifactory"), "/") != "" || u.RawQuery != "" || u.User != nil:
-		return "", fmt.Errorf("%q must be a host[:port] with no path, such as acme.jfrog.io", host)
+		return "", errors.New("must be a host[:port] with no path, query or credentials, such as acme.jfrog.io")
 	}
 	return "https://" + u.Host, nil
 }

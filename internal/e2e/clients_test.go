@@ -17,8 +17,11 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
+	"github.com/frogbridge/frogbridge/internal/azureml"
 )
 
 // tlsClient trusts the stack's CA only. (Go caches the system pool per
@@ -153,6 +156,45 @@ func (s *stack) jfrogMe(t testing.TB, token string) int {
 	return resp.StatusCode
 }
 
+// jfrogRevokeSelf revokes token at JFrog with the token itself, as an
+// admin revoking it out of band would.
+func (s *stack) jfrogRevokeSelf(t testing.TB, token string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodDelete, s.env["ARTIFACTORY_URL"]+"/access/api/v1/tokens/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := s.tlsClient(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("revoke the stored token: %d", resp.StatusCode)
+	}
+}
+
+// faultsConsumed returns how many requests the armed faults have matched,
+// for faults armed with times (remaining counts down from it).
+func (s *stack) faultsConsumed(t testing.TB, armedTimes int) int {
+	t.Helper()
+	resp, err := http.Get(s.env["DEVSTACK_ADMIN_URL"] + "/faults")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Faults []struct {
+			Remaining int `json:"remaining"`
+		} `json:"faults"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Faults) != 1 {
+		t.Fatalf("%d faults armed, want 1", len(list.Faults))
+	}
+	return armedTimes - list.Faults[0].Remaining
+}
+
 // fault arms a fault through the stack's admin API.
 func (s *stack) fault(t testing.TB, f map[string]any) {
 	t.Helper()
@@ -192,4 +234,22 @@ func (s *stack) admin(t testing.TB, method, path, body string) {
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
 	}
+}
+
+// workspace returns an AzureML client for the stack's workspace that
+// authenticates as the compute identity: a workspace user other than the
+// function app.
+func (s *stack) workspace(t testing.TB) *azureml.Client {
+	t.Helper()
+	opts := &azureml.ClientOptions{}
+	opts.Cloud = cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+		cloud.ResourceManager: {Endpoint: s.env["AZURE_RESOURCE_MANAGER_ENDPOINT"], Audience: "https://management.azure.com"},
+	}}
+	opts.Transport = s.tlsClient(t)
+	c, err := azureml.NewClient(azureml.Workspace{SubscriptionID: s.env["AZURE_SUBSCRIPTION_ID"], ResourceGroup: s.env["AZURE_RESOURCE_GROUP"], Name: s.env["AZUREML_WORKSPACE_NAME"]},
+		&computeIdentity{s: s, http: s.tlsClient(t)}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

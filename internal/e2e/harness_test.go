@@ -206,6 +206,9 @@ func startHostApp(t testing.TB, s *stack, appDir string, overrides map[string]st
 		settings[k] = v
 	}
 	settings["ROTATION_SCHEDULE"] = "0 0 */3 * * *"
+	// The tests force rotations back to back; TestForcedRotationLimit
+	// turns the limit on.
+	settings["ROTATION_FORCE_MIN_INTERVAL"] = "0"
 	settings["FUNCTIONS_MASTER_KEY"] = "e2e-master-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	settings["FUNCTIONS_DEFAULT_KEY"] = "e2e-function-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	for k, v := range overrides {

@@ -3,12 +3,15 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
+	"github.com/frogbridge/frogbridge/internal/azureml"
 )
 
 // submitted is the body of a 202 from the job functions.
@@ -96,13 +99,52 @@ func TestJobFunctions(t *testing.T) {
 	t.Run("cancel", func(t *testing.T) {
 		sub := submit(t, h, "/api/jobs/training", `{"upload": false, "hyperparameters": {"n_estimators": 1000, "max_depth": 0, "min_samples_leaf": 1}}`)
 		status, body := h.call(t, http.MethodPost, "/api/jobs/"+sub.JobName+"/cancel", "", "function")
-		if status != http.StatusOK {
-			t.Fatalf("cancel = %d %s", status, body)
+		var acc struct {
+			JobName   string `json:"job_name"`
+			Status    string `json:"status"`
+			StatusURL string `json:"status_url"`
+		}
+		if status != http.StatusAccepted {
+			t.Fatalf("cancel = %d %s, want 202", status, body)
+		}
+		decode(t, body, &acc)
+		if acc.JobName != sub.JobName || acc.StatusURL != "/api/jobs/"+sub.JobName || acc.Status == "" {
+			t.Fatalf("cancel answer = %s", body)
 		}
 		st := follow(t, h, sub.JobName)
 		if st.Status != "Canceled" {
 			t.Fatalf("after cancel the job is %s", st.Status)
 		}
+	})
+	t.Run("jobs of others are not found", func(t *testing.T) {
+		// Another workspace user's job, with the same environment and
+		// compute as the suite's but without its tags.
+		ws := s.workspace(t)
+		ours := submit(t, h, "/api/jobs/training", `{"upload": false}`)
+		j, err := ws.GetJob(context.Background(), ours.JobName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := "foreign-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		if _, err := ws.PutCommandJob(context.Background(), name, azureml.CommandJob{
+			ExperimentName: "someone-else", ComputeID: j.ComputeID, EnvironmentID: j.EnvironmentID,
+			Command: "trainer train --n-estimators 2000 --workers 1", Identity: &azureml.ManagedIdentity{},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ method, path string }{{http.MethodGet, "/api/jobs/" + name}, {http.MethodPost, "/api/jobs/" + name + "/cancel"}} {
+			status, body := h.call(t, c.method, c.path, "", "function")
+			if status != http.StatusNotFound {
+				t.Errorf("%s %s = %d %s, want 404 for a job the suite did not submit", c.method, c.path, status, body)
+			}
+		}
+		if got, err := ws.GetJob(context.Background(), name); err != nil || got.Status == azureml.StatusCancelRequested || got.Status == azureml.StatusCanceled {
+			t.Errorf("the foreign job was canceled: %+v %v", got.Status, err)
+		}
+		if err := ws.CancelJob(context.Background(), name, nil); err != nil {
+			t.Errorf("cancel the foreign job: %v", err)
+		}
+		follow(t, h, ours.JobName)
 	})
 	t.Run("unknown job", func(t *testing.T) {
 		if status, body := h.call(t, http.MethodGet, "/api/jobs/train-none", "", "function"); status != http.StatusNotFound {

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -49,9 +51,12 @@ func TestRotation(t *testing.T) {
 
 	t.Run("health without a stored token", func(t *testing.T) {
 		other := startHost(t, s, map[string]string{"ARTIFACTORY_TOKEN_SECRET_NAME": "never-rotated"})
-		status, body := other.call(t, http.MethodGet, "/api/health", "", "")
+		if status, body := other.call(t, http.MethodGet, "/api/health", "", ""); status != http.StatusServiceUnavailable {
+			t.Errorf("health with no stored token = %d %s, want 503", status, body)
+		}
+		status, body := other.call(t, http.MethodGet, "/api/health/details", "", "function")
 		if status != http.StatusServiceUnavailable || !strings.Contains(body, "never-rotated") {
-			t.Errorf("health with no stored token = %d %s, want 503 naming the secret", status, body)
+			t.Errorf("health details with no stored token = %d %s, want 503 naming the secret", status, body)
 		}
 	})
 
@@ -96,7 +101,7 @@ func TestRotation(t *testing.T) {
 		}
 	})
 	t.Run("health reports the token", func(t *testing.T) {
-		status, body := h.call(t, http.MethodGet, "/api/health", "", "")
+		status, body := h.call(t, http.MethodGet, "/api/health/details", "", "function")
 		var rep healthReply
 		decode(t, body, &rep)
 		if status != http.StatusOK || rep.Token == nil || rep.Token.Version != version || rep.Token.Expired {
@@ -370,6 +375,128 @@ func TestRotationStallPastDeadline(t *testing.T) {
 	}
 }
 
+// runTimer invokes the rotation timer through the admin API and waits for
+// the host to log its result.
+func runTimer(t testing.TB, h *host) {
+	t.Helper()
+	done := strings.Count(h.out.String(), `"message":"Executed"`)
+	if status, _ := h.call(t, http.MethodPost, "/admin/functions/KeyVaultSecretRotation", `{"input":""}`, "master"); status != http.StatusAccepted {
+		t.Fatalf("admin invoke = %d, want 202", status)
+	}
+	waitUntil(t, 60*time.Second, "the timer run to finish", func() bool {
+		return strings.Count(h.out.String(), `"message":"Executed"`) > done
+	})
+}
+
+// TestRotationSelfHealing: Key Vault answers 503 to every write of a
+// rotation while each write still lands seconds later, after the run has
+// read the vault back and given up. The run must not revoke its token (it
+// becomes the latest version), and the next timer run finds a working
+// token and keeps it. A stored token revoked out of band is replaced by
+// the next timer run although it looks fresh.
+func TestRotationSelfHealing(t *testing.T) {
+	t.Parallel()
+	s := privateStack(t)
+	h := startHost(t, s, nil)
+	kv := s.vault(t)
+	if status, _, body := rotate(t, h, "?force=true"); status != http.StatusOK {
+		t.Fatalf("initial rotation: %s", body)
+	}
+
+	t.Run("write lands after the run gave up", func(t *testing.T) {
+		before := s.versions(t, kv)
+		const times = 20
+		s.fault(t, map[string]any{"service": "keyvault", "method": "PUT", "path": "/secrets/", "action": "late",
+			"status": 503, "retry_after": "1", "delay": "6s", "times": times})
+		status, _, body := rotate(t, h, "?force=true")
+		attempts := s.faultsConsumed(t, times)
+		s.clearFaults(t)
+		if status == http.StatusOK || attempts == 0 {
+			t.Fatalf("rotation = %d %s after %d refused writes, want a failure", status, body, attempts)
+		}
+		waitUntil(t, 30*time.Second, "the late writes to land", func() bool { return s.versions(t, kv) == before+attempts })
+		_, tok, _ := s.storedCredentials(t, kv)
+		if code := s.jfrogMe(t, tok); code != http.StatusOK {
+			t.Fatalf("Key Vault's latest version holds a token JFrog refuses (tokens/me = %d): the run revoked a token whose write landed", code)
+		}
+		runTimer(t, h)
+		if got := s.versions(t, kv); got != before+attempts {
+			t.Errorf("the timer rotated a working token: %d versions, want %d", got, before+attempts)
+		}
+	})
+	t.Run("revoked out of band", func(t *testing.T) {
+		before := s.versions(t, kv)
+		_, tok, _ := s.storedCredentials(t, kv)
+		s.jfrogRevokeSelf(t, tok)
+		runTimer(t, h)
+		if got := s.versions(t, kv); got != before+1 {
+			t.Fatalf("timer after an out-of-band revocation: %d versions, want %d\n%s", got, before+1, h.out)
+		}
+		_, fresh, _ := s.storedCredentials(t, kv)
+		if code := s.jfrogMe(t, fresh); code != http.StatusOK {
+			t.Errorf("replacement token: tokens/me = %d", code)
+		}
+	})
+	scanForLeaks(t, s, h, kv)
+}
+
+// forceWithHeaders forces a rotation and returns the status, the
+// Retry-After header and the body.
+func forceWithHeaders(t testing.TB, h *host) (int, string, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, h.url+"/api/KeyVaultSecretRotation?force=true", nil)
+	req.Header.Set("x-functions-key", h.functionKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Retry-After"), string(b)
+}
+
+// TestForcedRotationLimit: two instances share the lock blob; a forced
+// rotation within ROTATION_FORCE_MIN_INTERVAL of the last one, on either
+// instance, answers 429 with Retry-After and stores nothing; after the
+// wait it rotates again.
+func TestForcedRotationLimit(t *testing.T) {
+	s := sharedStack(t)
+	settings := map[string]string{"ROTATION_FORCE_MIN_INTERVAL": "4", "ROTATION_LOCK_CONTAINER": "force-limit-e2e"}
+	a, b := startHost(t, s, settings), startHost(t, s, settings)
+	kv := s.vault(t)
+	if status, _, body := forceWithHeaders(t, a); status != http.StatusOK {
+		t.Fatalf("first forced rotation = %d %s", status, body)
+	}
+	before := s.versions(t, kv)
+	var wait int
+	for name, h := range map[string]*host{"other instance": b, "same instance": a} {
+		status, retry, body := forceWithHeaders(t, h)
+		if status != http.StatusTooManyRequests {
+			t.Fatalf("%s: forced again at once = %d %s, want 429", name, status, body)
+		}
+		n, err := strconv.Atoi(retry)
+		if err != nil || n < 1 || n > 4 {
+			t.Fatalf("%s: Retry-After = %q, want 1..4 seconds", name, retry)
+		}
+		wait = max(wait, n)
+		var e struct{ Error, Details string }
+		decode(t, body, &e)
+		if !strings.Contains(e.Details, "ROTATION_FORCE_MIN_INTERVAL") {
+			t.Errorf("%s: details do not name the setting: %s", name, body)
+		}
+	}
+	if status, r, body := rotate(t, b, ""); status != http.StatusOK || r.Rotated {
+		t.Errorf("unforced call within the interval = %d %s, want a skip", status, body)
+	}
+	if got := s.versions(t, kv); got != before {
+		t.Fatalf("refused forced rotations stored %d versions", got-before)
+	}
+	time.Sleep(time.Duration(wait) * time.Second)
+	if status, _, body := forceWithHeaders(t, b); status != http.StatusOK {
+		t.Fatalf("forced rotation after Retry-After = %d %s", status, body)
+	}
+}
+
 // TestRevokeBelowJFrogThreshold: with the local JFrog's revocable-expiry
 // threshold above the mapping's lifetime, JFrog answers a revoke with 204
 // and the token keeps working; the rotation must say previous_revoked:
@@ -409,7 +536,7 @@ func TestRevokeBelowJFrogThreshold(t *testing.T) {
 	}
 
 	h4 := startHost(t, s, map[string]string{"ROTATION_REVOKE_PREVIOUS": "true", "SECRET_TTL": "14400"})
-	_, body = h4.call(t, http.MethodGet, "/api/health", "", "")
+	_, body = h4.call(t, http.MethodGet, "/api/health/details", "", "function")
 	var rep struct {
 		Warnings []string `json:"warnings"`
 	}

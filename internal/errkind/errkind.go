@@ -32,11 +32,15 @@ const (
 	Locked
 	// Config: the service is misconfigured.
 	Config
+	// RateLimited: the call came too soon after the last one of its kind
+	// (a forced rotation within ROTATION_FORCE_MIN_INTERVAL).
+	RateLimited
 )
 
 var names = [...]string{
 	Internal: "internal", Invalid: "invalid", Authentication: "authentication", Forbidden: "forbidden",
 	NotFound: "not_found", Upstream: "upstream", Timeout: "timeout", Locked: "locked", Config: "config",
+	RateLimited: "rate_limited",
 }
 
 // String returns the kind's short name, as used in logs.

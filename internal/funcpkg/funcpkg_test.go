@@ -18,6 +18,7 @@ var wantFunctions = map[string]string{
 	"KeyVaultSecretRotation":     "timerTrigger",
 	"KeyVaultSecretRotationHttp": "httpTrigger",
 	"Health":                     "httpTrigger",
+	"HealthDetails":              "httpTrigger",
 	"SubmitTrainingJob":          "httpTrigger",
 	"SubmitDeploymentJob":        "httpTrigger",
 	"GetJob":                     "httpTrigger",

@@ -16,6 +16,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/errkind"
 	"github.com/frogbridge/frogbridge/internal/jobspec"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
+	"github.com/frogbridge/frogbridge/internal/redact"
 	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
@@ -34,7 +35,7 @@ type Workspace interface {
 	PutEnvironmentVersion(ctx context.Context, name, version string, env azureml.EnvironmentVersion) (string, error)
 	PutCommandJob(ctx context.Context, name string, job azureml.CommandJob) (azureml.Job, error)
 	GetJob(ctx context.Context, name string) (azureml.Job, error)
-	CancelJob(ctx context.Context, name string) error
+	CancelJob(ctx context.Context, name string, opts *azureml.CancelJobOptions) error
 	GetDefaultDatastore(ctx context.Context) (azureml.Datastore, error)
 	StudioURL(job azureml.Job) string
 	ComputeID(name string) string
@@ -277,16 +278,15 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	if len(name) > 255 || !JobNamePattern.MatchString(name) {
 		return Status{}, invalid("name", "%q is not a job name", name)
 	}
-	j, err := s.ws.GetJob(ctx, name)
+	j, err := s.ownJob(ctx, "read job", name)
 	if err != nil {
-		if errors.Is(err, upstream.ErrNotFound) {
-			return Status{}, fail(errkind.NotFound, "read job "+name, err)
-		}
-		return Status{}, fail(errkind.Upstream, "read job "+name, err)
+		return Status{}, err
 	}
 	st := Status{JobName: j.Name, Kind: j.Tags[tagKind], Status: string(j.Status), DisplayName: j.DisplayName, StudioURL: s.ws.StudioURL(j)}
 	if j.Status == azureml.StatusFailed || j.Status == azureml.StatusCanceled {
-		st.Error = j.Error
+		// AzureML's error text carries whatever the job printed last
+		// (a trainer's stderr); it passes the redactor before it leaves.
+		st.Error = redact.Upstream(j.Error)
 	}
 	if j.Status != azureml.StatusCompleted {
 		return st, nil
@@ -322,19 +322,60 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	return st, nil
 }
 
-// Cancel cancels a job and returns its status once AzureML has accepted
-// the cancellation.
-func (s *Service) Cancel(ctx context.Context, name string) (Status, error) {
+// ErrNotOurs matches (errors.Is) a job that exists in the workspace but
+// was not submitted by this service (it lacks the frogbridge-kind tag).
+// Status and Cancel answer it like a missing job (404), so the endpoints
+// neither act on other jobs nor tell which exist.
+var ErrNotOurs = errors.New("jobs: not submitted by frogbridge")
+
+// ownJob reads job name and refuses it with 404 unless this service
+// submitted it (see ErrNotOurs).
+func (s *Service) ownJob(ctx context.Context, step, name string) (azureml.Job, error) {
+	j, err := s.ws.GetJob(ctx, name)
+	switch {
+	case errors.Is(err, upstream.ErrNotFound):
+		return azureml.Job{}, fail(errkind.NotFound, step+" "+name, fmt.Errorf("no job %s submitted by frogbridge in this workspace", name))
+	case err != nil:
+		return azureml.Job{}, fail(errkind.Upstream, step+" "+name, err)
+	}
+	if k := j.Tags[tagKind]; k != KindTraining && k != KindDeployment {
+		return azureml.Job{}, fail(errkind.NotFound, step+" "+name, fmt.Errorf("no job %s submitted by frogbridge in this workspace: %w", name, ErrNotOurs))
+	}
+	return j, nil
+}
+
+// CancelAccepted is the answer to a cancellation AzureML accepted.
+type CancelAccepted struct {
+	JobName string `json:"job_name"`
+	// Status is CancelRequested, or the terminal status the job had
+	// already reached.
+	Status    string `json:"status"`
+	StatusURL string `json:"status_url"`
+}
+
+// Cancel asks AzureML to cancel a job this service submitted and returns
+// as soon as AzureML accepted it, without waiting for the job to stop
+// (follow StatusURL).
+func (s *Service) Cancel(ctx context.Context, name string) (CancelAccepted, error) {
 	if len(name) > 255 || !JobNamePattern.MatchString(name) {
-		return Status{}, invalid("name", "%q is not a job name", name)
+		return CancelAccepted{}, invalid("name", "%q is not a job name", name)
 	}
-	if err := s.ws.CancelJob(ctx, name); err != nil {
+	j, err := s.ownJob(ctx, "cancel job", name)
+	if err != nil {
+		return CancelAccepted{}, err
+	}
+	if err := s.ws.CancelJob(ctx, name, nil); err != nil {
 		if errors.Is(err, upstream.ErrNotFound) {
-			return Status{}, fail(errkind.NotFound, "cancel job "+name, err)
+			return CancelAccepted{}, fail(errkind.NotFound, "cancel job "+name, err)
 		}
-		return Status{}, fail(errkind.Upstream, "cancel job "+name, err)
+		return CancelAccepted{}, fail(errkind.Upstream, "cancel job "+name, err)
 	}
-	return s.Status(ctx, name)
+	status := "CancelRequested"
+	switch j.Status {
+	case azureml.StatusCompleted, azureml.StatusFailed, azureml.StatusCanceled:
+		status = string(j.Status)
+	}
+	return CancelAccepted{JobName: name, Status: status, StatusURL: "/api/jobs/" + name}, nil
 }
 
 func (s *Service) readOutput(ctx context.Context, ds azureml.Datastore, path string) ([]byte, error) {

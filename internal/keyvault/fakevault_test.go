@@ -55,6 +55,7 @@ type fakeVault struct {
 	calls  int
 	unauth int      // requests answered with the challenge
 	bodies []string // PUT bodies as received after authentication
+	gets   []string // paths of authenticated GETs
 	fault  func(n int) (status int, body string, header http.Header)
 }
 
@@ -118,7 +119,23 @@ func (fv *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 		fv.data[name] = append(fv.data[name], sv)
 		_ = json.NewEncoder(w).Encode(sv)
 	case http.MethodGet:
+		fv.gets = append(fv.gets, r.URL.Path)
 		vs := fv.data[name]
+		if len(parts) == 3 && parts[2] == "versions" {
+			if len(vs) == 0 {
+				w.WriteHeader(http.StatusNotFound)
+				fmt.Fprintf(w, `{"error":{"code":"SecretNotFound","message":"A secret with (name/id) %s was not found in this key vault."}}`, name)
+				return
+			}
+			// Attributes only, newest first: the order is not documented,
+			// so the client must not rely on it.
+			items := []map[string]any{}
+			for i := len(vs) - 1; i >= 0; i-- {
+				items = append(items, map[string]any{"id": vs[i].ID, "contentType": vs[i].ContentType, "attributes": vs[i].Attributes, "tags": vs[i].Tags})
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"value": items, "nextLink": nil})
+			return
+		}
 		if len(vs) == 0 {
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprintf(w, `{"error":{"code":"SecretNotFound","message":"A secret with (name/id) %s was not found in this key vault."}}`, name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/frogbridge/frogbridge/internal/secret"
+	"github.com/frogbridge/frogbridge/internal/upstream"
 )
 
 // DefaultSecretName is the secret the rotation writes when no name is set
@@ -108,16 +110,56 @@ func (s *Store) Current(ctx context.Context) (Credentials, error) {
 	return c, nil
 }
 
-// Properties returns the attributes and tags of the latest version. Key
-// Vault has no attributes-only read of the latest version, so the value is
-// fetched and dropped at once; it never leaves this method.
+// Properties returns the attributes and tags of the newest enabled version,
+// without reading any value: it lists the versions (Get Secret Versions,
+// https://learn.microsoft.com/rest/api/keyvault/secrets/get-secret-versions/get-secret-versions:
+// "The full secret identifier and attributes are provided in the response.
+// No values are returned for the secrets.") and picks the enabled one
+// created last (Key Vault records whole seconds; of versions created in
+// the same second the one updated last wins, then the one listed last).
+// The listing is in pages of 25 and its order is not documented, so every
+// page is read: callers should cache the result. A secret with no enabled
+// version is reported like a missing one (a 404 *upstream.ResponseError
+// matching ErrSecretNotFound).
 func (s *Store) Properties(ctx context.Context) (Properties, error) {
-	resp, err := s.client.GetSecret(ctx, s.name, "", nil)
-	if err != nil {
-		return Properties{}, s.wrapError("get", err)
+	var best *Properties
+	pager := s.client.NewListSecretPropertiesVersionsPager(s.name, nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return Properties{}, s.wrapError("list versions of", err)
+		}
+		for _, item := range page.Value {
+			if item == nil {
+				continue
+			}
+			p := s.propertiesOf(item.ID, item.ContentType, item.Attributes, item.Tags)
+			if !p.Enabled || p.Created == nil {
+				continue
+			}
+			if best == nil || newer(p, *best) {
+				best = &p
+			}
+		}
 	}
-	resp.Value = nil
-	return s.properties(resp.Secret), nil
+	if best == nil {
+		return Properties{}, &upstream.ResponseError{Service: Service, Method: http.MethodGet, URL: s.vaultURL + "secrets/" + s.name + "/versions",
+			StatusCode: http.StatusNotFound, Code: codeSecretNotFound, Message: "the secret has no enabled version",
+			Fix: s.fix("get", http.StatusNotFound, ""), Sentinel: ErrSecretNotFound}
+	}
+	return *best, nil
+}
+
+// newer reports whether a was created after b (ties: updated after b, or
+// listed after it).
+func newer(a, b Properties) bool {
+	if !a.Created.Equal(*b.Created) {
+		return a.Created.After(*b.Created)
+	}
+	if a.Updated != nil && b.Updated != nil && !a.Updated.Equal(*b.Updated) {
+		return a.Updated.After(*b.Updated)
+	}
+	return true
 }
 
 // NewVersion is a version to store.
@@ -168,21 +210,27 @@ func (s *Store) Put(ctx context.Context, v NewVersion) (Properties, error) {
 
 // properties converts the SDK's secret metadata.
 func (s *Store) properties(sec azsecrets.Secret) Properties {
+	return s.propertiesOf(sec.ID, sec.ContentType, sec.Attributes, sec.Tags)
+}
+
+// propertiesOf converts the metadata fields a secret and a version listing
+// item share.
+func (s *Store) propertiesOf(id *azsecrets.ID, contentType *string, a *azsecrets.SecretAttributes, tags map[string]*string) Properties {
 	p := Properties{Name: s.name, Tags: map[string]string{}}
-	if sec.ID != nil {
-		p.Version = sec.ID.Version()
-		if n := sec.ID.Name(); n != "" {
+	if id != nil {
+		p.Version = id.Version()
+		if n := id.Name(); n != "" {
 			p.Name = n
 		}
 	}
-	if sec.ContentType != nil {
-		p.ContentType = *sec.ContentType
+	if contentType != nil {
+		p.ContentType = *contentType
 	}
-	if a := sec.Attributes; a != nil {
+	if a != nil {
 		p.Enabled = a.Enabled == nil || *a.Enabled
 		p.ExpiresOn, p.NotBefore, p.Created, p.Updated = utc(a.Expires), utc(a.NotBefore), utc(a.Created), utc(a.Updated)
 	}
-	for k, v := range sec.Tags {
+	for k, v := range tags {
 		if v != nil {
 			p.Tags[k] = *v
 		}

@@ -243,3 +243,47 @@ func TestCredentialsNeverLogged(t *testing.T) {
 		t.Errorf("log lacks the fingerprint or username: %s", out)
 	}
 }
+
+// TestPropertiesReadsNoValue: the attributes come from the versions
+// listing, which carries no value; the newest enabled version by created
+// time wins, whatever the listing's order.
+func TestPropertiesReadsNoValue(t *testing.T) {
+	fv := newFakeVault(t)
+	s := newStore(t, fv, &fakeCred{})
+	now := time.Now().Unix()
+	name := keyvault.DefaultSecretName
+	fv.put(name, `{"access_token":"old","username":"u"}`, map[string]any{"created": now - 100})
+	fv.put(name, `{"access_token":"cur","username":"u"}`, map[string]any{"created": now - 50, "exp": now + 3600})
+	fv.put(name, `{"access_token":"off","username":"u"}`, map[string]any{"created": now - 10, "enabled": false})
+	fv.mu.Lock()
+	fv.data[name][1].Tags = map[string]string{keyvault.TagUsername: "ci-user", keyvault.TagTokenID: "jti-2"}
+	fv.mu.Unlock()
+
+	p, err := s.Properties(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Version != fmt.Sprintf("%032x", 2) || p.Tags[keyvault.TagUsername] != "ci-user" || p.TokenID() != "jti-2" || p.ExpiresOn == nil {
+		t.Errorf("Properties = %+v, want the newest enabled version (2) with its tags and expiry", p)
+	}
+	for _, path := range fv.gets {
+		if !strings.HasSuffix(path, "/versions") {
+			t.Errorf("Properties read %s, which returns the value", path)
+		}
+	}
+
+	fv.mu.Lock()
+	fv.data["never"] = nil
+	fv.mu.Unlock()
+	other, err := keyvault.NewStore(fv.srv.URL, &fakeCred{}, &keyvault.StoreOptions{SecretName: "never", ClientOptions: azcore.ClientOptions{Transport: fv.srv.Client()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Properties(context.Background()); !errors.Is(err, keyvault.ErrSecretNotFound) || !errors.Is(err, upstream.ErrNotFound) {
+		t.Errorf("Properties of a missing secret = %v, want ErrSecretNotFound", err)
+	}
+	fv.put("never", `{"access_token":"off","username":"u"}`, map[string]any{"enabled": false})
+	if _, err := other.Properties(context.Background()); !errors.Is(err, keyvault.ErrSecretNotFound) {
+		t.Errorf("Properties of a secret without an enabled version = %v, want ErrSecretNotFound", err)
+	}
+}

@@ -22,6 +22,7 @@ var secretName = lazyregexp.New(`^[0-9A-Za-z-]+$`)
 // (KEY_VAULT_URL) wins when set and must be an https URL with no path;
 // otherwise name (KEY_VAULT_NAME) must follow the Key Vault naming rules and
 // gives https://<name>.vault.azure.net/. Each value that is set is validated.
+// Errors never repeat the value (a URL may carry user info or a query).
 func VaultURL(name, rawURL string) (string, error) {
 	name, rawURL = strings.TrimSpace(name), strings.TrimSpace(rawURL)
 	if name != "" {
@@ -32,13 +33,13 @@ func VaultURL(name, rawURL string) (string, error) {
 	if rawURL != "" {
 		u, err := url.Parse(rawURL)
 		if err != nil || u.Host == "" || u.Hostname() == "" {
-			return "", fmt.Errorf("key vault URL %q is not an absolute URL such as https://myvault.vault.azure.net/", rawURL)
+			return "", errors.New("key vault URL is not an absolute URL such as https://myvault.vault.azure.net/")
 		}
 		if u.Scheme != "https" {
-			return "", fmt.Errorf("key vault URL %q must use https", rawURL)
+			return "", errors.New("key vault URL must use https")
 		}
 		if strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return "", fmt.Errorf("key vault URL %q must have no path, query or user info", rawURL)
+			return "", errors.New("key vault URL must have no path, query or user info")
 		}
 		return "https://" + u.Host + "/", nil
 	}
@@ -51,7 +52,7 @@ func VaultURL(name, rawURL string) (string, error) {
 // ValidateVaultName reports whether name follows the Key Vault naming rules.
 func ValidateVaultName(name string) error {
 	if !vaultName.MatchString(name) || strings.Contains(name, "--") {
-		return fmt.Errorf("key vault name %q is invalid: use 3-24 letters, digits and single hyphens, starting with a letter and ending with a letter or digit", name)
+		return errors.New("key vault name is invalid: use 3-24 letters, digits and single hyphens, starting with a letter and ending with a letter or digit")
 	}
 	return nil
 }

@@ -54,6 +54,9 @@ type Locker struct {
 	blob      *blockblob.Client
 	name      string
 	opts      LockerOptions
+
+	mu   sync.Mutex
+	held *Lease // the lease this Locker holds, for Mark
 }
 
 // NewLocker returns a Locker for blob blobName in the container c.
@@ -198,6 +201,8 @@ type Lease struct {
 	done   chan struct{}
 	lost   chan struct{}
 
+	locker *Locker
+
 	once sync.Once
 	mu   sync.Mutex
 	err  error
@@ -205,7 +210,10 @@ type Lease struct {
 
 func (l *Locker) start(lc *bloblease.BlobClient) *Lease {
 	ctx, cancel := context.WithCancel(context.Background())
-	le := &Lease{client: lc, opts: l.opts, ctx: ctx, cancel: cancel, stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{})}
+	le := &Lease{client: lc, opts: l.opts, ctx: ctx, cancel: cancel, stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{}), locker: l}
+	l.mu.Lock()
+	l.held = le
+	l.mu.Unlock()
 	go le.renew()
 	return le
 }
@@ -262,6 +270,11 @@ func (le *Lease) lostErr() error {
 func (le *Lease) Release(ctx context.Context) error {
 	var err error
 	le.once.Do(func() {
+		le.locker.mu.Lock()
+		if le.locker.held == le {
+			le.locker.held = nil
+		}
+		le.locker.mu.Unlock()
 		close(le.stop)
 		le.cancel()
 		<-le.done

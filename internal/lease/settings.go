@@ -54,7 +54,7 @@ func NewContainerClient(s Settings, cred azcore.TokenCredential, containerName s
 	}
 	u, err := url.Parse(service)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("lease: AzureWebJobsStorage__blobServiceUri %q is not an absolute URL", service)
+		return nil, errors.New("lease: AzureWebJobsStorage__blobServiceUri (or __accountName) does not give an absolute http(s) URL")
 	}
 	if cred == nil {
 		return nil, errors.New("lease: identity-based storage needs a credential")

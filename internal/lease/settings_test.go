@@ -34,7 +34,7 @@ func TestNewContainerClient(t *testing.T) {
 		{"connection string wins", lease.Settings{ConnectionString: "UseDevelopmentStorage=true", AccountName: "acct"}, nopCred{}, "http://127.0.0.1:10000/devstoreaccount1/locks", ""},
 		{"nothing", lease.Settings{}, nopCred{}, "", "set AzureWebJobsStorage"},
 		{"identity without credential", lease.Settings{AccountName: "acct"}, nil, "", "credential"},
-		{"bad uri", lease.Settings{BlobServiceURI: "acct.blob"}, nopCred{}, "", "not an absolute URL"},
+		{"bad uri", lease.Settings{BlobServiceURI: "acct.blob"}, nopCred{}, "", "absolute http(s) URL"},
 		{"bad connection string", lease.Settings{ConnectionString: "garbage"}, nil, "", "not a valid storage connection string"},
 	}
 	for _, tc := range tests {

@@ -37,18 +37,19 @@ func (s *Service) revokeNew(ctx context.Context, log zerolog.Logger, ex jfrog.Ex
 	}
 }
 
-// storeOutcome decides what a failed Put means. A definite rejection (4xx)
-// stored nothing: the new token is revoked. After an ambiguous failure
-// (timeout, dropped connection, 5xx) the write may have landed, so the
-// latest version is read back: if it holds the new token the rotation
-// succeeded (landed is true); if it holds another token the new one is
-// revoked; if it cannot be read the new token is left to expire rather
-// than risk revoking the stored one. props are the stored version's when
-// landed.
+// storeOutcome decides what a failed Put means. A definite refusal (4xx
+// other than 408 and 429) stored nothing: the new token is revoked. After
+// an ambiguous failure (timeout, dropped connection, 408, 429, 5xx) the
+// write may have landed, or may still land after any read: the latest
+// version is read back, and if it holds the new token the rotation
+// succeeded (landed is true); otherwise the new token is never revoked —
+// it may yet become the latest version — and lapses at its expiry. A
+// later timer run replaces it should JFrog refuse it (see refused). props
+// are the stored version's when landed.
 func (s *Service) storeOutcome(ctx context.Context, log zerolog.Logger, ex jfrog.ExchangeResponse, putErr error) (landed bool, props keyvault.Properties) {
 	var re *upstream.ResponseError
 	if errors.As(putErr, &re) && re.StatusCode >= 400 && re.StatusCode < 500 && re.StatusCode != 408 && re.StatusCode != 429 {
-		s.revokeNew(ctx, log, ex, "storing it failed")
+		s.revokeNew(ctx, log, ex, "Key Vault refused to store it")
 		return false, props
 	}
 	cctx, cancel := cleanupContext(ctx)
@@ -61,7 +62,7 @@ func (s *Service) storeOutcome(ctx context.Context, log zerolog.Logger, ex jfrog
 	if cur.AccessToken == ex.AccessToken {
 		return true, cur.Properties
 	}
-	s.revokeNew(ctx, log, ex, "storing it failed")
+	log.Warn().Msg("the new version is not the latest yet; the write may still land, so the new token is left to expire rather than revoked")
 	return false, props
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -26,6 +27,9 @@ type Error struct {
 	Step string
 	// Err is the cause; it never holds a token.
 	Err error
+	// RetryAfter is, for errkind.RateLimited, how long until the call is
+	// accepted again.
+	RetryAfter time.Duration
 }
 
 // Error returns "rotation: <step>: <cause>".
@@ -71,4 +75,14 @@ func classify(err error) errkind.Kind {
 		return errkind.Forbidden
 	}
 	return errkind.Upstream
+}
+
+// RetryAfter returns how long a caller should wait before asking again
+// (the Retry-After of a 429), and false when err carries none.
+func RetryAfter(err error) (time.Duration, bool) {
+	var e *Error
+	if errors.As(err, &e) && e.Kind == errkind.RateLimited && e.RetryAfter > 0 {
+		return e.RetryAfter, true
+	}
+	return 0, false
 }

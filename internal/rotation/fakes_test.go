@@ -63,6 +63,7 @@ type fakeJFrog struct {
 	exchangeWait time.Duration
 	exchangeErr  error
 	meErr        error
+	refuse       map[string]error // tokens/me error by token id
 	revokeErr    error
 	answer204    bool // Revoke answers like JFrog's 204: nothing revoked
 	noUser       bool
@@ -106,6 +107,9 @@ func (f *fakeJFrog) Exchange(ctx context.Context, subject secret.Token, provider
 }
 
 func (f *fakeJFrog) Me(_ context.Context, tok secret.Token) (jfrog.TokenInfo, error) {
+	if err := f.refuse[jfrog.TokenID(tok)]; err != nil {
+		return jfrog.TokenInfo{}, err
+	}
 	if f.onMe != nil {
 		f.onMe()
 	}
@@ -140,6 +144,8 @@ type fakeStore struct {
 	currentErr  error
 	putErr      error
 	putLands    bool // with putErr: the write happens, then the error is returned
+	landsLate   bool // with putErr: the write lands right after the next read
+	pending     *keyvault.Credentials
 	readBackErr error
 	puts        int
 	reads       int
@@ -171,6 +177,9 @@ func (f *fakeStore) latest() (keyvault.Credentials, bool) {
 func (f *fakeStore) Current(context.Context) (keyvault.Credentials, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if p := f.pending; p != nil {
+		defer func() { f.pending = nil; f.versions = append(f.versions, *p) }()
+	}
 	f.reads++
 	if f.reads > 1 && f.readBackErr != nil {
 		return keyvault.Credentials{}, f.readBackErr
@@ -203,9 +212,9 @@ func (f *fakeStore) Properties(ctx context.Context) (keyvault.Properties, error)
 func (f *fakeStore) Put(_ context.Context, v keyvault.NewVersion) (keyvault.Properties, error) {
 	f.mu.Lock()
 	f.puts++
-	fail, lands := f.putErr, f.putLands
+	fail, lands, late := f.putErr, f.putLands, f.landsLate
 	f.mu.Unlock()
-	if fail != nil && !lands {
+	if fail != nil && !lands && !late {
 		return keyvault.Properties{}, fail
 	}
 	now := time.Now().Truncate(time.Second)
@@ -215,6 +224,13 @@ func (f *fakeStore) Put(_ context.Context, v keyvault.NewVersion) (keyvault.Prop
 	if !v.ExpiresOn.IsZero() {
 		e := v.ExpiresOn
 		c.ExpiresOn = &e
+	}
+	if late {
+		f.mu.Lock()
+		c.Name, c.Version = "artifactory-access-token-secret", fmt.Sprintf("v%d", len(f.versions)+1)
+		f.pending = &c
+		f.mu.Unlock()
+		return keyvault.Properties{}, fail
 	}
 	f.add(c)
 	got, _ := f.latest()
@@ -301,4 +317,33 @@ func newFixture(t testing.TB, cfg Config, deps func(*Dependencies)) *fixture {
 	}
 	f.svc = svc
 	return f
+}
+
+// fakeForceLog is the lock blob's metadata, shared by every instance.
+type fakeForceLog struct {
+	mu    sync.Mutex
+	marks map[string]time.Time
+	err   error
+}
+
+func (f *fakeForceLog) Mark(_ context.Context, name string, t time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	if f.marks == nil {
+		f.marks = map[string]time.Time{}
+	}
+	f.marks[name] = t
+	return nil
+}
+
+func (f *fakeForceLog) Marked(_ context.Context, name string) (time.Time, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return time.Time{}, f.err
+	}
+	return f.marks[name], nil
 }

@@ -62,3 +62,13 @@ type SecretStore interface {
 type Locker interface {
 	Lock(ctx context.Context, wait time.Duration) (held context.Context, release func(context.Context) error, err error)
 }
+
+// ForceLog keeps the time of the last forced rotation where every instance
+// sees it (*lease.Locker, in the lock blob's metadata). Marked returns the
+// time last recorded under name, zero when none; Mark records t under name
+// and is called only while the Locker's lock is held. Safe for concurrent
+// use.
+type ForceLog interface {
+	Mark(ctx context.Context, name string, t time.Time) error
+	Marked(ctx context.Context, name string) (time.Time, error)
+}

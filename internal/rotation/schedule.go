@@ -87,18 +87,18 @@ var gapStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 func MaxGap(schedule string) (time.Duration, error) {
 	s, err := ncrontab.Parse(schedule)
 	if err != nil {
-		return 0, fmt.Errorf("ROTATION_SCHEDULE %q is not a six-field NCRONTAB expression (second minute hour day month day-of-week): %w", schedule, err)
+		return 0, errors.New("ROTATION_SCHEDULE is not a six-field NCRONTAB expression (second minute hour day month day-of-week)")
 	}
 	prev := s.Next(gapStart.Add(-time.Second))
 	if prev.IsZero() {
-		return 0, fmt.Errorf("ROTATION_SCHEDULE %q never fires", schedule)
+		return 0, errors.New("ROTATION_SCHEDULE never fires")
 	}
 	end := gapStart.Add(window(s))
 	var gap time.Duration
 	for runs := 0; prev.Before(end) && runs < maxGapRuns; runs++ {
 		next := s.Next(prev)
 		if next.IsZero() {
-			return 0, errors.New("ROTATION_SCHEDULE " + fmt.Sprintf("%q", schedule) + " stops firing (no run within five years)")
+			return 0, errors.New("ROTATION_SCHEDULE stops firing (no run within five years)")
 		}
 		gap = max(gap, next.Sub(prev))
 		prev = next
@@ -112,11 +112,11 @@ func MaxGap(schedule string) (time.Duration, error) {
 func NextRun(schedule string, after time.Time) (time.Time, error) {
 	s, err := ncrontab.Parse(schedule)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("ROTATION_SCHEDULE %q is not a six-field NCRONTAB expression (second minute hour day month day-of-week): %w", schedule, err)
+		return time.Time{}, errors.New("ROTATION_SCHEDULE is not a six-field NCRONTAB expression (second minute hour day month day-of-week)")
 	}
 	next := s.Next(after.UTC())
 	if next.IsZero() {
-		return time.Time{}, fmt.Errorf("ROTATION_SCHEDULE %q never fires", schedule)
+		return time.Time{}, errors.New("ROTATION_SCHEDULE never fires")
 	}
 	return next, nil
 }

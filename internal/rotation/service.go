@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -66,6 +67,11 @@ type Config struct {
 	// CoalesceWindow is how long a run waits before starting so that
 	// requests arriving together share it; 0 means 100 ms, negative none.
 	CoalesceWindow time.Duration
+	// ForceMinInterval (ROTATION_FORCE_MIN_INTERVAL) is the least time
+	// between two forced rotations that mint a token, across instances
+	// (Dependencies.Forced); a forced run within it fails with
+	// KindRateLimited. 0 means no limit.
+	ForceMinInterval time.Duration
 }
 
 // Dependencies are the service's collaborators. Locker may be nil when a
@@ -81,6 +87,9 @@ type Dependencies struct {
 	Store SecretStore
 	// Locker is the cross-instance lock (blob lease); nil means none.
 	Locker Locker
+	// Forced records the last forced rotation for every instance (the
+	// lock blob's metadata); nil keeps it in this process only.
+	Forced ForceLog
 	// Logger receives progress and the failures the service does not
 	// return (revocation, lock release); nil means no logging.
 	Logger *zerolog.Logger
@@ -95,6 +104,9 @@ type Service struct {
 	log     zerolog.Logger
 	now     func() time.Time
 	flights group
+
+	mu         sync.Mutex
+	lastForced time.Time // this process's last forced rotation
 }
 
 // NewService checks cfg and deps and returns a Service.
@@ -207,13 +219,18 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 		}()
 	}
 
-	cur, reason, err := s.current(ctx, o, start)
+	cur, reason, err := s.current(ctx, log, o, start)
 	if err != nil {
 		return Result{}, err
 	}
 	if reason.done != nil {
 		log.Info().Str(fieldReason, reason.done.Reason).Str(fieldVersion, reason.done.SecretVersion).Msg("rotation not needed")
 		return *reason.done, nil
+	}
+	if o.Force {
+		if err := s.checkForceInterval(ctx, log); err != nil {
+			return Result{}, err
+		}
 	}
 
 	// 1. Entra ID token for the audience, checked before it leaves the process.
@@ -235,6 +252,9 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 		return Result{}, fail("exchange token at JFrog", err)
 	}
 	log = log.With().Str(fieldTokenID, ex.TokenID).Logger()
+	if o.Force {
+		s.recordForced(ctx, log)
+	}
 
 	// 3. Prove the new token works before it replaces anything.
 	info, err := s.deps.Verifier.Me(ctx, ex.AccessToken)
@@ -324,7 +344,7 @@ type decision struct {
 }
 
 // current reads the stored secret and decides whether to rotate.
-func (s *Service) current(ctx context.Context, o RotateOptions, start time.Time) (keyvault.Credentials, decision, error) {
+func (s *Service) current(ctx context.Context, log zerolog.Logger, o RotateOptions, start time.Time) (keyvault.Credentials, decision, error) {
 	cur, err := s.deps.Store.Current(ctx)
 	switch {
 	case err == nil:
@@ -352,12 +372,34 @@ func (s *Service) current(ctx context.Context, o RotateOptions, start time.Time)
 	left := cur.ExpiresOn.Sub(now)
 	half := s.cfg.SecretTTL / 2
 	if left > half {
+		if why := s.refused(ctx, log, cur); why != "" {
+			return cur, decision{why: why}, nil
+		}
 		return cur, decision{done: s.resultFrom(cur, false, fmt.Sprintf("the stored token expires in %s, more than half of SECRET_TTL (%s)", round(left), round(s.cfg.SecretTTL)))}, nil
 	}
 	if left <= 0 {
 		return cur, decision{why: "the stored token has expired"}, nil
 	}
 	return cur, decision{why: fmt.Sprintf("the stored token expires in %s, within half of SECRET_TTL (%s)", round(left), round(s.cfg.SecretTTL))}, nil
+}
+
+// refused checks a stored token that looks fresh with JFrog (tokens/me)
+// and returns why it must be replaced when JFrog refuses it (401 or 403:
+// revoked out of band, or revoked by a run whose store outcome was
+// ambiguous). Any other failure (JFrog unreachable, 5xx, deadline) keeps
+// the token: an outage must not turn every timer run into a rotation.
+func (s *Service) refused(ctx context.Context, log zerolog.Logger, cur keyvault.Credentials) string {
+	_, err := s.deps.Verifier.Me(ctx, cur.AccessToken)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, upstream.ErrUnauthorized), errors.Is(err, upstream.ErrForbidden):
+		log.Warn().Err(err).Str(fieldVersion, cur.Version).Msg("JFrog refuses the stored token")
+		return "JFrog refuses the stored token (tokens/me): it was revoked or its user lost access"
+	default:
+		log.Warn().Err(err).Str(fieldVersion, cur.Version).Msg("cannot check the stored token with JFrog; keeping it")
+		return ""
+	}
 }
 
 func (s *Service) resultFrom(c keyvault.Credentials, rotated bool, reason string) *Result {

@@ -168,7 +168,9 @@ func TestFailuresLeaveOldSecret(t *testing.T) {
 		{"no username", func(t *testing.T, f *fixture) { f.jf.noUser = true; f.jf.meErr = nil }, errkind.Upstream, "verify new token", []string{"new-id-1"}, "token_spec.username"},
 		{"store 403", func(t *testing.T, f *fixture) { f.store.putErr = errKV(403) }, errkind.Forbidden, "store new version", []string{"new-id-1"}, ""},
 		{"store 401", func(t *testing.T, f *fixture) { f.store.putErr = errKV(401) }, errkind.Authentication, "store new version", []string{"new-id-1"}, ""},
-		{"store 500 not landed", func(t *testing.T, f *fixture) { f.store.putErr = errKV(500) }, errkind.Upstream, "store new version", []string{"new-id-1"}, ""},
+		{"store 500 not landed", func(t *testing.T, f *fixture) { f.store.putErr = errKV(500) }, errkind.Upstream, "store new version", nil, ""},
+		{"store 429 not landed", func(t *testing.T, f *fixture) { f.store.putErr = errKV(429) }, errkind.Upstream, "store new version", nil, ""},
+		{"store 400", func(t *testing.T, f *fixture) { f.store.putErr = errKV(400) }, errkind.Upstream, "store new version", []string{"new-id-1"}, ""},
 		{"store stalls, read-back fails", func(t *testing.T, f *fixture) {
 			f.store.putErr = fmt.Errorf("put: %w", context.DeadlineExceeded)
 			f.store.readBackErr = errKV(503)
@@ -386,6 +388,69 @@ func TestStatus(t *testing.T) {
 	f.store.currentErr = errKV(403)
 	if _, err := f.svc.Status(context.Background()); errkind.Of(err) != errkind.Forbidden {
 		t.Errorf("forbidden: %v", err)
+	}
+}
+
+// TestAmbiguousStoreNeverRevokes: Key Vault answers 500 (or the reply is
+// lost) and the write lands only after the read-back. Revoking the new
+// token then would leave a revoked token as the latest version; the run
+// must fail without revoking anything, so whatever version ends up latest
+// works.
+func TestAmbiguousStoreNeverRevokes(t *testing.T) {
+	for _, putErr := range []error{errKV(500), errKV(503), fmt.Errorf("put: %w", context.DeadlineExceeded)} {
+		t.Run(putErr.Error(), func(t *testing.T) {
+			f := newFixture(t, Config{RevokePrevious: true}, nil)
+			f.store.add(oldCreds(t, time.Minute))
+			f.store.putErr, f.store.landsLate = putErr, true
+			if _, err := f.svc.Rotate(context.Background(), RotateOptions{Force: true}); err == nil {
+				t.Fatal("want the store error")
+			}
+			if got := f.jf.revokedIDs(); len(got) != 0 {
+				t.Errorf("revoked %v after an ambiguous store failure", got)
+			}
+			latest, _ := f.store.latest()
+			if latest.TokenID() != "new-id-1" {
+				t.Fatalf("the late write did not land: latest is %s (%s)", latest.Version, latest.TokenID())
+			}
+		})
+	}
+}
+
+// TestSelfHealing: a stored token that looks fresh is still checked with
+// tokens/me; when JFrog refuses it (401, 403) the timer run replaces it,
+// while a JFrog outage keeps it (no churn).
+func TestSelfHealing(t *testing.T) {
+	tests := []struct {
+		name    string
+		meErr   error
+		rotated bool
+	}{
+		{"works", nil, false},
+		{"401 revoked", errJFrog(401), true},
+		{"403 refused", errJFrog(403), true},
+		{"503 outage", errJFrog(503), false},
+		{"unreachable", fmt.Errorf("dial: %w", upstream.ErrUnavailable), false},
+		{"deadline", fmt.Errorf("me: %w", context.DeadlineExceeded), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, Config{}, nil)
+			f.store.add(oldCreds(t, 3*time.Hour))
+			f.jf.refuse = map[string]error{"old-id": tc.meErr}
+			res, err := f.svc.Rotate(context.Background(), RotateOptions{Trigger: "timer"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Rotated != tc.rotated {
+				t.Fatalf("rotated = %v, want %v (%s)", res.Rotated, tc.rotated, res.Reason)
+			}
+			if tc.rotated && !strings.Contains(res.Reason, "refuses the stored token") {
+				t.Errorf("reason = %q", res.Reason)
+			}
+			if got, want := int(f.jf.exchanges.Load()), map[bool]int{true: 1, false: 0}[tc.rotated]; got != want {
+				t.Errorf("exchanges = %d, want %d", got, want)
+			}
+		})
 	}
 }
 

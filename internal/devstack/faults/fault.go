@@ -1,6 +1,7 @@
 // Package faults injects failures into the local stack's services for tests:
 // an HTTP middleware that makes chosen routes answer a chosen status (with
-// Retry-After), stall, drop the connection or return a malformed body, N
+// Retry-After), stall, drop the connection, return a malformed body or
+// answer an error while the request still lands later, N
 // times or until cleared, and the small admin API that arms and clears them.
 package faults
 
@@ -20,6 +21,10 @@ const (
 	ActionStall  = "stall"  // wait Delay (or until the client gives up), then serve normally
 	ActionDrop   = "drop"   // close the connection without an answer
 	ActionBody   = "body"   // answer Status (default 200) with Body as the response body
+	// ActionLate answers Status (default 503) at once and serves the
+	// request Delay later anyway, its answer discarded: a write that lands
+	// after the client was told it failed.
+	ActionLate = "late"
 )
 
 // Services whose handlers can be wrapped.
@@ -111,9 +116,16 @@ func (f *Fault) validate() error {
 		if f.Delay == "" {
 			problems = append(problems, "a stall needs a delay such as 5s")
 		}
+	case ActionLate:
+		if f.Status == 0 {
+			f.Status = http.StatusServiceUnavailable
+		}
+		if f.Delay == "" {
+			problems = append(problems, "a late fault needs a delay such as 5s")
+		}
 	case ActionDrop:
 	default:
-		problems = append(problems, fmt.Sprintf("action %q is not one of status, stall, drop, body", f.Action))
+		problems = append(problems, fmt.Sprintf("action %q is not one of status, stall, drop, body, late", f.Action))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid fault: %s", strings.Join(problems, "; "))

@@ -120,6 +120,43 @@ func TestBodyDropStall(t *testing.T) {
 			t.Errorf("answered after %s, want at least 100ms", d)
 		}
 	})
+	t.Run("late", func(t *testing.T) {
+		reg := New()
+		served := make(chan string, 1)
+		svc := httptest.NewServer(reg.Wrap("keyvault", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			served <- r.Method + " " + r.URL.Path + " " + string(b)
+		})))
+		admin := httptest.NewServer(reg.AdminHandler())
+		t.Cleanup(func() { svc.Close(); admin.Close() })
+		arm(t, admin, `{"service":"keyvault","action":"late","delay":"300ms","times":1}`)
+		start := time.Now()
+		req, _ := http.NewRequest(http.MethodPut, svc.URL+"/secrets/s", strings.NewReader(`{"value":"v"}`))
+		resp, err := svc.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("late fault answered %d, want 503", resp.StatusCode)
+		}
+		select {
+		case got := <-served:
+			t.Fatalf("served before the delay: %s", got)
+		default:
+		}
+		select {
+		case got := <-served:
+			if got != `PUT /secrets/s {"value":"v"}` {
+				t.Errorf("served %q, want the original request", got)
+			}
+			if d := time.Since(start); d < 300*time.Millisecond {
+				t.Errorf("served after %s, want at least 300ms", d)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the late request never reached the service")
+		}
+	})
 	t.Run("other service untouched", func(t *testing.T) {
 		_, svc, admin := newStack(t)
 		arm(t, admin, `{"service":"jfrog","action":"status","status":500}`)
@@ -208,6 +245,7 @@ func FuzzParseFault(f *testing.F) {
 	f.Add([]byte(`{"service":"keyvault","method":"PUT","path":"/secrets/","action":"status","status":429,"retry_after":"1","times":2}`))
 	f.Add([]byte(`{"service":"entra","action":"stall","delay":"5s"}`))
 	f.Add([]byte(`{"service":"jfrog","action":"body","body":"{not json"}`))
+	f.Add([]byte(`{"service":"keyvault","method":"PUT","action":"late","status":503,"delay":"6s","times":20}`))
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := ParseFault(data)
@@ -217,7 +255,7 @@ func FuzzParseFault(f *testing.F) {
 		if !knownService(got.Service) {
 			t.Fatalf("accepted unknown service %q", got.Service)
 		}
-		if got.Action == ActionStall && (got.delay < 0 || got.delay > maxDelay) {
+		if (got.Action == ActionStall || got.Action == ActionLate) && (got.delay < 0 || got.delay > maxDelay) {
 			t.Fatalf("accepted delay %s", got.delay)
 		}
 		if got.Times < 0 {

@@ -1,6 +1,8 @@
 package faults
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -125,6 +127,24 @@ func (r *Registry) Wrap(service string, next http.Handler) http.Handler {
 			case <-req.Context().Done():
 				t.Stop()
 			}
+		case ActionLate:
+			body, err := io.ReadAll(req.Body)
+			if err != nil {
+				panic(http.ErrAbortHandler)
+			}
+			late := req.Clone(context.WithoutCancel(req.Context()))
+			late.Body = io.NopCloser(bytes.NewReader(body))
+			if f.RetryAfter != "" {
+				w.Header().Set("Retry-After", f.RetryAfter)
+			}
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(f.Status)
+			b, _ := json.Marshal(map[string]any{"error": map[string]string{
+				"code":    "InjectedFault",
+				"message": "devstack fault injection answered " + strconv.Itoa(f.Status) + "; the request is served later",
+			}})
+			w.Write(b)
+			time.AfterFunc(f.delay, func() { next.ServeHTTP(discard{}, late) })
 		case ActionDrop:
 			// ErrAbortHandler makes net/http close the connection (HTTP/1)
 			// or reset the stream (HTTP/2) without writing a response.
@@ -132,3 +152,10 @@ func (r *Registry) Wrap(service string, next http.Handler) http.Handler {
 		}
 	})
 }
+
+// discard is the ResponseWriter of a late request: its answer goes nowhere.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+func (discard) WriteHeader(int)             {}

@@ -131,9 +131,9 @@ func TestPackagedAppUnderHost(t *testing.T) {
 			t.Fatalf("status = %d, want 503 for an unconfigured app; body %s", status, body)
 		}
 		var rep struct {
-			Problems []struct{ Setting string } `json:"config_problems"`
+			Reasons []string `json:"reasons"`
 		}
-		if err := json.Unmarshal([]byte(body), &rep); err != nil || len(rep.Problems) == 0 {
+		if err := json.Unmarshal([]byte(body), &rep); err != nil || len(rep.Reasons) == 0 || !strings.Contains(rep.Reasons[0], "rotation settings") {
 			t.Fatalf("health body = %s (%v)", body, err)
 		}
 	})

@@ -152,6 +152,17 @@ variable "revoke_previous" {
   default     = false
 }
 
+variable "force_min_interval" {
+  description = "Minimum seconds between two forced rotations, across instances (ROTATION_FORCE_MIN_INTERVAL); 0 turns the limit off."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.force_min_interval >= 0 && var.force_min_interval <= 86400 && floor(var.force_min_interval) == var.force_min_interval
+    error_message = "The force_min_interval must be a whole number of seconds between 0 and 86400."
+  }
+}
+
 variable "lock_container" {
   description = "Blob container of the rotation lease (ROTATION_LOCK_CONTAINER)."
   type        = string
