@@ -2,11 +2,11 @@
 # Side-by-side benchmarks. Each section names the reference it measures
 # against and prints the figures and the ratio. Run on a quiet machine:
 #   make bench            # everything
-#   bench/run.sh handler  # one section: handler, rotation, trainer, mlrepo, onnx, dataset
+#   bench/run.sh handler  # one section: handler, rotation, trainer, distributed, mlrepo, onnx, dataset
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FROGBRIDGE_BIN_DIR="$PWD/bin"
-sections=("${@:-handler rotation trainer mlrepo onnx dataset}")
+sections=("${@:-handler rotation trainer distributed mlrepo onnx dataset}")
 sections=(${sections[@]})
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
@@ -43,6 +43,14 @@ for s in "${sections[@]}"; do
     out=$(go test -run '^$' -bench Rotation -benchtime 200x ./internal/e2e)
     echo "p50: $(echo "$out" | metric p50-ms) ms   p99: $(echo "$out" | metric p99-ms) ms"
     ;;
+  distributed)
+    echo "== synth100k forest: 1 process x 2 workers vs 2 processes x 1 worker (the PyTorch launcher's variables), 5 alternating runs, medians"
+    out=$(go test -run '^$' -bench DistributedForest -benchtime 5x ./internal/e2e)
+    one=$(echo "$out" | metric wall-s-1proc-2workers); two=$(echo "$out" | metric wall-s-2proc-1worker)
+    echo "wall: 1x2 $one s, 2x1 $two s (speed-up $(ratio "$one" "$two"); same model.json sha256, or the benchmark fails)"
+    echo "peak RSS: 1x2 $(echo "$out" | metric rss-MiB-1proc) MiB; rank 0 $(echo "$out" | metric rss-MiB-rank0) MiB, rank 1 $(echo "$out" | metric rss-MiB-rank1) MiB"
+    echo "rank 1 -> rank 0: $(echo "$out" | metric send-ms/tree) ms and $(echo "$out" | metric KiB/tree) KiB per tree"
+    ;;
   trainer)
     echo "== trainer vs scikit-learn (bench/trainer/run.sh)"
     bash bench/trainer/run.sh
@@ -63,6 +71,6 @@ for s in "${sections[@]}"; do
     bash bench/dataset/run.sh
     ;;
   *)
-    echo "unknown section $s (handler, rotation, trainer, mlrepo, onnx, dataset)"; exit 2 ;;
+    echo "unknown section $s (handler, rotation, trainer, distributed, mlrepo, onnx, dataset)"; exit 2 ;;
   esac
 done

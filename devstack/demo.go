@@ -22,6 +22,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/devstack/funchost"
 	"github.com/frogbridge/frogbridge/internal/funcpkg"
 	"github.com/frogbridge/frogbridge/internal/logging"
+	"github.com/frogbridge/frogbridge/internal/ml"
 	"github.com/frogbridge/frogbridge/internal/rotation"
 )
 
@@ -184,11 +185,45 @@ func (d *demo) story(ctx context.Context) error {
 	return d.jobs(ctx)
 }
 
-// jobs submits training, follows it, deploys the model version it
-// uploaded to Artifactory and shows the inference results.
+// demoDataset is the dataset the demo pushes to the ML repository.
+const demoDataset = "iris-demo"
+
+// pushDataset stores the Iris CSV as a dataset version in the ML
+// repository with `trainer dataset push`, as a data scientist would from
+// a laptop (JF_URL and JF_ACCESS_TOKEN, as frogml reads them), and returns
+// the version.
+func (d *demo) pushDataset(ctx context.Context) (string, error) {
+	version := "v" + time.Now().UTC().Format("20060102150405")
+	d.say("trainer dataset push --name %s --version %s iris.csv: store the training data in the ML repository %s", demoDataset, version, d.settings["ARTIFACTORY_ML_REPO"])
+	csvPath := filepath.Join(d.data, "iris.csv")
+	if err := os.WriteFile(csvPath, ml.IrisCSV, 0o600); err != nil {
+		return "", err
+	}
+	trainer := findTrainer()
+	if trainer == "" {
+		return "", errors.New("no trainer binary beside devstack or on PATH (run make build)")
+	}
+	cmd := exec.CommandContext(ctx, trainer, "dataset", "push", "--name", demoDataset, "--version", version, csvPath)
+	cmd.Env = append(os.Environ(), "JF_URL="+d.settings["ARTIFACTORY_URL"], "JF_ACCESS_TOKEN="+d.settings["JFROG_ADMIN_TOKEN"],
+		"ARTIFACTORY_ML_REPO="+d.settings["ARTIFACTORY_ML_REPO"], "SSL_CERT_FILE="+d.settings["SSL_CERT_FILE"])
+	cmd.Stdout, cmd.Stderr = d.out, d.out
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("trainer dataset push: %w", err)
+	}
+	return version, nil
+}
+
+// jobs pushes a dataset, submits training on it, follows it, deploys the
+// model version it uploaded to Artifactory and shows the inference
+// results.
 func (d *demo) jobs(ctx context.Context) error {
-	d.say("POST /api/jobs/training (%s): train on AzureML and upload the model to Artifactory", d.credential())
-	status, body, err := d.call(ctx, http.MethodPost, "/api/jobs/training", `{"hyperparameters": {"n_estimators": 100}}`, "function")
+	version, err := d.pushDataset(ctx)
+	if err != nil {
+		return err
+	}
+	d.say("POST /api/jobs/training (%s): train on dataset %s version %s on AzureML and upload the model to Artifactory", d.credential(), demoDataset, version)
+	req := fmt.Sprintf(`{"hyperparameters": {"n_estimators": 100}, "data": {"dataset": {"name": %q, "version": %q}, "label": "label", "split_column": "split"}}`, demoDataset, version)
+	status, body, err := d.call(ctx, http.MethodPost, "/api/jobs/training", req, "function")
 	if err != nil {
 		return err
 	}
@@ -210,6 +245,7 @@ func (d *demo) jobs(ctx context.Context) error {
 			ModelName string  `json:"model_name"`
 			Version   string  `json:"version"`
 			Accuracy  float64 `json:"accuracy"`
+			Dataset   string  `json:"dataset"`
 		} `json:"training"`
 	}
 	if err := d.follow(ctx, sub.JobName, &train); err != nil {
@@ -218,11 +254,11 @@ func (d *demo) jobs(ctx context.Context) error {
 	if train.Status != "Completed" || train.Training == nil {
 		return fmt.Errorf("training ended %s: %s", train.Status, train.Error)
 	}
-	fmt.Fprintf(d.out, "model %s version %s is in Artifactory repository %s (test accuracy %.3f)\n",
-		train.Training.ModelName, train.Training.Version, d.settings["ARTIFACTORY_ML_REPO"], train.Training.Accuracy)
+	fmt.Fprintf(d.out, "model %s version %s, trained on %s, is in Artifactory repository %s (test accuracy %.3f)\n",
+		train.Training.ModelName, train.Training.Version, train.Training.Dataset, d.settings["ARTIFACTORY_ML_REPO"], train.Training.Accuracy)
 
 	d.say("POST /api/jobs/deployment (%s): batch inference with model %s version %s", d.credential(), train.Training.ModelName, train.Training.Version)
-	req := fmt.Sprintf(`{"model_name": %q, "model_version": %q}`, train.Training.ModelName, train.Training.Version)
+	req = fmt.Sprintf(`{"model_name": %q, "model_version": %q}`, train.Training.ModelName, train.Training.Version)
 	status, body, err = d.call(ctx, http.MethodPost, "/api/jobs/deployment", req, "function")
 	if err != nil {
 		return err

@@ -64,7 +64,7 @@ func newAzureML(s *stack) (*localazureml.Server, error) {
 		ComputeEnv:    env,
 		Blob:          localazureml.BlobTarget{ConnectionString: s.azurite.ConnectionString(), ClientOptions: blobOpts},
 		CheckRegistry: s.checkRegistry,
-		Workspaces:    []localazureml.Workspace{{SubscriptionID: localSubscription, ResourceGroup: localResourceGroup, Name: localWorkspace}},
+		Workspaces:    []localazureml.Workspace{{SubscriptionID: localSubscription, ResourceGroup: localResourceGroup, Name: localWorkspace, Computes: []string{localCompute}}},
 		Logger:        s.log.With().Str("service", "azureml").Logger(),
 	})
 }

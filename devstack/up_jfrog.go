@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/devstack/entra"
 	"github.com/frogbridge/frogbridge/internal/devstack/localjfrog"
 )
@@ -81,20 +82,43 @@ func (s *stack) provisionJFrog(ctx context.Context) error {
 	if err := c.upsert(ctx, mappings, mappings+"/"+rotationMapping, mapping); err != nil {
 		return fmt.Errorf("configure JFrog identity mapping %s: %w", rotationMapping, err)
 	}
-	repo := base + "/artifactory/api/repositories/" + mlRepo
+	if err := c.ensureRepo(ctx, base, mlRepo, "machinelearning"); err != nil {
+		return err
+	}
+	// The trainer image's default tag, as a docker push would leave it in
+	// Artifactory (<image>/<tag>/manifest.json), so the registry API v2
+	// manifest check of the diagnostics finds it.
+	if err := c.ensureRepo(ctx, base, localDockerRepo, "docker"); err != nil {
+		return err
+	}
+	image, _ := config.Lookup(config.EnvTrainerImage)
+	tag, _ := config.Lookup(config.EnvTrainerTag)
+	manifest := map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+		"config": map[string]any{"mediaType": "application/vnd.docker.container.image.v1+json", "size": 0, "digest": "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}, "layers": []any{}}
+	u := base + "/artifactory/" + localDockerRepo + "/" + image.Default + "/" + tag.Default + "/manifest.json"
+	if status, body, err := c.do(ctx, http.MethodPut, u, manifest); err != nil || status/100 != 2 {
+		return fmt.Errorf("deploy the trainer image manifest to %s: %d %s %v", localDockerRepo, status, body, err)
+	}
+	return nil
+}
+
+// ensureRepo creates the local repository key of packageType unless it
+// exists.
+func (c *adminClient) ensureRepo(ctx context.Context, base, key, packageType string) error {
+	repo := base + "/artifactory/api/repositories/" + key
 	status, _, err := c.do(ctx, http.MethodGet, repo, nil)
 	if err != nil {
-		return fmt.Errorf("look up repository %s: %w", mlRepo, err)
+		return fmt.Errorf("look up repository %s: %w", key, err)
 	}
 	if status == http.StatusOK {
 		return nil
 	}
-	status, body, err := c.do(ctx, http.MethodPut, repo, map[string]string{"rclass": "local", "packageType": "machinelearning"})
+	status, body, err := c.do(ctx, http.MethodPut, repo, map[string]string{"rclass": "local", "packageType": packageType})
 	if err != nil {
-		return fmt.Errorf("create repository %s: %w", mlRepo, err)
+		return fmt.Errorf("create repository %s: %w", key, err)
 	}
 	if status/100 != 2 {
-		return fmt.Errorf("create repository %s: JFrog answered %d: %s", mlRepo, status, body)
+		return fmt.Errorf("create repository %s: JFrog answered %d: %s", key, status, body)
 	}
 	return nil
 }

@@ -43,6 +43,13 @@ type healthReport struct {
 	// do not fail the check.
 	Warnings []string     `json:"warnings"`
 	Token    *tokenReport `json:"token,omitempty"`
+	// RegistryConnection is the last refresh of the AzureML registry
+	// connection by a rotation of this instance; a failed one makes the
+	// status "degraded" (still 200: the rotation works, jobs may pull with
+	// the previous token until the next rotation retries).
+	RegistryConnection *connectionReport `json:"registry_connection,omitempty"`
+	// Degraded lists what works only in part; it does not fail the check.
+	Degraded []string `json:"degraded"`
 	// TokenError is why the stored token's attributes could not be read.
 	TokenError string `json:"token_error,omitempty"`
 	// CheckedAt is when the token's attributes were read (they are cached
@@ -161,14 +168,26 @@ func (h *handlers) report(ctx context.Context) (rep healthReport, public []strin
 	for i, r := range rep.Reasons {
 		rep.Reasons[i] = redact.String(r)
 	}
+	rep.Degraded = []string{}
+	if c := h.conn.report(); c != nil {
+		rep.RegistryConnection = c
+		if !c.Updated {
+			rep.Degraded = append(rep.Degraded, "AzureML registry connection "+c.Name+" was not refreshed by the last rotation: "+c.Error+"; the next rotation retries (POST /api/KeyVaultSecretRotation)")
+		}
+	}
+	if len(rep.Degraded) > 0 {
+		rep.Status = "degraded"
+	}
 	if len(rep.Reasons) > 0 {
 		rep.Status = "unhealthy"
 	}
 	return rep, public
 }
 
+// healthStatus is 200 for "ok" and "degraded" (the rotation works; a
+// registry connection refresh is pending), 503 otherwise.
 func healthStatus(rep healthReport) int {
-	if rep.Status != "ok" {
+	if rep.Status != "ok" && rep.Status != "degraded" {
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusOK

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 
 	"github.com/frogbridge/frogbridge/internal/azureml"
 	"github.com/frogbridge/frogbridge/internal/config"
@@ -28,7 +29,33 @@ func newJobs(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.St
 		return nil, fmt.Errorf("AzureML workspace: %w", err)
 	}
 	jc := jobs.Config{Jobs: j, VaultURL: cfg.Rotation.VaultURL, SecretName: cfg.Rotation.SecretName}
-	return jobs.NewService(jc, ws, store, jobs.NewBlobOutputs(cred, nil)), nil
+	return jobs.NewService(jc, ws, store, jobs.NewBlobOutputs(cred, outputsOptions(j))), nil
+}
+
+// outputsOptions returns where job outputs may be read from: storage
+// accounts of the configured cloud, and the blob service URL the settings
+// name.
+func outputsOptions(j config.Jobs) *jobs.BlobOutputsOptions {
+	o := &jobs.BlobOutputsOptions{StorageSuffix: storageSuffix(j.Cloud)}
+	if j.DatastoreBlobURL != "" {
+		o.TrustedServiceURLs = []string{j.DatastoreBlobURL}
+	}
+	return o
+}
+
+// storageSuffix returns the storage endpoint suffix of cloud c: each
+// cloud's ARM audience is https://management.<storage suffix>/
+// (core.windows.net, core.chinacloudapi.cn, core.usgovcloudapi.net: azcore's
+// arm/runtime sets them in cloud.Configuration); any other ARM endpoint
+// (such as the local stack, whose Azurite datastore sets a loopback
+// blobServiceUrl instead) gets the public cloud's audience and so its
+// suffix.
+func storageSuffix(c cloud.Configuration) string {
+	a := strings.TrimRight(c.Services[cloud.ResourceManager].Audience, "/")
+	if s, ok := strings.CutPrefix(a, "https://management."); ok {
+		return s
+	}
+	return jobs.PublicStorageSuffix
 }
 
 // jobError answers a failed job call (see answers) and logs server-side
@@ -103,12 +130,21 @@ func (h *handlers) submitDeployment(w http.ResponseWriter, r *http.Request) {
 	funcapp.WriteJSON(w, http.StatusAccepted, sub)
 }
 
-// getJob serves GET /api/jobs/{name}.
+// getJob serves GET /api/jobs/{name}[?wait=SECONDS]: with wait, it
+// answers once the job is terminal or the wait has passed.
 func (h *handlers) getJob(w http.ResponseWriter, r *http.Request) {
 	if !h.jobsReady(w) {
 		return
 	}
-	st, err := h.jobs.Status(r.Context(), r.PathValue("name"))
+	wait, err := jobs.ParseWait(r.URL.Query().Get("wait"))
+	if err != nil {
+		jobError(w, r, err)
+		return
+	}
+	st, err := h.jobs.Wait(r.Context(), r.PathValue("name"), wait)
+	if err != nil && errors.Is(r.Context().Err(), context.Canceled) {
+		return // the caller went away while waiting
+	}
 	if err != nil {
 		jobError(w, r, err)
 		return

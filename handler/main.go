@@ -4,7 +4,8 @@
 //
 // The Functions host starts it with no arguments and FUNCTIONS_CUSTOMHANDLER_PORT
 // set. Subcommands exist for operators: `handler schedule --ttl SECONDS`
-// prints the rotation schedule for a token lifetime, `handler version`
+// prints the rotation schedule for a token lifetime, `handler doctor` runs
+// the diagnostics of GET /api/diagnostics from a shell, `handler version`
 // prints the build.
 package main
 
@@ -27,6 +28,7 @@ Without a command the handler serves the function app on
 
 commands:
   serve                   serve the function app (the default)
+  doctor                  run every check the functions depend on and print what to change
   schedule --ttl SECONDS  print the NCRONTAB rotation schedule for a token lifetime
   version                 print the version
 `
@@ -47,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(ctx, stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, stdout, stderr)
 	case "schedule":
 		return runSchedule(args[1:], stdout, stderr)
 	case "version":

@@ -98,6 +98,9 @@ func newRotation(cfg *config.Config, cred azcore.TokenCredential, store *keyvaul
 type rotationResponse struct {
 	Status string `json:"status"`
 	rotation.Result
+	// RegistryConnection is the refresh of the AzureML registry connection
+	// that followed, when the job settings are present and one was due.
+	RegistryConnection *connectionReport `json:"registry_connection,omitempty"`
 }
 
 // rotationTimer runs the scheduled rotation; it skips while the stored
@@ -120,6 +123,7 @@ func (h *handlers) rotationTimer(ctx context.Context, log zerolog.Logger, info f
 	}
 	log.Info().Bool("rotated", res.Rotated).Str("reason", res.Reason).Str("secret_version", res.SecretVersion).
 		Bool("past_due", info.IsPastDue).Msg("rotation finished")
+	h.refreshConnection(ctx, log, res)
 	return nil
 }
 
@@ -158,7 +162,8 @@ func (h *handlers) rotationHTTP(w http.ResponseWriter, r *http.Request) {
 	if res.Rotated {
 		h.statuses.invalidate()
 	}
-	funcapp.WriteJSON(w, http.StatusOK, rotationResponse{Status: "ok", Result: res})
+	conn := h.refreshConnection(ctx, logging.FromContext(r.Context()), res)
+	funcapp.WriteJSON(w, http.StatusOK, rotationResponse{Status: "ok", Result: res, RegistryConnection: conn})
 }
 
 // configWarnings are the health report's warnings: settings that are valid

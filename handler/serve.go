@@ -13,6 +13,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
 	"github.com/frogbridge/frogbridge/internal/callerauth"
 	"github.com/frogbridge/frogbridge/internal/config"
+	"github.com/frogbridge/frogbridge/internal/diagnose"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
 	"github.com/frogbridge/frogbridge/internal/jobs"
 	"github.com/frogbridge/frogbridge/internal/keyvault"
@@ -99,6 +100,12 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 	h.callers = auth
 	httpFn("Health", "/api/health", []string{http.MethodGet}, http.HandlerFunc(h.health))
 	httpFn("HealthDetails", "/api/health/details", []string{http.MethodGet}, auth.require("HealthDetails", callerauth.RoleDiagnosticsRead, http.HandlerFunc(h.healthDetails)))
+	if clientErr == nil {
+		h.diag = diagnosticsDeps(cfg, cred, store)
+	} else {
+		h.diag = diagnosticsDeps(cfg, nil, nil)
+	}
+	httpFn("Diagnostics", "/api/diagnostics", []string{http.MethodGet}, auth.require("Diagnostics", callerauth.RoleDiagnosticsRead, http.HandlerFunc(h.diagnostics)))
 	app.Timer("KeyVaultSecretRotation", h.rotationTimer)
 	httpFn("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, auth.require("KeyVaultSecretRotationHttp", callerauth.RoleRotationRun, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP))))
 	httpFn("SubmitTrainingJob", "/api/jobs/training", []string{http.MethodPost}, auth.require("SubmitTrainingJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.submitTraining))))
@@ -124,6 +131,13 @@ type handlers struct {
 	callers *callers
 	// health caches the stored token's attributes for the health checks.
 	statuses *statusCache
+	// conn is the last refresh of the AzureML registry connection by a
+	// rotation of this instance.
+	conn connectionState
+	// diag are the clients of GET /api/diagnostics; diagRuns shares one
+	// run between concurrent requests.
+	diag     diagnose.Deps
+	diagRuns diagnose.Shared
 }
 
 var (

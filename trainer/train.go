@@ -41,6 +41,8 @@ type trainFlags struct {
 	modelName, version     string
 	image                  string
 	upload                 bool
+	// dist is the process's part in a job of several processes; nil for one.
+	dist *rankJob
 }
 
 func runTrain(ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int {
@@ -108,10 +110,13 @@ func runTrain(ctx context.Context, e *env, args []string, stdout, stderr io.Writ
 			return usageError(stderr, "train", "--version: %v", err)
 		}
 	}
+	if code := f.distribute(ctx, e, stderr); code != exitOK {
+		return code
+	}
 	if err := train(ctx, f, e, now, stdout); err != nil {
 		return failure(stderr, "train", err)
 	}
-	if upload {
+	if upload && !f.dist.worker() {
 		if _, err := uploadArtifacts(ctx, e, f.outputDir, f.modelName, f.version, stdout); err != nil {
 			return failure(stderr, "train", err)
 		}
@@ -190,6 +195,17 @@ func train(ctx context.Context, f trainFlags, e *env, now time.Time, stdout io.W
 		Logistic:  ml.LogisticParams{C: f.c, MaxIter: f.maxIter},
 		Seed:      f.seed,
 		Workers:   f.workers,
+	}
+	if f.dist != nil {
+		fp := fingerprint(d, sp, opts)
+		if f.dist.worker() {
+			return f.dist.grow(ctx, trainSet, opts, fp, stdout)
+		}
+		stop, err := f.dist.gather(ctx, trainSet, &opts, fp)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	res, err := ml.Train(ctx, trainSet, testSet, opts)
 	if err != nil {

@@ -52,7 +52,8 @@ func TestRequestsCarryTokenAndAPIVersion(t *testing.T) {
 	job, err := c.PutCommandJob(ctx, "run-42", azureml.CommandJob{
 		DisplayName: "train", ExperimentName: "exp", ComputeID: c.ComputeID("cpu"), EnvironmentID: c.EnvironmentID("trainer", "1.4.2"),
 		Command: "trainer train --metadata-dir ${{outputs.metadata}}", EnvironmentVariables: map[string]string{"A": "b"},
-		Inputs:   map[string]string{"seed": "7"},
+		Inputs: map[string]azureml.Input{"seed": {Value: "7"},
+			"data": {Type: azureml.InputURIFolder, URI: "azureml://datastores/training/paths/iris/", Mode: azureml.ModeDownload}},
 		Outputs:  map[string]azureml.Output{"metadata": {Mode: azureml.ModeUpload}},
 		Identity: &azureml.ManagedIdentity{ClientID: "cid"}, Timeout: 90 * time.Minute,
 	})
@@ -88,6 +89,10 @@ func TestRequestsCarryTokenAndAPIVersion(t *testing.T) {
 		out["jobOutputType"] != "uri_folder" || out["mode"] != "Upload" || limits["timeout"] != "PT1H30M" ||
 		ident["identityType"] != "Managed" || ident["clientId"] != "cid" || in["jobInputType"] != "literal" || in["value"] != "7" {
 		t.Errorf("job body %v", got[2].body)
+	}
+	data := jp["inputs"].(map[string]any)["data"].(map[string]any)
+	if data["jobInputType"] != "uri_folder" || data["uri"] != "azureml://datastores/training/paths/iris/" || data["mode"] != "Download" || data["value"] != nil {
+		t.Errorf("uri input %v", data)
 	}
 	if len(cred.scopes) == 0 || cred.scopes[0] != srv.URL+"/.default" {
 		t.Errorf("scopes %v, want the endpoint's audience", cred.scopes)

@@ -94,3 +94,96 @@ func (c *Client) PutRegistryConnection(ctx context.Context, name string, conn Re
 		http.StatusOK, http.StatusCreated)
 	return err
 }
+
+// ConnectionInfo is a workspace connection as GET returns it: without
+// credentials (they come only from listsecrets).
+type ConnectionInfo struct {
+	Category string
+	Target   string
+	AuthType string
+}
+
+// GetConnection reads the workspace connection name (GET
+// …/connections/{name}, 200 with WorkspaceConnectionPropertiesV2 whose
+// credentials are omitted: api-version 2025-09-01 of workspaceRP.json).
+// A missing connection is an error matching upstream.ErrNotFound.
+func (c *Client) GetConnection(ctx context.Context, name string) (ConnectionInfo, error) {
+	if err := ValidateConnectionName(name); err != nil {
+		return ConnectionInfo{}, err
+	}
+	var out struct {
+		Properties struct {
+			Category string `json:"category"`
+			Target   string `json:"target"`
+			AuthType string `json:"authType"`
+		} `json:"properties"`
+	}
+	if _, err := c.do(ctx, "get connection "+name, http.MethodGet, c.url("/connections/"+url.PathEscape(name)), nil, &out, http.StatusOK); err != nil {
+		return ConnectionInfo{}, err
+	}
+	p := out.Properties
+	return ConnectionInfo{Category: p.Category, Target: p.Target, AuthType: p.AuthType}, nil
+}
+
+// CheckWorkspace reads the workspace resource (GET …/workspaces/{name}),
+// which needs only read access: it proves the workspace exists and the
+// identity may see it.
+func (c *Client) CheckWorkspace(ctx context.Context) error {
+	_, err := c.do(ctx, "get workspace", http.MethodGet, c.url(""), nil, nil, http.StatusOK)
+	return err
+}
+
+// Compute is a compute target as GET …/computes/{name} reports it.
+type Compute struct {
+	// Type is properties.computeType, such as AmlCompute.
+	Type string
+	// ProvisioningState is properties.provisioningState, such as Succeeded.
+	ProvisioningState string
+}
+
+// GetCompute reads compute target name of the workspace (Compute_Get,
+// GET …/workspaces/{ws}/computes/{name}, api-version 2025-09-01). A
+// missing compute matches upstream.ErrNotFound.
+func (c *Client) GetCompute(ctx context.Context, name string) (Compute, error) {
+	var out struct {
+		Properties struct {
+			ComputeType       string `json:"computeType"`
+			ProvisioningState string `json:"provisioningState"`
+		} `json:"properties"`
+	}
+	if _, err := c.do(ctx, "get compute "+name, http.MethodGet, c.url("/computes/"+url.PathEscape(name)), nil, &out, http.StatusOK); err != nil {
+		return Compute{}, err
+	}
+	return Compute{Type: out.Properties.ComputeType, ProvisioningState: out.Properties.ProvisioningState}, nil
+}
+
+// ConnectionCredentials are a connection's credentials from listsecrets.
+// Password is kept as a secret.Token so it is never printed.
+type ConnectionCredentials struct {
+	Username string
+	Password secret.Token
+}
+
+// ListConnectionSecrets reads the credentials of the workspace connection
+// name (POST …/connections/{name}/listsecrets, "List all the secrets of a
+// machine learning workspaces connections.", 200 with the connection and
+// properties.credentials: api-version 2025-09-01 of workspaceRP.json). A
+// missing connection matches upstream.ErrNotFound.
+func (c *Client) ListConnectionSecrets(ctx context.Context, name string) (ConnectionCredentials, error) {
+	if err := ValidateConnectionName(name); err != nil {
+		return ConnectionCredentials{}, err
+	}
+	var out struct {
+		Properties struct {
+			Credentials struct {
+				Username string `json:"username"`
+				Password string `json:"password"`
+			} `json:"credentials"`
+		} `json:"properties"`
+	}
+	if _, err := c.do(ctx, "list secrets of connection "+name, http.MethodPost, c.url("/connections/"+url.PathEscape(name)+"/listsecrets"), nil, &out, http.StatusOK); err != nil {
+		return ConnectionCredentials{}, err
+	}
+	cr := out.Properties.Credentials
+	return ConnectionCredentials{Username: cr.Username, Password: secret.Token(cr.Password)}, nil
+}

@@ -129,6 +129,21 @@ func toDatastore(r datastoreResource) (Datastore, error) {
 	}, nil
 }
 
+// OutputDatastore returns the datastore job's output lands on: the one its
+// URI names (azureml://datastores/<ds>/paths/<path>), or "" when the URI is
+// omitted or names ${{default_datastore}}, which means the workspace's
+// default datastore [A9, A10 in ../shared/reference/azure.md].
+func OutputDatastore(job Job, output string) string {
+	if o, ok := job.Outputs[output]; ok && o.URI != "" {
+		if p, ok := strings.CutPrefix(o.URI, "azureml://datastores/"); ok {
+			if ds, _, ok := strings.Cut(p, "/paths/"); ok && ds != "${{default_datastore}}" {
+				return ds
+			}
+		}
+	}
+	return ""
+}
+
 // OutputPrefix returns the blob name prefix under which job's output lands
 // on the default datastore when the output URI is omitted or follows the
 // azureml://datastores/<ds>/paths/<path> form: azureml/<job>/<output>/.

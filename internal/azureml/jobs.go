@@ -61,6 +61,46 @@ const (
 	ModeDirect         OutputMode = "Direct"
 )
 
+// InputType is a job input's jobInputType (JobInputType in mfe.json,
+// api-version 2025-09-01).
+type InputType string
+
+// Input types the suite uses.
+const (
+	InputLiteral   InputType = "literal"
+	InputURIFile   InputType = "uri_file"
+	InputURIFolder InputType = "uri_folder"
+)
+
+// InputMode is an asset input's delivery mode (InputDeliveryMode in
+// mfe.json, 2025-09-01; AssetJobInput.mode defaults to ReadOnlyMount).
+type InputMode string
+
+// Input modes.
+const (
+	ModeReadOnlyMount InputMode = "ReadOnlyMount"
+	ModeDownload      InputMode = "Download"
+	ModeDirectInput   InputMode = "Direct"
+)
+
+// Input is a named job input. A literal input (LiteralJobInput) carries
+// Value; a uri_file or uri_folder input (UriFileJobInput,
+// UriFolderJobInput: AssetJobInput with a required uri and a mode) carries
+// URI, such as azureml://datastores/<ds>/paths/<path> or
+// azureml:<data asset>:<version>, which AzureML resolves to a local path
+// substituted for ${{inputs.<name>}} (mfe.json, 2025-09-01).
+type Input struct {
+	// Type is the input type; empty means literal.
+	Type InputType
+	// Value is a literal input's value.
+	Value string
+	// URI is a uri_file or uri_folder input's URI.
+	URI string
+	// Mode is the delivery mode of a uri input; empty means AzureML's
+	// default, ReadOnlyMount.
+	Mode InputMode
+}
+
 // Output is a named job output.
 type Output struct {
 	// Type is the output type (default uri_folder).
@@ -97,8 +137,8 @@ type CommandJob struct {
 	// EnvironmentVariables are visible in the job definition: never put
 	// secrets here.
 	EnvironmentVariables map[string]string
-	// Inputs are literal inputs, referenced as ${{inputs.<name>}}.
-	Inputs map[string]string
+	// Inputs are named inputs, referenced as ${{inputs.<name>}}.
+	Inputs map[string]Input
 	// Outputs are named outputs, referenced as ${{outputs.<name>}}.
 	Outputs map[string]Output
 	// Identity, when non-nil, runs the job with a managed identity; nil
@@ -106,6 +146,12 @@ type CommandJob struct {
 	Identity *ManagedIdentity
 	// Timeout bounds the job's run time; zero means no limit.
 	Timeout time.Duration
+	// InstanceCount is resources.instanceCount, the number of compute
+	// instances; zero leaves AzureML's default (1).
+	InstanceCount int
+	// Distribution, when non-nil, runs the command as several processes
+	// (see distribution.go).
+	Distribution *Distribution
 }
 
 // JobService is an endpoint AzureML exposes for a job, such as Studio.
@@ -129,6 +175,7 @@ type Job struct {
 	Command        string
 	EnvironmentID  string
 	ComputeID      string
+	Inputs         map[string]Input
 	Outputs        map[string]Output
 	Services       map[string]JobService
 	// Error is AzureML's message when the job failed, else empty. ParseJob
@@ -139,6 +186,10 @@ type Job struct {
 	ErrorCode string
 	// CreatedAt is systemData.createdAt (zero when absent).
 	CreatedAt time.Time
+	// InstanceCount is resources.instanceCount (0 when absent: one).
+	InstanceCount int
+	// Distribution is the PyTorch distribution, nil when absent.
+	Distribution *Distribution
 }
 
 // PutCommandJob submits (or, for an existing name, updates the tags of) the
@@ -277,10 +328,14 @@ type (
 		Identity             *jobIdentity              `json:"identity,omitempty"`
 		Limits               *jobLimits                `json:"limits,omitempty"`
 		Services             map[string]jobServiceWire `json:"services,omitempty"`
+		Resources            *jobResources             `json:"resources,omitempty"`
+		Distribution         *jobDistribution          `json:"distribution,omitempty"`
 	}
 	jobInput struct {
 		JobInputType string `json:"jobInputType"`
-		Value        string `json:"value"`
+		Value        string `json:"value,omitempty"`
+		URI          string `json:"uri,omitempty"`
+		Mode         string `json:"mode,omitempty"`
 	}
 	jobOutput struct {
 		JobOutputType string `json:"jobOutputType"`
@@ -321,11 +376,15 @@ func commandJobBody(job CommandJob) (jobResource, error) {
 	}
 	if len(job.Inputs) > 0 {
 		p.Inputs = make(map[string]jobInput, len(job.Inputs))
-		for k, v := range job.Inputs {
+		for k, in := range job.Inputs {
 			if err := ValidateOutputName(k); err != nil {
 				return jobResource{}, err
 			}
-			p.Inputs[k] = jobInput{JobInputType: "literal", Value: v}
+			w, err := inputWire(k, in)
+			if err != nil {
+				return jobResource{}, err
+			}
+			p.Inputs[k] = w
 		}
 	}
 	if len(job.Outputs) > 0 {
@@ -350,7 +409,28 @@ func commandJobBody(job CommandJob) (jobResource, error) {
 	if job.Timeout > 0 {
 		p.Limits = &jobLimits{JobLimitsType: "Command", Timeout: FormatDuration(job.Timeout)}
 	}
+	if err := setDistribution(&p, job); err != nil {
+		return jobResource{}, err
+	}
 	return jobResource{Properties: p}, nil
+}
+
+// inputWire checks an input and returns its wire shape.
+func inputWire(name string, in Input) (jobInput, error) {
+	switch in.Type {
+	case "", InputLiteral:
+		if in.URI != "" || in.Mode != "" {
+			return jobInput{}, fmt.Errorf("input %s: a literal input takes a value, not a uri or mode", name)
+		}
+		return jobInput{JobInputType: string(InputLiteral), Value: in.Value}, nil
+	case InputURIFile, InputURIFolder:
+		if in.URI == "" || in.Value != "" {
+			return jobInput{}, fmt.Errorf("input %s: a %s input takes a uri, not a value", name, in.Type)
+		}
+		return jobInput{JobInputType: string(in.Type), URI: in.URI, Mode: string(in.Mode)}, nil
+	default:
+		return jobInput{}, fmt.Errorf("input %s: type %q is not literal, uri_file or uri_folder", name, in.Type)
+	}
 }
 
 // ParseJob decodes an ARM job resource. It rejects bodies that are not a
@@ -374,6 +454,13 @@ func ParseJob(body []byte) (Job, error) {
 		Name: r.Name, ID: r.ID, Type: p.JobType, Status: JobStatus(p.Status),
 		DisplayName: p.DisplayName, ExperimentName: p.ExperimentName, Description: p.Description,
 		Tags: p.Tags, Command: p.Command, EnvironmentID: p.EnvironmentID, ComputeID: p.ComputeID,
+	}
+	j.Distribution, j.InstanceCount = distributionOf(p)
+	if len(p.Inputs) > 0 {
+		j.Inputs = make(map[string]Input, len(p.Inputs))
+		for k, in := range p.Inputs {
+			j.Inputs[k] = Input{Type: InputType(in.JobInputType), Value: in.Value, URI: in.URI, Mode: InputMode(in.Mode)}
+		}
 	}
 	if len(p.Outputs) > 0 {
 		j.Outputs = make(map[string]Output, len(p.Outputs))

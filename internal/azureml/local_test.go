@@ -25,7 +25,7 @@ func localAzureML(t *testing.T) (*azureml.Client, *httptest.Server) {
 	s, err := devaml.New(devaml.Options{
 		DataDir:     t.TempDir(),
 		TrainerPath: trainer,
-		Workspaces:  []devaml.Workspace{{SubscriptionID: testWS.SubscriptionID, ResourceGroup: testWS.ResourceGroup, Name: testWS.Name}},
+		Workspaces:  []devaml.Workspace{{SubscriptionID: testWS.SubscriptionID, ResourceGroup: testWS.ResourceGroup, Name: testWS.Name, Computes: []string{"cpu-cluster"}}},
 		QueueDelay:  20 * time.Millisecond,
 		Verify: func(r *http.Request) (devaml.Principal, error) {
 			if r.Header.Get("Authorization") != "Bearer "+fakeToken {
@@ -112,6 +112,23 @@ func TestAgainstLocalAzureML(t *testing.T) {
 		}
 	})
 
+	t.Run("data input", func(t *testing.T) {
+		job := base
+		job.Command = "trainer train --data ${{inputs.data}}"
+		job.Inputs = map[string]azureml.Input{"data": {Type: azureml.InputURIFile, URI: "azureml://datastores/nope/paths/a.csv", Mode: azureml.ModeDownload}}
+		if _, err := c.PutCommandJob(ctx, "input-1", job); err != nil {
+			t.Fatal(err)
+		}
+		j := waitJob(t, c, "input-1")
+		in := j.Inputs["data"]
+		if in.Type != azureml.InputURIFile || in.URI != "azureml://datastores/nope/paths/a.csv" || in.Mode != azureml.ModeDownload {
+			t.Fatalf("input read back %+v", j.Inputs)
+		}
+		if j.Status != azureml.StatusFailed || !strings.Contains(j.Error, "datastore 'nope' was not found") {
+			t.Fatalf("finished %+v", j)
+		}
+	})
+
 	t.Run("canceled", func(t *testing.T) {
 		job := base
 		job.Command = "trainer train --n-estimators 100000000 --workers 1"
@@ -158,6 +175,13 @@ func TestAgainstLocalAzureML(t *testing.T) {
 		}
 		if ds.Name != "workspaceblobstore" || !strings.HasPrefix(ds.ContainerName, "azureml-blobstore-") || !ds.IsDefault {
 			t.Fatalf("datastore %+v", ds)
+		}
+		named, err := c.GetDatastore(ctx, "workspaceblobstore")
+		if err != nil || named != ds {
+			t.Fatalf("GetDatastore = %+v, %v; want %+v", named, err, ds)
+		}
+		if _, err := c.GetDatastore(ctx, "other"); !errors.Is(err, upstream.ErrNotFound) {
+			t.Fatalf("missing datastore: %v", err)
 		}
 	})
 }

@@ -89,6 +89,9 @@ type Jobs struct {
 	// GenericContainerRegistry or ContainerRegistry.
 	ConnectionCategory string
 	ComputeClientID    string
+	// DatastoreBlobURL is AZUREML_DATASTORE_BLOB_URL, a blob service URL
+	// outputs may be read from besides the cloud's storage accounts.
+	DatastoreBlobURL string
 	// Cloud is the cloud configuration for ARMEndpoint (see armCloud):
 	// pass it as arm.ClientOptions.Cloud.
 	Cloud cloud.Configuration
@@ -172,6 +175,7 @@ func Load(getenv func(string) string) *Config {
 	j.ConnectionName = l.pattern(EnvConnectionName, GroupJobs, namePattern, false, defaultOf(EnvConnectionName))
 	j.ConnectionCategory = l.oneOf(EnvConnectionCategory, GroupJobs, defaultOf(EnvConnectionCategory), "GenericContainerRegistry", "ContainerRegistry")
 	j.ComputeClientID = l.pattern(EnvComputeClientID, GroupJobs, guidPattern, false, "")
+	j.DatastoreBlobURL = l.httpsURL(EnvDatastoreBlobURL, GroupJobs, false)
 
 	c.Auth = l.auth()
 

@@ -64,6 +64,7 @@ const (
 	EnvConnectionName        = "AZUREML_CONNECTION_NAME"
 	EnvConnectionCategory    = "AZUREML_CONNECTION_CATEGORY"
 	EnvComputeClientID       = "AZUREML_COMPUTE_CLIENT_ID"
+	EnvDatastoreBlobURL      = "AZUREML_DATASTORE_BLOB_URL"
 )
 
 // Settings lists every app setting the handler reads, in the order the
@@ -134,6 +135,8 @@ var Settings = []Setting{
 		Description: "Category of that connection: GenericContainerRegistry (Microsoft: a registry for image builds) or ContainerRegistry (a registry for the images jobs run)."},
 	{Name: EnvComputeClientID, Group: GroupJobs,
 		Description: "Client id of the compute cluster's user-assigned identity, passed to jobs as AZURE_CLIENT_ID."},
+	{Name: EnvDatastoreBlobURL, Group: GroupJobs,
+		Description: "Blob service URL of the workspace storage when it is not ACCOUNT.blob.SUFFIX of the configured cloud (a custom domain); job outputs are also read from a datastore with this URL."},
 }
 
 // Callers' settings follow the job settings (see auth.go).

@@ -36,6 +36,12 @@ type Trainer struct {
 	// (and UPLOAD_TO_ARTIFACTORY), each with its fix; nil when complete.
 	// Only the commands that reach Artifactory report it.
 	ArtifactoryErr error
+	// Distributed is the process's place in a multi-process job
+	// (WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT; see distributed.go).
+	Distributed Distributed
+	// DistributedErr reports a bad launcher variable; nil when they are
+	// fine or unset.
+	DistributedErr error
 	// GOGCSet reports that GOGC is set: the trainer then keeps the Go
 	// runtime's garbage collector setting instead of its own.
 	GOGCSet bool
@@ -119,6 +125,16 @@ var TrainerSettings = []Setting{
 		Description: "Image name recorded in metadata.json when TRAINER_IMAGE is unset."},
 	{Name: jobspec.EnvImageTag, Group: GroupTrainer,
 		Description: "Image tag recorded with TRAINER_IMAGE_NAME."},
+	{Name: jobspec.EnvWorldSize, Default: "1", Group: GroupTrainer,
+		Description: "Processes in a distributed training job (set by AzureML's PyTorch launcher)."},
+	{Name: jobspec.EnvRank, Default: "0", Group: GroupTrainer,
+		Description: "This process's rank; rank 0 merges, writes and uploads the model."},
+	{Name: jobspec.EnvMasterAddr, Group: GroupTrainer,
+		Description: "Rank 0's node; the other ranks send their trees to MASTER_ADDR:MASTER_PORT."},
+	{Name: jobspec.EnvMasterPort, Group: GroupTrainer,
+		Description: "Port rank 0 listens on for the other ranks' trees."},
+	{Name: jobspec.EnvRunID, Group: GroupTrainer,
+		Description: "Job run ID (set by AzureML); binds the ranks' key to the job."},
 	{Name: EnvJFrogURL, Group: GroupTrainer,
 		Description: "JFrog platform URL for trainer model and trainer dataset, as frogml reads it; with JF_ACCESS_TOKEN it replaces Key Vault."},
 	{Name: EnvJFrogToken, Group: GroupTrainer,
@@ -144,6 +160,7 @@ func LoadTrainer(getenv func(string) string) *Trainer {
 	if t.OutputDir == "" {
 		t.OutputDir = trainerDefault(jobspec.EnvOutputDir)
 	}
+	t.Distributed, t.DistributedErr = loadDistributed(get)
 	if name, tag := get(jobspec.EnvImageName), get(jobspec.EnvImageTag); t.Image == "" && name != "" {
 		t.Image = name
 		if tag != "" {

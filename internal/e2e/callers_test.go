@@ -216,8 +216,10 @@ func TestEntraCallers(t *testing.T) {
 	if status, _, body := h.authCall(t, http.MethodPost, "/api/jobs/"+sub.JobName+"/cancel", "", bearer(ci)); status != http.StatusAccepted {
 		t.Errorf("cancel with Jobs.Submit = %d %s", status, body)
 	}
-	if status, _, body := h.authCall(t, http.MethodGet, "/api/health/details", "", bearer(reader)); status != http.StatusForbidden || !strings.Contains(body, "Diagnostics.Read") {
-		t.Errorf("health details with Jobs.Read only = %d %s, want 403 naming Diagnostics.Read", status, body)
+	for _, path := range []string{"/api/health/details", "/api/diagnostics"} {
+		if status, _, body := h.authCall(t, http.MethodGet, path, "", bearer(reader)); status != http.StatusForbidden || !strings.Contains(body, "Diagnostics.Read") {
+			t.Errorf("%s with Jobs.Read only = %d %s, want 403 naming Diagnostics.Read", path, status, body)
+		}
 	}
 	if status, _, body := h.authCall(t, http.MethodPost, "/api/jobs/training", `{"upload": false}`, bearer(reader)); status != http.StatusForbidden || !strings.Contains(body, "Jobs.Submit") {
 		t.Errorf("submission with Jobs.Read only = %d %s, want 403 naming Jobs.Submit", status, body)

@@ -27,6 +27,7 @@ type jobStatus struct {
 	JobName  string `json:"job_name"`
 	Kind     string `json:"kind"`
 	Status   string `json:"status"`
+	Terminal bool   `json:"terminal"`
 	Error    string `json:"error"`
 	Training *struct {
 		ModelName string  `json:"model_name"`
@@ -76,9 +77,24 @@ func TestTrainingJobWithoutUpload(t *testing.T) {
 		t.Fatalf("rotation: %s", body)
 	}
 	sub := submit(t, h, "/api/jobs/training", `{"upload": false, "hyperparameters": {"n_estimators": 20}}`)
-	st := follow(t, h, sub.JobName)
-	if st.Status != "Completed" || st.Training == nil || st.Training.Version == "" || st.Training.Accuracy < 0.9 {
-		t.Fatalf("training job = %+v (%v)", st, strings.Contains(h.out.String(), "error"))
+	// One ?wait= call follows the job to its end, as a CI step does.
+	start := time.Now()
+	status, body := h.call(t, http.MethodGet, sub.StatusURL+"?wait=100", "", "function")
+	if status != http.StatusOK {
+		t.Fatalf("GET %s?wait=100 = %d %s", sub.StatusURL, status, body)
+	}
+	var st jobStatus
+	decode(t, body, &st)
+	if st.Status != "Completed" || !st.Terminal || st.Training == nil || st.Training.Version == "" || st.Training.Accuracy < 0.9 {
+		t.Fatalf("training job after ?wait=100 (%v) = %+v (%v)", time.Since(start), st, strings.Contains(h.out.String(), "error"))
+	}
+	if el := time.Since(start); el > 90*time.Second {
+		t.Errorf("?wait= answered after %v, not when the job completed", el)
+	}
+	for _, bad := range []string{"181", "-1", "soon", "1.5"} {
+		if status, body := h.call(t, http.MethodGet, sub.StatusURL+"?wait="+bad, "", "function"); status != http.StatusBadRequest || !strings.Contains(body, "wait") {
+			t.Errorf("?wait=%s = %d %s, want 400 naming wait", bad, status, body)
+		}
 	}
 }
 

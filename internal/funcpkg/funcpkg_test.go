@@ -23,6 +23,7 @@ var wantFunctions = map[string]string{
 	"SubmitDeploymentJob":        "httpTrigger",
 	"GetJob":                     "httpTrigger",
 	"CancelJob":                  "httpTrigger",
+	"Diagnostics":                "httpTrigger",
 }
 
 func TestRepositoryFunctionsAreValid(t *testing.T) {

@@ -21,6 +21,7 @@ var notSetInAzure = map[string]string{
 	config.EnvStorageBlobServiceURI: "AzureWebJobsStorage__accountName is set",
 	config.EnvStorageClientID:       "host storage uses the system-assigned identity",
 	config.EnvComputeClientID:       "the compute cluster uses its system-assigned identity",
+	config.EnvDatastoreBlobURL:      "the workspace storage is an account under the cloud's storage suffix",
 	config.EnvStorageConnection:     "host storage is identity-based; host_storage.tf removes the connection string the provider injects",
 }
 

@@ -71,10 +71,22 @@ type TrainingRequest struct {
 	Hyperparameters map[string]json.RawMessage `json:"hyperparameters"`
 	Upload          *bool                      `json:"upload"`
 	Tags            map[string]string          `json:"tags"`
+	// InstanceCount is the number of AzureML instances (1 to
+	// MaxInstanceCount, default 1); over one, the trainer grows the forest
+	// on all of them (instances.go).
+	InstanceCount *int `json:"instance_count"`
+	// Data names the training data; nil trains the embedded Iris set.
+	Data *DataRequest `json:"data"`
 
+	// Instances is the validated InstanceCount.
+	Instances int `json:"-"`
 	// Args are the validated trainer flags from Hyperparameters, sorted by
-	// flag name, e.g. ["--n-estimators", "50"].
+	// flag name, e.g. ["--n-estimators", "50"], followed by the data flags
+	// (see DataRequest).
 	Args []string `json:"-"`
+	// Input is the AzureML job input the data flags refer to as
+	// ${{inputs.data}}; nil unless Data names a uri or an asset.
+	Input *DataInput `json:"-"`
 }
 
 // DeploymentRequest is the body of POST /api/jobs/deployment.
@@ -108,7 +120,10 @@ func decodeStrict(r io.Reader, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
+		var ve *ValidationError
 		switch {
+		case errors.As(err, &ve):
+			return ve // from a nested object's own strict decoding (DataRequest)
 		case errors.As(err, &syn):
 			return invalid("body", "is not valid JSON at byte %d", syn.Offset)
 		case errors.As(err, &typ):
@@ -121,6 +136,9 @@ func decodeStrict(r io.Reader, v any) error {
 		return invalid("body", "has data after the JSON object")
 	}
 	if name, ok := unknownMember(b, v); ok {
+		if name == "" {
+			return invalid("body", "has a member with an empty name")
+		}
 		return invalid(name, "is not a known field")
 	}
 	return nil
@@ -182,7 +200,18 @@ func ParseTrainingRequest(r io.Reader) (*TrainingRequest, error) {
 	if err != nil {
 		return nil, err
 	}
+	if req.Data != nil {
+		dataArgs, input, err := req.Data.parse(req.Hyperparameters)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, dataArgs...)
+		req.Input = input
+	}
 	req.Args = args
+	if req.Instances, err = validateInstances(req.InstanceCount, args); err != nil {
+		return nil, err
+	}
 	return &req, nil
 }
 

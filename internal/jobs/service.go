@@ -37,6 +37,7 @@ type Workspace interface {
 	GetJob(ctx context.Context, name string) (azureml.Job, error)
 	CancelJob(ctx context.Context, name string, opts *azureml.CancelJobOptions) error
 	GetDefaultDatastore(ctx context.Context) (azureml.Datastore, error)
+	GetDatastore(ctx context.Context, name string) (azureml.Datastore, error)
 	StudioURL(job azureml.Job) string
 	ComputeID(name string) string
 }
@@ -60,6 +61,9 @@ type Config struct {
 	// are (config.Rotation's VaultURL and SecretName).
 	VaultURL   string
 	SecretName string
+	// PollInterval is how often Wait reads a job (DefaultPollInterval
+	// when 0).
+	PollInterval time.Duration
 }
 
 // Service submits jobs and reads their status. It is safe for concurrent use.
@@ -69,11 +73,13 @@ type Service struct {
 	creds   Credentials
 	outputs Outputs
 	now     func() time.Time
+	// poll is how often Wait reads AzureML (DefaultPollInterval when 0).
+	poll time.Duration
 }
 
 // NewService returns a Service.
 func NewService(cfg Config, ws Workspace, creds Credentials, outputs Outputs) *Service {
-	return &Service{cfg: cfg, ws: ws, creds: creds, outputs: outputs, now: time.Now}
+	return &Service{cfg: cfg, ws: ws, creds: creds, outputs: outputs, now: time.Now, poll: cfg.PollInterval}
 }
 
 // Submitted is the answer to a submission.
@@ -109,22 +115,34 @@ func fail(kind errkind.Kind, step string, err error) error {
 	return &Error{Kind: kind, Step: step, Err: err}
 }
 
+// RefreshConnection writes the current JFrog credentials from Key Vault
+// into the workspace connection AzureML pulls the trainer image with. The
+// rotation calls it after storing a new token, and every submission
+// before it submits, so a queued job, a node added on scale-up or a
+// retried job pulls with a token that has not rotated away.
+func (s *Service) RefreshConnection(ctx context.Context) error {
+	creds, err := s.creds.Current(ctx)
+	if err != nil {
+		return fail(errkind.Upstream, "read the JFrog credentials from Key Vault", fmt.Errorf("%w (the rotation function keeps them: run POST /api/KeyVaultSecretRotation?force=true and check GET /api/health)", err))
+	}
+	if err := creds.Check(s.now()); err != nil {
+		return fail(errkind.Upstream, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
+	}
+	conn := azureml.RegistryConnection{Target: "https://" + s.cfg.ArtifactoryHost, Username: creds.Username, Password: creds.AccessToken, Category: s.cfg.ConnectionCategory}
+	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, conn); err != nil {
+		return fail(errkind.Upstream, "refresh workspace connection "+s.cfg.ConnectionName, err)
+	}
+	return nil
+}
+
 // prepare refreshes the registry connection with the current JFrog
 // credentials and ensures the environment version for the image: the
 // version is named after the full image reference (azureml.ImageVersion),
 // so a new ARTIFACTORY_HOST or ARTIFACTORY_DOCKER_REPO gets a new version
 // instead of colliding with an immutable one.
 func (s *Service) prepare(ctx context.Context, tag string) (string, error) {
-	creds, err := s.creds.Current(ctx)
-	if err != nil {
-		return "", fail(errkind.Upstream, "read the JFrog credentials from Key Vault", fmt.Errorf("%w (the rotation function keeps them: run POST /api/KeyVaultSecretRotation?force=true and check GET /api/health)", err))
-	}
-	if err := creds.Check(s.now()); err != nil {
-		return "", fail(errkind.Upstream, "check the JFrog credentials", fmt.Errorf("%w; run POST /api/KeyVaultSecretRotation?force=true", err))
-	}
-	conn := azureml.RegistryConnection{Target: "https://" + s.cfg.ArtifactoryHost, Username: creds.Username, Password: creds.AccessToken, Category: s.cfg.ConnectionCategory}
-	if err := s.ws.PutRegistryConnection(ctx, s.cfg.ConnectionName, conn); err != nil {
-		return "", fail(errkind.Upstream, "refresh workspace connection "+s.cfg.ConnectionName, err)
+	if err := s.RefreshConnection(ctx); err != nil {
+		return "", err
 	}
 	if tag == "" {
 		tag = s.cfg.TrainerTag
@@ -176,8 +194,13 @@ type submission struct {
 	Tags map[string]string
 	// Command is the command line the job runs.
 	Command string
+	// Inputs are the job's inputs (the training data), or nil.
+	Inputs map[string]azureml.Input
 	// Output is the named uri_folder output the command writes.
 	Output string
+	// Instances is the number of AzureML instances; over one, the job
+	// runs with the PyTorch distribution (one process per instance).
+	Instances int
 }
 
 func (s *Service) submit(ctx context.Context, sub submission) (Submitted, error) {
@@ -204,12 +227,16 @@ func (s *Service) submit(ctx context.Context, sub submission) (Submitted, error)
 		EnvironmentID:        envID,
 		Command:              sub.Command,
 		EnvironmentVariables: s.jobEnv(sub.Model),
+		Inputs:               sub.Inputs,
 		Outputs: map[string]azureml.Output{sub.Output: {
 			Type: azureml.OutputURIFolder, Mode: azureml.ModeUpload,
 			URI: "azureml://datastores/workspaceblobstore/paths/azureml/" + name + "/" + sub.Output + "/",
 		}},
 		Identity: &azureml.ManagedIdentity{ClientID: s.cfg.ComputeClientID},
 		Timeout:  2 * time.Hour,
+	}
+	if sub.Instances > 1 {
+		job.InstanceCount, job.Distribution = sub.Instances, &azureml.Distribution{ProcessCountPerInstance: 1}
 	}
 	j, err := s.ws.PutCommandJob(ctx, name, job)
 	if err != nil {
@@ -226,10 +253,17 @@ func (s *Service) SubmitTraining(ctx context.Context, req *TrainingRequest) (Sub
 		args = append(args, "--upload")
 	}
 	args = append(args, req.Args...)
+	var inputs map[string]azureml.Input
+	if req.Input != nil {
+		// Download rather than AzureML's default ReadOnlyMount: the trainer
+		// reads every byte once, and a download fails before the process
+		// starts when the path is missing.
+		inputs = map[string]azureml.Input{DataInputName: {Type: req.Input.Type, URI: req.Input.URI, Mode: azureml.ModeDownload}}
+	}
 	return s.submit(ctx, submission{
 		Kind: KindTraining, Prefix: "train", Model: model,
 		ImageTag: req.ImageTag, Experiment: req.ExperimentName, Compute: req.Compute, DisplayName: req.DisplayName, Tags: req.Tags,
-		Command: strings.Join(args, " "), Output: jobspec.OutputMetadata,
+		Command: strings.Join(args, " "), Inputs: inputs, Output: jobspec.OutputMetadata, Instances: req.Instances,
 	})
 }
 
@@ -246,14 +280,25 @@ func (s *Service) SubmitDeployment(ctx context.Context, req *DeploymentRequest) 
 
 // Status is the answer to GET /api/jobs/{name}.
 type Status struct {
-	JobName     string            `json:"job_name"`
-	Kind        string            `json:"kind,omitempty"`
-	Status      string            `json:"status"`
-	DisplayName string            `json:"display_name,omitempty"`
-	StudioURL   string            `json:"studio_url"`
-	Error       string            `json:"error,omitempty"`
-	Training    *TrainingOutput   `json:"training,omitempty"`
-	Deployment  *DeploymentOutput `json:"deployment,omitempty"`
+	JobName     string `json:"job_name"`
+	Kind        string `json:"kind,omitempty"`
+	Status      string `json:"status"`
+	DisplayName string `json:"display_name,omitempty"`
+	StudioURL   string `json:"studio_url"`
+	// Terminal is true once the job is Completed, Failed or Canceled.
+	Terminal bool   `json:"terminal"`
+	Error    string `json:"error,omitempty"`
+	// Data is the job's data input (a datastore URI or a data asset), as
+	// the job definition holds it.
+	Data       *StatusInput      `json:"data,omitempty"`
+	Training   *TrainingOutput   `json:"training,omitempty"`
+	Deployment *DeploymentOutput `json:"deployment,omitempty"`
+}
+
+// StatusInput is a job's uri_file or uri_folder input.
+type StatusInput struct {
+	Type string `json:"type"`
+	URI  string `json:"uri"`
 }
 
 // TrainingOutput is read from the metadata output of a completed training.
@@ -262,6 +307,16 @@ type TrainingOutput struct {
 	Version   string  `json:"version"`
 	ModelType string  `json:"model_type,omitempty"`
 	Accuracy  float64 `json:"accuracy"`
+	// ModelSHA256 is the sha256 of model.json, the same for any
+	// instance_count and workers with the same seed.
+	ModelSHA256 string `json:"model_sha256,omitempty"`
+	// Dataset names the training data as the trainer recorded it.
+	Dataset string `json:"dataset,omitempty"`
+	// DatasetSHA256 is the sha256 of the training data.
+	DatasetSHA256 string `json:"dataset_sha256,omitempty"`
+	// DataSource is the trainer's record of where the data came from
+	// (metadata.json data_source), when it wrote one.
+	DataSource *jobspec.DataSource `json:"data_source,omitempty"`
 }
 
 // DeploymentOutput is read from inference_results.json of a completed
@@ -282,18 +337,25 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	st := Status{JobName: j.Name, Kind: j.Tags[tagKind], Status: string(j.Status), DisplayName: j.DisplayName, StudioURL: s.ws.StudioURL(j)}
+	st := Status{JobName: j.Name, Kind: j.Tags[tagKind], Status: string(j.Status), DisplayName: j.DisplayName, StudioURL: s.ws.StudioURL(j), Terminal: j.Status.Terminal()}
 	if j.Status == azureml.StatusFailed || j.Status == azureml.StatusCanceled {
 		// AzureML's error text carries whatever the job printed last
 		// (a trainer's stderr); it passes the redactor before it leaves.
 		st.Error = redact.Upstream(j.Error)
 	}
-	if j.Status != azureml.StatusCompleted {
+	if in, ok := j.Inputs[DataInputName]; ok && in.URI != "" {
+		st.Data = &StatusInput{Type: string(in.Type), URI: in.URI}
+	}
+	if j.Status != azureml.StatusCompleted || (st.Kind != KindTraining && st.Kind != KindDeployment) {
 		return st, nil
 	}
-	ds, err := s.ws.GetDefaultDatastore(ctx)
+	output := jobspec.OutputMetadata
+	if st.Kind == KindDeployment {
+		output = jobspec.OutputInferenceResults
+	}
+	ds, err := s.outputDatastore(ctx, j, output)
 	if err != nil {
-		return st, fail(errkind.Upstream, "read the workspace's default datastore", err)
+		return st, err
 	}
 	switch st.Kind {
 	case KindTraining:
@@ -378,6 +440,25 @@ func (s *Service) Cancel(ctx context.Context, name string) (CancelAccepted, erro
 	return CancelAccepted{JobName: name, Status: status, StatusURL: "/api/jobs/" + name}, nil
 }
 
+// outputDatastore returns the datastore the job's output URI names (jobs
+// write there, whatever the workspace's default is), or the default
+// datastore when the URI names none.
+func (s *Service) outputDatastore(ctx context.Context, j azureml.Job, output string) (azureml.Datastore, error) {
+	name := azureml.OutputDatastore(j, output)
+	if name == "" {
+		ds, err := s.ws.GetDefaultDatastore(ctx)
+		if err != nil {
+			return azureml.Datastore{}, fail(errkind.Upstream, "read the workspace's default datastore", err)
+		}
+		return ds, nil
+	}
+	ds, err := s.ws.GetDatastore(ctx, name)
+	if err != nil {
+		return azureml.Datastore{}, fail(errkind.Upstream, "read datastore "+name+" named by the job's output "+output, err)
+	}
+	return ds, nil
+}
+
 func (s *Service) readOutput(ctx context.Context, ds azureml.Datastore, path string) ([]byte, error) {
 	b, err := s.outputs.Read(ctx, ds, path)
 	if err != nil {
@@ -393,7 +474,8 @@ func ParseTrainingOutput(b []byte) (TrainingOutput, error) {
 	if err != nil {
 		return TrainingOutput{}, err
 	}
-	return TrainingOutput{ModelName: md.ModelName, Version: md.Version, ModelType: md.ModelType, Accuracy: md.Accuracy}, nil
+	return TrainingOutput{ModelName: md.ModelName, Version: md.Version, ModelType: md.ModelType, Accuracy: md.Accuracy,
+		ModelSHA256: md.ModelSHA256, Dataset: md.Dataset, DatasetSHA256: md.DatasetSHA256, DataSource: md.DataSource}, nil
 }
 
 // ParseDeploymentOutput parses the trainer's inference_results.json

@@ -56,6 +56,17 @@ var ErrOneClass = errors.New("training data has fewer than two classes")
 // grown in parallel by workers goroutines (0 = all cores); tree i draws its
 // randomness from PCG(seed, i), so the forest does not depend on workers.
 func FitForest(ctx context.Context, train *Dataset, p ForestParams, seed uint64, workers int) (*Forest, error) {
+	return FitForestShard(ctx, train, p, seed, workers, Shard{})
+}
+
+// FitForestShard is FitForest that grows only the trees of shard (tree i
+// when i mod Size is Rank); the others are left nil in Trees, for
+// MergeTrees to fill with the trees the other shards grew. Since tree i
+// depends on (seed, i) only, the merged forest equals FitForest's.
+func FitForestShard(ctx context.Context, train *Dataset, p ForestParams, seed uint64, workers int, shard Shard) (*Forest, error) {
+	if err := shard.check(); err != nil {
+		return nil, fmt.Errorf("fit forest: %w", err)
+	}
 	nf, n := len(train.Features), train.Rows()
 	if n == 0 {
 		return nil, fmt.Errorf("fit forest on %s: %w", train.Name, ErrEmptySplit)
@@ -70,7 +81,7 @@ func FitForest(ctx context.Context, train *Dataset, p ForestParams, seed uint64,
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, p.NEstimators)
+	workers = max(1, min(workers, shard.Count(p.NEstimators)))
 	b := newBinned(train.X, n, nf, workers)
 	y := make([]uint8, n)
 	for i, c := range train.Y {
@@ -91,6 +102,9 @@ func FitForest(ctx context.Context, train *Dataset, p ForestParams, seed uint64,
 	var err error
 feed:
 	for i := range p.NEstimators {
+		if !shard.Owns(i) {
+			continue
+		}
 		select {
 		case next <- i:
 		case <-ctx.Done():

@@ -19,6 +19,14 @@ type TrainOptions struct {
 	// Workers is the number of goroutines (0 = all cores); results do not
 	// depend on it.
 	Workers int
+	// Shard, when its Size is over one, makes this process grow only its
+	// share of a random forest's trees (see FitForestShard); Gather must
+	// then put the other shards' trees into the forest.
+	Shard Shard
+	// Gather receives the forest with this shard's trees and fills in the
+	// rest (the trainer's rank 0 receives them from the other ranks). The
+	// fit time includes it.
+	Gather func(ctx context.Context, f *Forest) error
 }
 
 // TrainResult is a fitted model with its evaluation on the test split.
@@ -44,7 +52,15 @@ func Train(ctx context.Context, train, test *Dataset, opts TrainOptions) (*Train
 	var err error
 	switch m.Type {
 	case RandomForest:
-		m.Forest, err = FitForest(ctx, train, opts.Forest, opts.Seed, opts.Workers)
+		m.Forest, err = FitForestShard(ctx, train, opts.Forest, opts.Seed, opts.Workers, opts.Shard)
+		if err == nil && opts.Shard.size() > 1 {
+			if opts.Gather == nil {
+				return nil, fmt.Errorf("train: shard %d of %d needs a Gather to collect the other trees", opts.Shard.Rank, opts.Shard.Size)
+			}
+			if err = opts.Gather(ctx, m.Forest); err == nil {
+				err = m.Forest.Complete()
+			}
+		}
 	case LogisticRegression:
 		m.Linear, err = FitLogistic(ctx, train, opts.Logistic, opts.Workers)
 	default:

@@ -181,19 +181,35 @@ func forestNodes(g *onnxpb.GraphProto, m *ml.Model) error {
 		return fmt.Errorf("export onnx: forest has no trees: %w", ErrUnsupported)
 	}
 	inv := 1 / float64(len(f.Trees))
-	var (
-		treeIDs, nodeIDs, featureIDs, trueIDs, falseIDs []int64
-		modes                                           [][]byte
-		values                                          []float64
-		cTree, cNode, cClass                            []int64
-		weights                                         []float64
-	)
+	// Size every attribute once: a forest of synth100k has about 1.5
+	// million nodes, and growing the slices by appending would hold up to
+	// twice that, plus the garbage of each regrowth, at the export's peak.
+	nNodes, nVotes := 0, 0
+	for _, t := range f.Trees {
+		for _, n := range t.Nodes() {
+			nNodes++
+			if n.Feature < 0 {
+				for _, p := range n.Proba {
+					if p != 0 || C <= 2 {
+						nVotes++
+					}
+				}
+			}
+		}
+	}
+	treeIDs, nodeIDs, featureIDs := make([]int64, 0, nNodes), make([]int64, 0, nNodes), make([]int64, 0, nNodes)
+	trueIDs, falseIDs := make([]int64, 0, nNodes), make([]int64, 0, nNodes)
+	modes, values := make([][]byte, 0, nNodes), make([]float64, 0, nNodes)
+	cTree, cNode, cClass := make([]int64, 0, nVotes), make([]int64, 0, nVotes), make([]int64, 0, nVotes)
+	weights := make([]float64, 0, nVotes)
+	// Every node shares one of two mode strings.
+	leaf, branch := []byte("LEAF"), []byte("BRANCH_LEQ")
 	for ti, t := range f.Trees {
 		for ni, n := range t.Nodes() {
 			treeIDs = append(treeIDs, int64(ti))
 			nodeIDs = append(nodeIDs, int64(ni))
 			if n.Feature < 0 {
-				modes = append(modes, []byte("LEAF"))
+				modes = append(modes, leaf)
 				featureIDs = append(featureIDs, 0)
 				values = append(values, 0)
 				trueIDs = append(trueIDs, 0)
@@ -215,7 +231,7 @@ func forestNodes(g *onnxpb.GraphProto, m *ml.Model) error {
 			if math.IsNaN(float64(n.Threshold)) || math.IsInf(float64(n.Threshold), 0) {
 				return fmt.Errorf("export onnx: tree %d node %d: threshold %v: %w", ti, ni, n.Threshold, ErrUnsupported)
 			}
-			modes = append(modes, []byte("BRANCH_LEQ"))
+			modes = append(modes, branch)
 			featureIDs = append(featureIDs, int64(n.Feature))
 			values = append(values, float64(n.Threshold))
 			trueIDs = append(trueIDs, int64(n.Left))

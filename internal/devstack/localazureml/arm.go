@@ -20,6 +20,7 @@ const (
 	typeEnvVer    = provider + "/workspaces/environments/versions"
 	typeConn      = provider + "/workspaces/connections"
 	typeDatastore = provider + "/workspaces/datastores"
+	typeDataVer   = provider + "/workspaces/data/versions"
 	// maxRequestBody bounds a request body.
 	maxRequestBody = 1 << 20
 )

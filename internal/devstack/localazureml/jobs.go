@@ -40,12 +40,15 @@ type jobProps struct {
 	Resources            map[string]any        `json:"resources,omitempty"`
 	Limits               *jobLimits            `json:"limits,omitempty"`
 	Services             map[string]jobService `json:"services,omitempty"`
+	Distribution         *jobDistribution      `json:"distribution,omitempty"`
 }
 
 type jobInput struct {
 	JobInputType string `json:"jobInputType"`
 	Value        string `json:"value,omitempty"`
 	URI          string `json:"uri,omitempty"`
+	Mode         string `json:"mode,omitempty"`
+	Description  string `json:"description,omitempty"`
 }
 
 type jobOutput struct {
@@ -195,6 +198,9 @@ func validateJob(ws *workspace, p *jobProps) string {
 	case p.EnvironmentID == "":
 		return "properties.environmentId is required for a Command job."
 	}
+	if msg := validateDistribution(p); msg != "" {
+		return msg
+	}
 	envName, envVer, ok := parseEnvironmentID(ws, p.EnvironmentID)
 	if !ok {
 		return "properties.environmentId '" + clip(p.EnvironmentID, 300) + "' is not the ARM id of an environment version of workspace " + ws.Name + "."
@@ -206,13 +212,8 @@ func validateJob(ws *workspace, p *jobProps) string {
 		return "properties.computeId '" + clip(p.ComputeID, 300) + "' is not the ARM id of a compute of workspace " + ws.Name + " (…/workspaces/" + ws.Name + "/computes/<name>)."
 	}
 	for k, in := range p.Inputs {
-		switch {
-		case !ioName.MatchString(k):
-			return "Input name '" + clip(k, 100) + "' is invalid."
-		case in.JobInputType != "literal":
-			return "Input '" + k + "': jobInputType '" + clip(in.JobInputType, 40) + "' is not supported by the local stack: use literal."
-		case !literalOK.MatchString(in.Value):
-			return "Input '" + k + "': value must contain at least one letter, digit or '_'."
+		if msg := validateInput(k, in); msg != "" {
+			return msg
 		}
 	}
 	for k, o := range p.Outputs {

@@ -18,11 +18,9 @@ const tailSize = 8 << 10
 
 // runProcess runs the job's command and returns an error code and message
 // ("" when it exited 0 or was stopped).
-func (s *Server) runProcess(ctx context.Context, wsk, name string, p jobPlan, outputs []output) (string, string) {
-	inputs := map[string]string{}
-	for k, in := range p.def.Inputs {
-		inputs[k] = in.Value
-	}
+// inputs are the values of ${{inputs.<name>}}: literals, and the local
+// paths of downloaded uri_file and uri_folder inputs.
+func (s *Server) runProcess(ctx context.Context, wsk, name string, p jobPlan, inputs map[string]string, outputs []output) (string, string) {
 	outPaths := map[string]string{}
 	for _, o := range outputs {
 		outPaths[o.name] = o.local
@@ -39,6 +37,9 @@ func (s *Server) runProcess(ctx context.Context, wsk, name string, p jobPlan, ou
 	prog, err := s.resolveProgram(argv[0])
 	if err != nil {
 		return codeUserError, err.Error()
+	}
+	if n := p.def.worldSize(); n > 1 {
+		return s.runRanks(ctx, wsk, name, p, prog, argv, env, n)
 	}
 	logf, err := os.OpenFile(filepath.Join(p.dir, logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {

@@ -76,8 +76,7 @@ func TestJobRunsTrainerAndUploadsOutputs(t *testing.T) {
 	if !strings.Contains(ts.readLog(t, "train-1"), "trained iris-test") {
 		t.Errorf("log lacks the trainer's output:\n%s", ts.readLog(t, "train-1"))
 	}
-	ds := ts.datastore(ts.st.Workspaces[wsKey(testSub, testRG, testWS)])
-	container := ds.Properties.ContainerName
+	container := ts.container(ts.st.Workspaces[wsKey(testSub, testRG, testWS)])
 	meta := blobs(t, bc, container, "azureml/train-1/metadata/")
 	if !slices.Equal(meta, []string{"azureml/train-1/metadata/metadata.json"}) {
 		t.Fatalf("metadata blobs %v", meta)

@@ -160,6 +160,7 @@ type jobPlan struct {
 	image     string
 	container string
 	conn      *connection
+	inputs    []inputPlan
 }
 
 // execute runs a job to its end and returns an error code and message
@@ -204,7 +205,14 @@ func (s *Server) execute(ctx context.Context, r *run, wsk, name string) (string,
 	if err != nil {
 		return codeServiceError, err.Error()
 	}
-	code, msg := s.runProcess(ctx, wsk, name, p, outputs)
+	inputs, err := s.downloadInputs(ctx, p.dir, p.inputs)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ""
+		}
+		return codeUserError, oneLine(err.Error(), 1000)
+	}
+	code, msg := s.runProcess(ctx, wsk, name, p, inputs, outputs)
 	if code != "" || r.stopped() != stopNone {
 		return code, msg
 	}
@@ -232,6 +240,16 @@ func (s *Server) plan(wsk, name string) (jobPlan, error) {
 		return jobPlan{}, fmt.Errorf("environment %s version %s no longer exists", envName, envVer)
 	}
 	p := jobPlan{name: name, def: j.Def, dir: j.Dir, image: e.Image, container: s.container(ws)}
+	// Outputs land in workspaceblobstore's container (the only datastore
+	// output URIs may name), which a PUT may have replaced.
+	if ds, ok := s.datastoreLocked(ws, defaultDatastore); ok {
+		p.container = ds.ContainerName
+	}
+	inputs, err := s.planInputsLocked(ws, j.Def)
+	if err != nil {
+		return jobPlan{}, err
+	}
+	p.inputs = inputs
 	if c := connectionFor(ws, e.Image); c != nil {
 		cc := *c
 		p.conn = &cc

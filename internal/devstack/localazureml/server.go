@@ -29,6 +29,9 @@ type Principal struct {
 // Workspace names a workspace the server hosts.
 type Workspace struct {
 	SubscriptionID, ResourceGroup, Name string
+	// Computes are the names of the workspace's compute clusters, which
+	// GET …/computes/{name} reports (jobs may name any compute).
+	Computes []string
 }
 
 // BlobTarget is the storage behind the workspace's default datastore.
@@ -91,6 +94,9 @@ type Server struct {
 	opts Options
 	log  zerolog.Logger
 	now  func() time.Time
+	// computes holds "<wsKey>/<lower-case compute name>" of the computes
+	// Options.Workspaces declare; it does not change after New.
+	computes map[string]bool
 
 	mu     sync.Mutex
 	st     *state
@@ -137,6 +143,12 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("azureml: workspace %+v: subscription, resource group and name are required", w)
 		}
 		k := wsKey(w.SubscriptionID, w.ResourceGroup, w.Name)
+		for _, c := range w.Computes {
+			if s.computes == nil {
+				s.computes = map[string]bool{}
+			}
+			s.computes[k+"/"+strings.ToLower(c)] = true
+		}
 		if st.Workspaces[k] == nil {
 			st.Workspaces[k] = newWorkspace(w.SubscriptionID, w.ResourceGroup, w.Name)
 		}
@@ -280,6 +292,8 @@ func (s *Server) serveWorkspace(w http.ResponseWriter, r *http.Request, rt route
 		s.serveConnection(w, r, ws, rt.rest[1])
 	case n == 3 && eq(rt.rest[0], "connections") && eq(rt.rest[2], "listsecrets"):
 		s.serveConnectionSecrets(w, r, ws, rt.rest[1])
+	case n == 2 && eq(rt.rest[0], "computes"):
+		s.serveCompute(w, r, ws, rt.rest[1])
 	case n == 2 && eq(rt.rest[0], "jobs"):
 		s.serveJob(w, r, ws, rt.rest[1])
 	case n == 3 && eq(rt.rest[0], "jobs") && eq(rt.rest[2], "cancel"):
@@ -290,6 +304,8 @@ func (s *Server) serveWorkspace(w http.ResponseWriter, r *http.Request, rt route
 		s.serveDatastore(w, r, ws, rt.rest[1])
 	case n == 3 && eq(rt.rest[0], "datastores") && eq(rt.rest[2], "listSecrets"):
 		s.serveDatastoreSecrets(w, r, ws, rt.rest[1])
+	case n == 4 && eq(rt.rest[0], "data") && eq(rt.rest[2], "versions"):
+		s.serveDataVersion(w, r, ws, rt.rest[1], rt.rest[3])
 	default:
 		writeError(w, http.StatusNotFound, "InvalidResourceType", "The resource type '%s' could not be found in the namespace '%s'.",
 			clip(strings.Join(rt.rest, "/"), 100), provider)

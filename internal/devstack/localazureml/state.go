@@ -31,6 +31,11 @@ type workspace struct {
 	Environments   map[string]*envVersion `json:"environments"`
 	Connections    map[string]*connection `json:"connections"`
 	Jobs           map[string]*job        `json:"jobs"`
+	// Datastores are the datastores created or replaced with PUT, by
+	// lower-case name; workspaceblobstore is built in until replaced.
+	Datastores map[string]*storedDatastore `json:"datastores,omitempty"`
+	// Data are the data asset versions, by dataKey.
+	Data map[string]*dataVersion `json:"data,omitempty"`
 }
 
 // envVersion is a stored environment version.
@@ -125,6 +130,12 @@ func loadState(dir string, now time.Time) (*state, error) {
 		st.Operations = map[string]operation{}
 	}
 	for _, ws := range st.Workspaces {
+		if ws.Datastores == nil {
+			ws.Datastores = map[string]*storedDatastore{}
+		}
+		if ws.Data == nil {
+			ws.Data = map[string]*dataVersion{}
+		}
 		for _, j := range ws.Jobs {
 			if !terminal(j.Status) {
 				j.ErrorCode = "ServiceError"
@@ -150,6 +161,7 @@ func newWorkspace(sub, rg, name string) *workspace {
 	return &workspace{
 		SubscriptionID: sub, ResourceGroup: rg, Name: name, GUID: workspaceGUID(wsKey(sub, rg, name)),
 		Environments: map[string]*envVersion{}, Connections: map[string]*connection{}, Jobs: map[string]*job{},
+		Datastores: map[string]*storedDatastore{}, Data: map[string]*dataVersion{},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 const (
 	packageGeneric = "generic"
 	packageML      = "machinelearning"
+	packageDocker  = "docker"
 )
 
 var repoKeyRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -54,8 +55,8 @@ func parseRepoConfig(b []byte, key string) (repoConfig, error) {
 		return c, errors.New("the repository key may contain letters, digits, '.', '-' and '_' (at most 64) and cannot be 'api'")
 	case c.RClass != "local":
 		return c, errors.New("only local repositories are supported (rclass \"local\")")
-	case c.PackageType != packageGeneric && c.PackageType != packageML:
-		return c, errors.New("packageType must be \"generic\" or \"machinelearning\"")
+	case c.PackageType != packageGeneric && c.PackageType != packageML && c.PackageType != packageDocker:
+		return c, errors.New("packageType must be \"generic\", \"machinelearning\" or \"docker\"")
 	}
 	return c, nil
 }
@@ -63,6 +64,9 @@ func parseRepoConfig(b []byte, key string) (repoConfig, error) {
 func displayPackageType(t string) string {
 	if t == packageML {
 		return "MachineLearning"
+	}
+	if t == packageDocker {
+		return "Docker"
 	}
 	return "Generic"
 }

@@ -193,6 +193,8 @@ func (s *Server) routes() http.Handler {
 	}
 
 	// Artifactory: deploy, download, delete.
+	mux.Handle("HEAD /v2/{repo}/{path...}", s.user(s.handleDockerManifest))
+	mux.Handle("GET /v2/{repo}/{path...}", s.user(s.handleDockerManifest))
 	mux.Handle("PUT /artifactory/{repo}/{path...}", s.user(s.handleDeploy))
 	mux.Handle("GET /artifactory/{repo}/{path...}", s.user(s.handleDownload))
 	mux.Handle("DELETE /artifactory/{repo}/{path...}", s.user(s.handleDelete))
