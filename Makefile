@@ -15,6 +15,8 @@ AZURITE := .tools/node_modules/.bin/azurite-blob
 ONNXRUNTIME_NODE_VERSION := 1.30.0
 ONNXRUNTIME := .tools/node_modules/onnxruntime-node/package.json
 TEST_FLAGS ?= -race -timeout 15m
+# The handler's AUTH_MODE the package is for: keys, entra or both.
+AUTH_MODE ?= keys
 
 .PHONY: all build package tools test test-short fuzz bench demo vet fmt lint clean deploy
 
@@ -28,11 +30,13 @@ build:
 
 # The function app as the Functions host scans it: host.json, one folder per
 # function and the handler binary (linux/amd64, static, mode 0755).
+# AUTH_MODE=entra or both writes anonymous HTTP functions: the handler then
+# checks every caller (make package AUTH_MODE=entra).
 package:
 	@mkdir -p dist
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o dist/handler-linux-amd64 ./handler
 	$(GOBUILD) -o bin/devstack ./devstack
-	bin/devstack package --src . --handler dist/handler-linux-amd64 --out dist/functionapp --zip dist/functionapp.zip
+	bin/devstack package --src . --handler dist/handler-linux-amd64 --out dist/functionapp --zip dist/functionapp.zip --auth-mode $(AUTH_MODE)
 
 # Azurite (the Azure Storage emulator) and onnxruntime-node (the ONNX
 # runtime the tests score model.onnx with) from npm, into a project folder.

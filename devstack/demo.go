@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/rs/zerolog"
 
 	"github.com/frogbridge/frogbridge/internal/devstack/envfile"
@@ -51,6 +52,8 @@ type demo struct {
 	settings  map[string]string
 	hostURL   string
 	client    *http.Client
+	// cred gets the CI client's tokens when the package is for entra mode.
+	cred azcore.TokenCredential
 }
 
 func (d *demo) say(format string, a ...any) {
@@ -89,6 +92,9 @@ func (d *demo) run(ctx context.Context) error {
 	}
 	d.settings["FUNCTIONS_MASTER_KEY"] = funchost.NewKey()
 	d.settings["FUNCTIONS_DEFAULT_KEY"] = funchost.NewKey()
+	if err := d.useEntra(); err != nil {
+		return err
+	}
 
 	d.say("Starting the function app %s under the local Functions host", d.app)
 	hostErr, err := d.startHost(ctx, logs)
@@ -153,21 +159,21 @@ func (d *demo) story(ctx context.Context) error {
 	fmt.Fprintf(d.out, "Key Vault holds version %s for JFrog user %s, expiring %s; next scheduled rotation %s; health: %s\n",
 		health.Token.Version, health.Token.Username, health.Token.ExpiresOn, health.Token.Next, health.Status)
 
-	d.say("Calling the HTTP rotation without a function key")
+	d.say("Calling the HTTP rotation with no %s", d.credential())
 	status, _, err = d.call(ctx, http.MethodPost, "/api/KeyVaultSecretRotation", "", "")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "HTTP %d (the host refuses calls without a key)\n", status)
+	fmt.Fprintf(d.out, "HTTP %d (calls without one are refused)\n", status)
 
-	d.say("POST /api/KeyVaultSecretRotation (function key): the stored token is fresh, so this run skips")
+	d.say("POST /api/KeyVaultSecretRotation (%s): the stored token is fresh, so this run skips", d.credential())
 	status, body, err = d.call(ctx, http.MethodPost, "/api/KeyVaultSecretRotation", "", "function")
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(d.out, "HTTP %d\n%s", status, body)
 
-	d.say("POST /api/KeyVaultSecretRotation?force=true (function key): rotate now")
+	d.say("POST /api/KeyVaultSecretRotation?force=true (%s): rotate now", d.credential())
 	status, body, err = d.call(ctx, http.MethodPost, "/api/KeyVaultSecretRotation?force=true", "", "function")
 	if err != nil {
 		return err
@@ -215,7 +221,7 @@ func (d *demo) jobs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.say("POST /api/jobs/training (function key): train on dataset %s version %s on AzureML and upload the model to Artifactory", demoDataset, version)
+	d.say("POST /api/jobs/training (%s): train on dataset %s version %s on AzureML and upload the model to Artifactory", d.credential(), demoDataset, version)
 	req := fmt.Sprintf(`{"hyperparameters": {"n_estimators": 100}, "data": {"dataset": {"name": %q, "version": %q}, "label": "label", "split_column": "split"}}`, demoDataset, version)
 	status, body, err := d.call(ctx, http.MethodPost, "/api/jobs/training", req, "function")
 	if err != nil {
@@ -251,7 +257,7 @@ func (d *demo) jobs(ctx context.Context) error {
 	fmt.Fprintf(d.out, "model %s version %s, trained on %s, is in Artifactory repository %s (test accuracy %.3f)\n",
 		train.Training.ModelName, train.Training.Version, train.Training.Dataset, d.settings["ARTIFACTORY_ML_REPO"], train.Training.Accuracy)
 
-	d.say("POST /api/jobs/deployment (function key): batch inference with model %s version %s", train.Training.ModelName, train.Training.Version)
+	d.say("POST /api/jobs/deployment (%s): batch inference with model %s version %s", d.credential(), train.Training.ModelName, train.Training.Version)
 	req = fmt.Sprintf(`{"model_name": %q, "model_version": %q}`, train.Training.ModelName, train.Training.Version)
 	status, body, err = d.call(ctx, http.MethodPost, "/api/jobs/deployment", req, "function")
 	if err != nil {
@@ -415,8 +421,9 @@ func (d *demo) startHost(ctx context.Context, logs string) (<-chan error, error)
 	return nil, errors.New("the host did not answer within 40 s")
 }
 
-// call sends a request to the host with the function key when key is
-// "function", the master key when "master".
+// call sends a request to the host with the function key (the CI client's
+// Entra ID token in entra mode) when key is "function", the master key when
+// "master".
 func (d *demo) call(ctx context.Context, method, path, body, key string) (int, string, error) {
 	var rd io.Reader
 	if body != "" {
@@ -431,6 +438,14 @@ func (d *demo) call(ctx context.Context, method, path, body, key string) (int, s
 	}
 	switch key {
 	case "function":
+		if d.cred != nil {
+			auth, err := d.bearer(ctx)
+			if err != nil {
+				return 0, "", err
+			}
+			req.Header.Set("Authorization", auth)
+			break
+		}
 		req.Header.Set("x-functions-key", d.settings["FUNCTIONS_DEFAULT_KEY"])
 	case "master":
 		req.Header.Set("x-functions-key", d.settings["FUNCTIONS_MASTER_KEY"])

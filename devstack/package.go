@@ -16,6 +16,7 @@ func runPackage(args []string, stdout, stderr io.Writer) int {
 	handler := fs.String("handler", "", "custom handler executable (linux/amd64, static)")
 	out := fs.String("out", "dist/functionapp", "output folder (replaced)")
 	zipPath := fs.String("zip", "", "also write this zip (for OneDeploy)")
+	authMode := fs.String("auth-mode", funcpkg.AuthKeys, "AUTH_MODE the app runs with: keys, or entra/both (anonymous HTTP functions; the handler checks callers)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -23,12 +24,12 @@ func runPackage(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "devstack package: --handler is required")
 		return 2
 	}
-	app, err := funcpkg.Pack(funcpkg.PackOptions{SrcDir: *src, Handler: *handler, OutDir: *out, Zip: *zipPath})
+	app, err := funcpkg.Pack(funcpkg.PackOptions{SrcDir: *src, Handler: *handler, OutDir: *out, Zip: *zipPath, AuthMode: *authMode})
 	if err != nil {
 		fmt.Fprintf(stderr, "devstack package: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "packaged %d functions into %s", len(app.Functions), *out)
+	fmt.Fprintf(stdout, "packaged %d functions (auth mode %s) into %s", len(app.Functions), *authMode, *out)
 	if *zipPath != "" {
 		fmt.Fprintf(stdout, " and %s", *zipPath)
 	}

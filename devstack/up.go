@@ -133,6 +133,9 @@ type stack struct {
 	aml      *localazureml.Server
 	servers  []*http.Server
 	serveErr chan error
+	// ci is the provisioned CI client and its secret (empty with --empty).
+	ci       entra.Client
+	ciSecret string
 }
 
 func (s *stack) url(slot int, scheme string) string {
@@ -340,6 +343,9 @@ func (s *stack) env() map[string]string {
 		"DEVSTACK_DATA":                   s.cfg.dataDir,
 	}
 	for k, v := range s.azureMLEnv() {
+		env[k] = v
+	}
+	for k, v := range s.entraEnv() {
 		env[k] = v
 	}
 	if s.jfrog != nil {

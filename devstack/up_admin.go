@@ -29,6 +29,11 @@ func (s *stack) provision(ctx context.Context) (string, error) {
 	done := []string{
 		"Key Vault: function-app is " + localvault.RoleSecretsOfficer + ", compute is " + localvault.RoleSecretsUser,
 	}
+	var err error
+	if s.ci, s.ciSecret, err = s.provisionEntra(); err != nil {
+		return "", err
+	}
+	done = append(done, fmt.Sprintf("Entra ID: client %s with app roles %s on %s", ciClient, strings.Join(ciRoles, ", "), entra.APIApp))
 	if s.jfrog != nil {
 		if err := s.provisionJFrog(ctx); err != nil {
 			return "", err
@@ -46,6 +51,17 @@ func (s *stack) provision(ctx context.Context) (string, error) {
 //	POST   /keyvault/role-assignments           {"principal_id","role"} assign
 //	DELETE /keyvault/role-assignments           {"principal_id","role"} remove
 //	GET    /entra/tenant                        tenant, identities and app registrations
+//	POST   /entra/applications                  {"name"} register a client (or give it a new secret):
+//	                                            {"name","client_id","object_id","client_secret"}
+//	GET    /entra/applications                  registered clients (no secrets)
+//	POST   /entra/applications/{name}/federated-credentials
+//	                                            {"name","issuer","subject","audiences"} trust a workload issuer
+//	POST   /entra/github-actions/token          {"subject","audience"}: {"value"}, a token of the local
+//	                                            stand-in for GitHub Actions' OIDC issuer
+//	GET    /entra/app-role-assignments          list
+//	POST   /entra/app-role-assignments          {"principal_id","resource","role"} assign (principal:
+//	DELETE /entra/app-role-assignments          client name or id; resource: app name or client id,
+//	                                            default frogbridge-api) or remove
 //	GET    /jfrog/token-thresholds              {"revocable_expiry_threshold","persistent_expiry_threshold"} (seconds)
 //	PUT    /jfrog/token-thresholds              the same body: change them for tokens issued from now on (0: JFrog's default)
 //	GET    /healthz                             200 when up
@@ -88,6 +104,7 @@ func (s *stack) adminHandler() http.Handler {
 	mux.HandleFunc("GET /entra/tenant", func(w http.ResponseWriter, r *http.Request) {
 		writeAdminJSON(w, http.StatusOK, s.tenant.Config())
 	})
+	s.entraAdmin(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeAdminJSON(w, http.StatusOK, map[string]string{"status": "up"})
 	})

@@ -161,6 +161,10 @@ func (h *handlers) report(ctx context.Context) (rep healthReport, public []strin
 		rep.Reasons = append(rep.Reasons, "rotation unavailable: "+h.rotationErr.Error())
 		public = append(public, "rotation unavailable: a client could not be built (details: GET /api/health/details with a function key)")
 	}
+	if why := h.callers.refusal(); why != "" {
+		rep.Reasons = append(rep.Reasons, "HTTP functions refuse every caller: "+why)
+		public = append(public, "HTTP functions refuse every caller: caller authentication is misconfigured (AUTH_MODE against the package's authLevels, or an AUTH_* setting); the handler's start-up log and every refused call say how to fix it")
+	}
 	for i, r := range rep.Reasons {
 		rep.Reasons[i] = redact.String(r)
 	}

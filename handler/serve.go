@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/frogbridge/frogbridge/internal/buildinfo"
+	"github.com/frogbridge/frogbridge/internal/callerauth"
 	"github.com/frogbridge/frogbridge/internal/config"
 	"github.com/frogbridge/frogbridge/internal/diagnose"
 	"github.com/frogbridge/frogbridge/internal/funcapp"
@@ -94,20 +95,24 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 	httpFn := func(name, route string, methods []string, next http.Handler) {
 		app.HTTP(name, route, methods, withDeadline(httpDeadline, next))
 	}
+	// Every HTTP function but Health checks its caller first (callers.go).
+	auth := newCallers(cfg, cred, store, log)
+	h.callers = auth
 	httpFn("Health", "/api/health", []string{http.MethodGet}, http.HandlerFunc(h.health))
-	httpFn("HealthDetails", "/api/health/details", []string{http.MethodGet}, http.HandlerFunc(h.healthDetails))
+	httpFn("HealthDetails", "/api/health/details", []string{http.MethodGet}, auth.require("HealthDetails", callerauth.RoleDiagnosticsRead, http.HandlerFunc(h.healthDetails)))
 	if clientErr == nil {
 		h.diag = diagnosticsDeps(cfg, cred, store)
 	} else {
 		h.diag = diagnosticsDeps(cfg, nil, nil)
 	}
-	httpFn("Diagnostics", "/api/diagnostics", []string{http.MethodGet}, http.HandlerFunc(h.diagnostics))
+	httpFn("Diagnostics", "/api/diagnostics", []string{http.MethodGet}, auth.require("Diagnostics", callerauth.RoleDiagnosticsRead, http.HandlerFunc(h.diagnostics)))
 	app.Timer("KeyVaultSecretRotation", h.rotationTimer)
-	httpFn("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP)))
-	httpFn("SubmitTrainingJob", "/api/jobs/training", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.submitTraining)))
-	httpFn("SubmitDeploymentJob", "/api/jobs/deployment", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.submitDeployment)))
-	httpFn("GetJob", "/api/jobs/{name}", []string{http.MethodGet}, h.needs(jobGroups, http.HandlerFunc(h.getJob)))
-	httpFn("CancelJob", "/api/jobs/{name}/cancel", []string{http.MethodPost}, h.needs(jobGroups, http.HandlerFunc(h.cancelJob)))
+	httpFn("KeyVaultSecretRotationHttp", "/api/KeyVaultSecretRotation", []string{http.MethodPost}, auth.require("KeyVaultSecretRotationHttp", callerauth.RoleRotationRun, h.needs(rotationGroups, http.HandlerFunc(h.rotationHTTP))))
+	httpFn("SubmitTrainingJob", "/api/jobs/training", []string{http.MethodPost}, auth.require("SubmitTrainingJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.submitTraining))))
+	httpFn("SubmitDeploymentJob", "/api/jobs/deployment", []string{http.MethodPost}, auth.require("SubmitDeploymentJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.submitDeployment))))
+	httpFn("GetJob", "/api/jobs/{name}", []string{http.MethodGet}, auth.require("GetJob", callerauth.RoleJobsRead, h.needs(jobGroups, http.HandlerFunc(h.getJob))))
+	httpFn("CancelJob", "/api/jobs/{name}/cancel", []string{http.MethodPost}, auth.require("CancelJob", callerauth.RoleJobsSubmit, h.needs(jobGroups, http.HandlerFunc(h.cancelJob))))
+	auth.report(log)
 	return app
 }
 
@@ -122,6 +127,8 @@ type handlers struct {
 	// jobs is nil while the job settings are incomplete.
 	jobs    *jobs.Service
 	jobsErr error
+	// callers checks the callers of the HTTP functions.
+	callers *callers
 	// health caches the stored token's attributes for the health checks.
 	statuses *statusCache
 	// conn is the last refresh of the AzureML registry connection by a

@@ -20,6 +20,7 @@ module "workspace" {
 locals {
   app_client_id    = var.create_entra_app ? module.identity[0].client_id : var.existing_app_client_id
   token_audience   = var.create_entra_app ? module.identity[0].audience : "api://${var.existing_app_client_id}"
+  api_client_id    = var.create_entra_app ? module.identity[0].api_client_id : var.existing_api_client_id
   artifactory_host = coalesce(var.artifactory_host, regex("^https://([^/]+)", var.artifactory_url)[0])
 }
 
@@ -53,6 +54,9 @@ module "functions" {
   secret_ttl               = var.secret_ttl
   revoke_previous          = var.revoke_previous
   force_min_interval       = var.force_min_interval
+  auth_mode                = var.auth_mode
+  auth_tenant_id           = module.workspace.tenant_id
+  auth_audience            = local.api_client_id == null ? "" : local.api_client_id
   tags                     = var.tags
 }
 
@@ -62,4 +66,7 @@ module "identity" {
 
   display_name          = "${var.name_prefix}-jfrog-exchange"
   function_principal_id = module.functions.principal_id
+  api_display_name      = "${var.name_prefix}-api"
+  api_callers           = var.api_callers
+  github_callers        = var.github_callers
 }

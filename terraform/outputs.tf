@@ -67,3 +67,23 @@ output "trainer_image_repository" {
   description = "Image repository docker/build.sh pushes the trainer to."
   value       = "${local.artifactory_host}/${var.docker_repo}/azureml-training"
 }
+
+output "api_audience" {
+  description = "Application ID URI of the HTTP API: CI requests tokens for it (az account get-access-token --resource)."
+  value       = var.create_entra_app ? module.identity[0].api_audience : (var.existing_api_client_id == null ? null : "api://${var.existing_api_client_id}")
+}
+
+output "api_client_id" {
+  description = "Client ID of the HTTP API's app registration (AUTH_AUDIENCE)."
+  value       = local.api_client_id
+}
+
+output "github_caller_client_ids" {
+  description = "Client IDs for azure/login of the GitHub Actions callers, by name."
+  value       = var.create_entra_app ? module.identity[0].github_caller_client_ids : {}
+}
+
+output "auth_mode" {
+  description = "AUTH_MODE of the function app; make package AUTH_MODE=<it> before deploying."
+  value       = var.auth_mode
+}

@@ -128,3 +128,43 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "auth_mode" {
+  description = "How callers of the HTTP functions authenticate (AUTH_MODE): keys (function keys), entra (Entra ID tokens with app roles) or both. Deploy a package made for it (make package AUTH_MODE=...)."
+  type        = string
+  default     = "keys"
+
+  validation {
+    condition     = contains(["keys", "entra", "both"], var.auth_mode)
+    error_message = "auth_mode is keys, entra or both."
+  }
+
+  validation {
+    condition     = var.auth_mode == "keys" || var.create_entra_app || var.existing_api_client_id != null
+    error_message = "auth_mode entra or both needs the API app registration: keep create_entra_app or set existing_api_client_id."
+  }
+}
+
+variable "existing_api_client_id" {
+  description = "Client ID of an existing app registration of the HTTP API (AUTH_AUDIENCE), used when create_entra_app is false."
+  type        = string
+  default     = null
+}
+
+variable "api_callers" {
+  description = "Service principals calling the HTTP functions with Entra ID tokens, by name: object id and app roles (Jobs.Submit, Jobs.Read, Rotation.Run, Diagnostics.Read)."
+  type = map(object({
+    principal_object_id = string
+    roles               = list(string)
+  }))
+  default = {}
+}
+
+variable "github_callers" {
+  description = "GitHub Actions workflows calling the HTTP functions through OIDC federation, by name: subject (repo:ORG/REPO:environment:NAME) and app roles."
+  type = map(object({
+    subject = string
+    roles   = list(string)
+  }))
+  default = {}
+}

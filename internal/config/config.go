@@ -38,6 +38,8 @@ type Config struct {
 	Storage Storage
 	// Jobs holds the AzureML job settings.
 	Jobs Jobs
+	// Auth holds how HTTP callers authenticate.
+	Auth Auth
 
 	problems []Problem
 }
@@ -174,6 +176,8 @@ func Load(getenv func(string) string) *Config {
 	j.ConnectionCategory = l.oneOf(EnvConnectionCategory, GroupJobs, defaultOf(EnvConnectionCategory), "GenericContainerRegistry", "ContainerRegistry")
 	j.ComputeClientID = l.pattern(EnvComputeClientID, GroupJobs, guidPattern, false, "")
 	j.DatastoreBlobURL = l.httpsURL(EnvDatastoreBlobURL, GroupJobs, false)
+
+	c.Auth = l.auth()
 
 	c.problems = l.problems
 	return c

@@ -177,6 +177,8 @@ func TestDefaultsFromSettings(t *testing.T) {
 		EnvARMEndpoint:      c.Jobs.ARMEndpoint, EnvTrainerImage: c.Jobs.TrainerImage, EnvTrainerTag: c.Jobs.TrainerTag,
 		EnvModelName: c.Jobs.ModelName, EnvExperiment: c.Jobs.Experiment, EnvConnectionName: c.Jobs.ConnectionName,
 		EnvConnectionCategory: c.Jobs.ConnectionCategory,
+		EnvAuthMode:           c.Auth.Mode, EnvAuthAcceptV1: strconv.FormatBool(c.Auth.AcceptV1), EnvAuthAuthorityHost: c.Auth.AuthorityHost,
+		EnvAuthKeySecrets: strings.Join(c.Auth.KeySecrets, ","),
 	}
 	for _, s := range Settings {
 		if s.Default == "" {

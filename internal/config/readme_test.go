@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var readmeRow = regexp.MustCompile("^\\| `([A-Za-z_]+)` \\| (?:`([^`]*)`|—) \\|")
+var readmeRow = regexp.MustCompile("^\\| `([A-Za-z0-9_]+)` \\| (?:`([^`]*)`|—) \\|")
 
 // TestREADMEDocumentsEverySetting keeps the README's app-settings table and
 // Settings in step: same names, same defaults.

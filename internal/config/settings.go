@@ -138,3 +138,6 @@ var Settings = []Setting{
 	{Name: EnvDatastoreBlobURL, Group: GroupJobs,
 		Description: "Blob service URL of the workspace storage when it is not ACCOUNT.blob.SUFFIX of the configured cloud (a custom domain); job outputs are also read from a datastore with this URL."},
 }
+
+// Callers' settings follow the job settings (see auth.go).
+func init() { Settings = append(Settings, authSettings...) }

@@ -195,6 +195,12 @@ func packagedApp(t testing.TB) string {
 // settings plus overrides (an empty value removes a setting).
 func startHost(t testing.TB, s *stack, overrides map[string]string) *host {
 	t.Helper()
+	return startHostApp(t, s, packagedApp(t), overrides)
+}
+
+// startHostApp is startHost for the packaged app in appDir.
+func startHostApp(t testing.TB, s *stack, appDir string, overrides map[string]string) *host {
+	t.Helper()
 	settings := map[string]string{}
 	for k, v := range s.env {
 		settings[k] = v
@@ -226,7 +232,7 @@ func startHost(t testing.TB, s *stack, overrides map[string]string) *host {
 		masterKey: settings["FUNCTIONS_MASTER_KEY"], functionKey: settings["FUNCTIONS_DEFAULT_KEY"],
 		settings: settings, out: &output{}, done: make(chan error, 1),
 	}
-	h.cmd = exec.Command(testbin.Path(t, "devstack"), "host", "--app", packagedApp(t), "--port", strconv.Itoa(port), "--env-file", envPath)
+	h.cmd = exec.Command(testbin.Path(t, "devstack"), "host", "--app", appDir, "--port", strconv.Itoa(port), "--env-file", envPath)
 	h.cmd.Stdout, h.cmd.Stderr = h.out, h.out
 	h.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := h.cmd.Start(); err != nil {

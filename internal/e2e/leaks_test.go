@@ -20,6 +20,7 @@ func scanForLeaks(t testing.TB, s *stack, h *host, kv *azsecrets.Client) {
 		"IDENTITY_HEADER":    s.env["IDENTITY_HEADER"],
 		"compute MSI secret": s.env["DEVSTACK_COMPUTE_MSI_SECRET"],
 		"JFrog admin token":  s.env["JFROG_ADMIN_TOKEN"],
+		"CI client secret":   s.env["DEVSTACK_CI_CLIENT_SECRET"],
 	}
 	pager := kv.NewListSecretPropertiesVersionsPager(secretName, nil)
 	for pager.More() {

@@ -20,6 +20,9 @@ type PackOptions struct {
 	OutDir string
 	// Zip, if set, receives the zip of OutDir's content.
 	Zip string
+	// AuthMode is the handler's AUTH_MODE the package is for (AuthKeys
+	// when empty); AuthEntra and AuthBoth write anonymous HTTP functions.
+	AuthMode string
 }
 
 // Pack lays out the function app the way the host scans it: host.json and
@@ -27,6 +30,9 @@ type PackOptions struct {
 // handler executable under the name host.json gives, mode 0755. The result
 // is loaded back and validated before Pack returns.
 func Pack(o PackOptions) (*App, error) {
+	if o.AuthMode != "" && !ValidAuthMode(o.AuthMode) {
+		return nil, fmt.Errorf("auth mode %q is not %s, %s or %s", o.AuthMode, AuthKeys, AuthEntra, AuthBoth)
+	}
 	hostJSON, err := os.ReadFile(filepath.Join(o.SrcDir, "host.json"))
 	if err != nil {
 		return nil, fmt.Errorf("read host.json: %w", err)
@@ -58,6 +64,9 @@ func Pack(o PackOptions) (*App, error) {
 			return nil, fmt.Errorf("function %s: %w", e.Name(), err)
 		}
 		if _, err := ParseFunction(e.Name(), b); err != nil {
+			return nil, fmt.Errorf("functions/%s/function.json: %w", e.Name(), err)
+		}
+		if b, err = withAuthMode(b, o.AuthMode); err != nil {
 			return nil, fmt.Errorf("functions/%s/function.json: %w", e.Name(), err)
 		}
 		if err := os.MkdirAll(filepath.Join(o.OutDir, e.Name()), 0o755); err != nil {

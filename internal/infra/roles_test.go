@@ -108,7 +108,7 @@ func TestRoleAssignments(t *testing.T) {
 	})
 
 	t.Run("app role for the function identity", func(t *testing.T) {
-		ra := oneBlock(t, files, "identity", "resource", "azuread_app_role_assignment")
+		ra := oneBlock(t, files, "identity", "resource", "azuread_app_role_assignment", "function")
 		if a, ok := ra.block.Body.Attributes["principal_object_id"]; !ok || exprText(ra.file, a.Expr) != "var.function_principal_id" {
 			t.Errorf("azuread_app_role_assignment must assign var.function_principal_id")
 		}

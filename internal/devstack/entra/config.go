@@ -54,6 +54,12 @@ type App struct {
 	ClientID           string   `json:"client_id"`
 	IdentifierURIs     []string `json:"identifier_uris,omitempty"`
 	AccessTokenVersion int      `json:"access_token_version,omitempty"`
+	// AppRoles are the values of the app roles the registration exposes.
+	AppRoles []string `json:"app_roles,omitempty"`
+	// AssignmentRequired refuses client-credentials tokens to clients
+	// holding none of the app's roles, as the service principal's
+	// appRoleAssignmentRequired does.
+	AssignmentRequired bool `json:"assignment_required,omitempty"`
 }
 
 // Config is a tenant: its id, its managed identities and its app
@@ -77,8 +83,16 @@ func DefaultConfig() Config {
 			{Name: FunctionAppIdentity, ClientID: NewUUID(), ObjectID: NewUUID(), Host: HostAppService, Kind: SystemAssigned},
 			{Name: ComputeIdentity, ClientID: NewUUID(), ObjectID: NewUUID(), Host: HostAzureML, Kind: SystemAssigned},
 		},
-		Apps: []App{{Name: JFrogApp, ClientID: app, IdentifierURIs: []string{"api://" + app}, AccessTokenVersion: 2}},
+		Apps: []App{{Name: JFrogApp, ClientID: app, IdentifierURIs: []string{"api://" + app}, AccessTokenVersion: 2}, apiApp()},
 	}
+}
+
+// apiApp returns a new registration of the function app's HTTP API (v2
+// tokens, identifier URI api://<client id>, the APIRoles).
+func apiApp() App {
+	id := NewUUID()
+	return App{Name: APIApp, ClientID: id, IdentifierURIs: []string{"api://" + id}, AccessTokenVersion: 2,
+		AppRoles: append([]string(nil), APIRoles...), AssignmentRequired: true}
 }
 
 // Identity returns the identity with the given name.

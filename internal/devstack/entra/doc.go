@@ -41,6 +41,22 @@
 // has kid and x5t, the SHA-1 thumbprint of the signing certificate
 // published in the JWKS (x5c).
 //
+// # Client applications
+//
+// Registered client applications (CI's stand-in) get app-only tokens at
+// POST BaseURL/<tenant>/oauth2/v2.0/token with the client-credentials grant,
+// authenticating with a client secret (client_secret_post or
+// client_secret_basic) or a federated client_assertion from the local
+// stand-in for GitHub Actions' OIDC issuer (BaseURL/github-actions), as
+// azidentity's ClientSecretCredential and ClientAssertionCredential send
+// them (MSAL adds the scopes openid, offline_access and profile, which are
+// ignored). scope is <resource>/.default; the token follows the resource's
+// app registration like managed-identity tokens, with azpacr/appidacr 1
+// (secret) or 2 (assertion) and roles = the client's app role assignments
+// on the resource. Refusals carry Entra's error, error_description
+// (AADSTS code first), error_codes, timestamp, trace_id and correlation_id.
+// The tenant holds the API registration APIApp exposing APIRoles.
+//
 // # Discovery
 //
 // BaseURL/<tenant>/v2.0/.well-known/openid-configuration names the v2 issuer

@@ -47,6 +47,7 @@ type Server struct {
 	log       zerolog.Logger
 	idHeader  string
 	msiSecret string
+	dir       *directory
 }
 
 // New loads (or creates) the tenant kept in opts.DataDir.
@@ -63,10 +64,17 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg, err = ensureAPIApp(opts.DataDir, cfg); err != nil {
+		return nil, err
+	}
+	dir, err := loadDirectory(opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cfg: cfg, key: key, base: strings.TrimSuffix(opts.BaseURL, "/"),
 		lifetime: opts.TokenLifetime, now: opts.Now, log: opts.Logger,
-		idHeader: randomHex(16), msiSecret: randomHex(16),
+		idHeader: randomHex(16), msiSecret: randomHex(16), dir: dir,
 	}
 	if s.lifetime <= 0 {
 		s.lifetime = 24 * time.Hour
@@ -105,12 +113,18 @@ func (s *Server) MSISecret() string { return s.msiSecret }
 //	GET /{tenant}/.well-known/openid-configuration        v1 issuer (sts.windows.net)
 //	GET /{tenant}/discovery/v2.0/keys, /{tenant}/discovery/keys,
 //	    /common/discovery/v2.0/keys, /common/discovery/keys  JWKS
+//	POST /{tenant}/oauth2/v2.0/token                       client credentials
+//	GET  /github-actions/.well-known/openid-configuration, /github-actions/.well-known/jwks
+//	                                                       local workload issuer
 func (s *Server) IssuerHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.tenantOnly(s.serveDiscoveryV2))
 	mux.HandleFunc("GET /{tenant}/.well-known/openid-configuration", s.tenantOnly(s.serveDiscoveryV1))
 	mux.HandleFunc("GET /{tenant}/discovery/v2.0/keys", s.tenantOnly(s.serveKeys))
 	mux.HandleFunc("GET /{tenant}/discovery/keys", s.tenantOnly(s.serveKeys))
+	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.tenantOnly(s.serveClientCredentials))
+	mux.HandleFunc("GET "+GitHubIssuerPath+"/.well-known/openid-configuration", s.serveWorkloadDiscovery)
+	mux.HandleFunc("GET "+GitHubIssuerPath+"/.well-known/jwks", s.serveWorkloadKeys)
 	return mux
 }
 

@@ -50,25 +50,26 @@ type Claims struct {
 
 // tokenClaims is the JSON payload of an issued token.
 type tokenClaims struct {
-	Aud     string `json:"aud"`
-	Iss     string `json:"iss"`
-	Iat     int64  `json:"iat"`
-	Nbf     int64  `json:"nbf"`
-	Exp     int64  `json:"exp"`
-	Aio     string `json:"aio"`
-	AppID   string `json:"appid,omitempty"`
-	AppIDAC string `json:"appidacr,omitempty"`
-	Azp     string `json:"azp,omitempty"`
-	AzpAC   string `json:"azpacr,omitempty"`
-	Idp     string `json:"idp,omitempty"`
-	Idtyp   string `json:"idtyp"`
-	Oid     string `json:"oid"`
-	Rh      string `json:"rh"`
-	Sub     string `json:"sub"`
-	Tid     string `json:"tid"`
-	Uti     string `json:"uti"`
-	Ver     string `json:"ver"`
-	MirID   string `json:"xms_mirid,omitempty"`
+	Aud     string   `json:"aud"`
+	Iss     string   `json:"iss"`
+	Iat     int64    `json:"iat"`
+	Nbf     int64    `json:"nbf"`
+	Exp     int64    `json:"exp"`
+	Aio     string   `json:"aio"`
+	AppID   string   `json:"appid,omitempty"`
+	AppIDAC string   `json:"appidacr,omitempty"`
+	Azp     string   `json:"azp,omitempty"`
+	AzpAC   string   `json:"azpacr,omitempty"`
+	Idp     string   `json:"idp,omitempty"`
+	Idtyp   string   `json:"idtyp"`
+	Oid     string   `json:"oid"`
+	Rh      string   `json:"rh"`
+	Sub     string   `json:"sub"`
+	Tid     string   `json:"tid"`
+	Uti     string   `json:"uti"`
+	Ver     string   `json:"ver"`
+	MirID   string   `json:"xms_mirid,omitempty"`
+	Roles   []string `json:"roles,omitempty"`
 }
 
 func (c tokenClaims) GetExpirationTime() (*jwt.NumericDate, error) {

@@ -102,5 +102,17 @@ resource "azurerm_function_app_flex_consumption" "this" {
     EXPERIMENT_NAME                 = var.experiment_name
     AZUREML_CONNECTION_NAME         = var.connection_name
     AZUREML_CONNECTION_CATEGORY     = var.connection_category
+
+    # Callers of the HTTP functions. In both mode the host keeps its keys in
+    # the vault (its Key Vault secret repository), where the handler reads
+    # the keys it accepts on anonymous functions.
+    AUTH_MODE                            = var.auth_mode
+    AUTH_TENANT_ID                       = var.auth_tenant_id
+    AUTH_AUDIENCE                        = var.auth_audience
+    AUTH_ACCEPT_V1_ISSUER                = tostring(var.auth_accept_v1_issuer)
+    AUTH_AUTHORITY_HOST                  = var.auth_authority_host
+    AUTH_FUNCTION_KEY_SECRETS            = var.auth_function_key_secret_names
+    AzureWebJobsSecretStorageType        = var.auth_mode == "both" ? "keyvault" : "blob"
+    AzureWebJobsSecretStorageKeyVaultUri = var.auth_mode == "both" ? "https://${var.key_vault_name}.vault.azure.net/" : ""
   }
 }

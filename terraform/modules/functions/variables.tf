@@ -235,3 +235,43 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "auth_mode" {
+  description = "How callers of the HTTP functions authenticate (AUTH_MODE): keys, entra or both."
+  type        = string
+  default     = "keys"
+
+  validation {
+    condition     = contains(["keys", "entra", "both"], var.auth_mode)
+    error_message = "auth_mode is keys, entra or both."
+  }
+}
+
+variable "auth_tenant_id" {
+  description = "Entra ID tenant of the callers' tokens (AUTH_TENANT_ID)."
+  type        = string
+}
+
+variable "auth_audience" {
+  description = "Client ID of the HTTP API's app registration (AUTH_AUDIENCE); empty in keys mode without one."
+  type        = string
+  default     = ""
+}
+
+variable "auth_accept_v1_issuer" {
+  description = "Also accept v1 tokens (AUTH_ACCEPT_V1_ISSUER); the API registration issues v2 tokens."
+  type        = bool
+  default     = false
+}
+
+variable "auth_authority_host" {
+  description = "Entra ID authority of the callers' tokens (AUTH_AUTHORITY_HOST)."
+  type        = string
+  default     = "https://login.microsoftonline.com"
+}
+
+variable "auth_function_key_secret_names" {
+  description = "Key Vault secrets of the function keys accepted in both mode (AUTH_FUNCTION_KEY_SECRETS), as the host names them."
+  type        = string
+  default     = "host--functionKey--default,host--masterKey--master"
+}
