@@ -214,17 +214,34 @@ func expandPattern(pattern string, claims map[string]any) string {
 	return out
 }
 
-// scopeWithin reports whether every space-separated part of want is a part
-// of have.
+// scopeWithin reports whether every space-separated part of want is a
+// part of have, a groups part also when its groups are some of have's
+// (applied-permissions/groups:a,b holds applied-permissions/groups:a).
 func scopeWithin(want, have string) bool {
+	const groups = "applied-permissions/groups:"
 	parts := map[string]bool{}
 	for _, p := range strings.Fields(have) {
 		parts[p] = true
-	}
-	for _, p := range strings.Fields(want) {
-		if !parts[p] {
-			return false
+		if g, ok := strings.CutPrefix(p, groups); ok {
+			for _, name := range strings.Split(g, ",") {
+				parts[groups+name] = true
+			}
 		}
 	}
-	return len(strings.Fields(want)) > 0
+	ws := strings.Fields(want)
+	for _, p := range ws {
+		if parts[p] {
+			continue
+		}
+		g, ok := strings.CutPrefix(p, groups)
+		if !ok {
+			return false
+		}
+		for _, name := range strings.Split(g, ",") {
+			if !parts[groups+name] {
+				return false
+			}
+		}
+	}
+	return len(ws) > 0
 }
