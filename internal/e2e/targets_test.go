@@ -98,5 +98,30 @@ func TestRotationTargets(t *testing.T) {
 	if !errors.As(err, &re) || re.StatusCode != http.StatusNotFound {
 		t.Errorf("broken target's secret: %v, want 404", err)
 	}
+
+	t.Run("a failing default target answers as today and still lists the others", func(t *testing.T) {
+		bad := `[{"secret":"` + secretName + `","identity_mapping_name":"e2e-no-such-mapping"},{"secret":"e2e-docker-pull","shape":"dockerconfigjson","identity_mapping_name":"e2e-docker"}]`
+		h2 := startHost(t, s, map[string]string{"ROTATION_TARGETS": bad})
+		before, _, _ := s.storedCredentials(t, kv)
+		status, body := h2.call(t, http.MethodPost, "/api/KeyVaultSecretRotation?force=true", "", "function")
+		var fail struct {
+			Error, Details string
+			Targets        []struct {
+				Secret  string `json:"secret"`
+				Rotated bool   `json:"rotated"`
+				Error   string `json:"error"`
+			} `json:"targets"`
+		}
+		decode(t, body, &fail)
+		if status != http.StatusForbidden || fail.Error == "" || !strings.Contains(fail.Details, "e2e-no-such-mapping") || len(fail.Targets) != 2 {
+			t.Fatalf("rotation = %d %s, want 403 naming the mapping", status, body)
+		}
+		if fail.Targets[0].Rotated || !fail.Targets[1].Rotated || fail.Targets[1].Error != "" {
+			t.Errorf("targets = %+v", fail.Targets)
+		}
+		if after, _, _ := s.storedCredentials(t, kv); after != before {
+			t.Errorf("the failed default target moved its secret from %s to %s", before, after)
+		}
+	})
 	scanForLeaks(t, s, h, kv)
 }
