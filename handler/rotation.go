@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -18,6 +21,7 @@ import (
 	"github.com/frogbridge/frogbridge/internal/keyvault"
 	"github.com/frogbridge/frogbridge/internal/lease"
 	"github.com/frogbridge/frogbridge/internal/logging"
+	"github.com/frogbridge/frogbridge/internal/redact"
 	"github.com/frogbridge/frogbridge/internal/rotation"
 )
 
@@ -57,9 +61,53 @@ func managedIdentity(clientID string) (azcore.TokenCredential, error) {
 	return cred, nil
 }
 
-// newRotation builds the rotation service from the app settings. The
+// newRotation builds the rotation service of the default target
+// (ARTIFACTORY_TOKEN_SECRET_NAME, shape json) from the app settings. The
 // clients make no request until a rotation runs.
 func newRotation(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.Store, log zerolog.Logger) (*rotation.Service, error) {
+	var t config.Target
+	for _, x := range cfg.Rotation.Targets {
+		if strings.EqualFold(x.Secret, cfg.Rotation.SecretName) {
+			t = x // the default secret's exchange options
+		}
+	}
+	return newTargetService(cfg, cred, store, log, lockBlobName, "", t)
+}
+
+// newTargets builds the services of ROTATION_TARGETS, the default target
+// first; nil when the setting is absent. Each target has its own store,
+// lock blob and forced-rotation record, so targets rotate independently.
+func newTargets(cfg *config.Config, cred azcore.TokenCredential, def *rotation.Service, log zerolog.Logger) (*rotation.Targets, error) {
+	r := cfg.Rotation
+	if len(r.Targets) == 0 {
+		return nil, nil
+	}
+	u, err := url.Parse(r.ArtifactoryURL)
+	if err != nil {
+		return nil, fmt.Errorf("JFrog (ARTIFACTORY_URL): %w", err)
+	}
+	list := []rotation.Target{{Name: r.SecretName, Shape: string(keyvault.ShapeJSON), Service: def}}
+	for _, t := range r.Targets {
+		if strings.EqualFold(t.Secret, r.SecretName) {
+			continue
+		}
+		store, err := keyvault.NewStore(r.VaultURL, cred, &keyvault.StoreOptions{SecretName: t.Secret, Shape: keyvault.Shape(t.Shape), Host: u.Host, SettingNames: vaultSettings})
+		if err != nil {
+			return nil, fmt.Errorf("key vault (%s target %s): %w", config.EnvRotationTargets, t.Secret, err)
+		}
+		svc, err := newTargetService(cfg, cred, store, log, lockBlobName+"-"+strings.ToLower(t.Secret), t.Secret, t)
+		if err != nil {
+			return nil, fmt.Errorf("%s target %s: %w", config.EnvRotationTargets, t.Secret, err)
+		}
+		list = append(list, rotation.Target{Name: t.Secret, Shape: t.Shape, Service: svc})
+	}
+	return rotation.NewTargets(list)
+}
+
+// newTargetService builds the rotation service of one target: its secret
+// (store), its lock blob and its JFrog exchange options. name is "" for
+// the default target.
+func newTargetService(cfg *config.Config, cred azcore.TokenCredential, store *keyvault.Store, log zerolog.Logger, blob, name string, t config.Target) (*rotation.Service, error) {
 	r := cfg.Rotation
 	jf, err := jfrog.NewClient(r.ArtifactoryURL, &jfrog.ClientOptions{SettingNames: jfrogSettings})
 	if err != nil {
@@ -75,7 +123,7 @@ func newRotation(cfg *config.Config, cred azcore.TokenCredential, store *keyvaul
 		ConnectionString: cfg.Storage.ConnectionString,
 		BlobServiceURI:   cfg.Storage.BlobServiceURL,
 		AccountName:      cfg.Storage.AccountName,
-	}, storageCred, r.LockContainer, lockBlobName, &lease.LockerOptions{
+	}, storageCred, r.LockContainer, blob, &lease.LockerOptions{
 		ClientOptions: azcore.ClientOptions{Retry: policy.RetryOptions{TryTimeout: tryTimeout}},
 		LeaseDuration: leaseDuration,
 	})
@@ -89,6 +137,14 @@ func newRotation(cfg *config.Config, cred azcore.TokenCredential, store *keyvaul
 		SecretTTL:        r.TTL,
 		RevokePrevious:   r.RevokePrevious,
 		ForceMinInterval: r.ForceMinInterval,
+		Target:           name,
+		Exchange: jfrog.ExchangeOptions{
+			IdentityMappingName:   t.IdentityMappingName,
+			ProjectKey:            t.ProjectKey,
+			Scope:                 t.Scope,
+			Audience:              t.Audience,
+			IncludeReferenceToken: t.IncludeReferenceToken,
+		},
 	}, rotation.Dependencies{
 		Tokens: cred, Exchanger: jf, Verifier: jf, Revoker: jf, Store: store, Locker: locker, Forced: locker, Logger: &logger,
 	})
@@ -101,6 +157,43 @@ type rotationResponse struct {
 	// RegistryConnection is the refresh of the AzureML registry connection
 	// that followed, when the job settings are present and one was due.
 	RegistryConnection *connectionReport `json:"registry_connection,omitempty"`
+	// Targets lists every target's outcome, the default first, when
+	// ROTATION_TARGETS is set.
+	Targets []rotation.TargetResult `json:"targets,omitempty"`
+}
+
+// rotationFailure is the body of a failed rotation of the default target
+// when ROTATION_TARGETS is set: the usual error body plus every target.
+type rotationFailure struct {
+	Error   string                  `json:"error"`
+	Details string                  `json:"details"`
+	Targets []rotation.TargetResult `json:"targets"`
+}
+
+// rotate runs the default target alone, or every target when
+// ROTATION_TARGETS is set; it returns the default target's outcome, every
+// target's (nil without ROTATION_TARGETS) and an error naming the other
+// targets that failed.
+func (h *handlers) rotate(ctx context.Context, o rotation.RotateOptions) (rotation.Result, []rotation.TargetResult, error, error) {
+	if h.targets == nil {
+		res, err := h.rotation.Rotate(ctx, o)
+		return res, nil, err, nil
+	}
+	all := h.targets.RotateAll(ctx, o)
+	for i := range all {
+		all[i].Error = redact.String(all[i].Error)
+	}
+	var failed []string
+	for _, t := range all[1:] {
+		if t.Err != nil {
+			failed = append(failed, t.Secret+": "+t.Err.Error())
+		}
+	}
+	var others error
+	if len(failed) > 0 {
+		others = fmt.Errorf("%d of %d %s targets failed: %s", len(failed), len(all), config.EnvRotationTargets, strings.Join(failed, "; "))
+	}
+	return all[0].Result, all, all[0].Err, others
 }
 
 // rotationTimer runs the scheduled rotation; it skips while the stored
@@ -114,9 +207,9 @@ func (h *handlers) rotationTimer(ctx context.Context, log zerolog.Logger, info f
 	}
 	ctx, cancel := context.WithTimeout(ctx, timerRotationTimeout)
 	defer cancel()
-	res, err := h.rotation.Rotate(ctx, rotation.RotateOptions{Trigger: "timer"})
+	res, _, err, others := h.rotate(ctx, rotation.RotateOptions{Trigger: "timer"})
 	if err != nil {
-		return err
+		return errors.Join(err, others)
 	}
 	if res.Rotated {
 		h.statuses.invalidate()
@@ -124,7 +217,7 @@ func (h *handlers) rotationTimer(ctx context.Context, log zerolog.Logger, info f
 	log.Info().Bool("rotated", res.Rotated).Str("reason", res.Reason).Str("secret_version", res.SecretVersion).
 		Bool("past_due", info.IsPastDue).Msg("rotation finished")
 	h.refreshConnection(ctx, log, res)
-	return nil
+	return others
 }
 
 // rotationHTTP runs a rotation on request; ?force=true rotates even when
@@ -145,7 +238,20 @@ func (h *handlers) rotationHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), httpRotationTimeout)
 	defer cancel()
-	res, err := h.rotation.Rotate(ctx, rotation.RotateOptions{Force: force, Trigger: "http"})
+	res, all, err, others := h.rotate(ctx, rotation.RotateOptions{Force: force, Trigger: "http"})
+	rlog := logging.FromContext(r.Context())
+	if others != nil {
+		rlog.Error().Err(others).Msg("rotation targets failed")
+	}
+	if err != nil && all != nil {
+		a := answerFor(err)
+		if wait, ok := rotation.RetryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		}
+		rlog.Error().Err(err).Int(logging.FieldStatus, a.status).Msg("rotation failed")
+		funcapp.WriteJSON(w, a.status, rotationFailure{Error: a.title, Details: redact.String(err.Error()), Targets: all})
+		return
+	}
 	if err != nil {
 		log := logging.FromContext(r.Context())
 		if wait, ok := rotation.RetryAfter(err); ok {
@@ -163,7 +269,11 @@ func (h *handlers) rotationHTTP(w http.ResponseWriter, r *http.Request) {
 		h.statuses.invalidate()
 	}
 	conn := h.refreshConnection(ctx, logging.FromContext(r.Context()), res)
-	funcapp.WriteJSON(w, http.StatusOK, rotationResponse{Status: "ok", Result: res, RegistryConnection: conn})
+	status := "ok"
+	if others != nil {
+		status = "partial" // the default target rotated; see targets for the others
+	}
+	funcapp.WriteJSON(w, http.StatusOK, rotationResponse{Status: status, Result: res, RegistryConnection: conn, Targets: all})
 }
 
 // configWarnings are the health report's warnings: settings that are valid

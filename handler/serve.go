@@ -76,6 +76,9 @@ func newApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) *funcap
 			var svc *rotation.Service
 			if svc, h.rotationErr = newRotation(cfg, cred, store, log); h.rotationErr == nil {
 				h.rotation = svc
+				if h.targets, h.rotationErr = newTargets(cfg, cred, svc, log); h.rotationErr != nil {
+					h.rotation = nil
+				}
 			}
 		}
 		if h.rotationErr != nil {
@@ -124,6 +127,9 @@ type handlers struct {
 	// says why when the settings were complete but a client failed.
 	rotation    rotator
 	rotationErr error
+	// targets rotates every ROTATION_TARGETS target; nil when the setting
+	// is absent (rotation alone then serves the default target).
+	targets *rotation.Targets
 	// jobs is nil while the job settings are incomplete.
 	jobs    *jobs.Service
 	jobsErr error

@@ -54,6 +54,7 @@ module "functions" {
   secret_ttl               = var.secret_ttl
   revoke_previous          = var.revoke_previous
   force_min_interval       = var.force_min_interval
+  rotation_targets         = var.rotation_targets
   auth_mode                = var.auth_mode
   auth_tenant_id           = module.workspace.tenant_id
   auth_audience            = local.api_client_id == null ? "" : local.api_client_id

@@ -106,6 +106,12 @@ variable "force_min_interval" {
   default     = 60
 }
 
+variable "rotation_targets" {
+  description = "More secrets to rotate, a JSON array (ROTATION_TARGETS, see the README); empty rotates only the default secret."
+  type        = string
+  default     = ""
+}
+
 variable "create_entra_app" {
   description = "Create the Entra ID application whose audience the rotation uses (identity module)."
   type        = bool

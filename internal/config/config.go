@@ -58,6 +58,9 @@ type Rotation struct {
 	LockContainer  string        // ROTATION_LOCK_CONTAINER
 	// ForceMinInterval is ROTATION_FORCE_MIN_INTERVAL; 0 means no limit.
 	ForceMinInterval time.Duration
+	// Targets is ROTATION_TARGETS; nil when the setting is absent (only
+	// the default secret is rotated).
+	Targets []Target
 }
 
 // Storage holds the host storage settings. Exactly one way to reach it is
@@ -145,6 +148,7 @@ func Load(getenv func(string) string) *Config {
 	r.RevokePrevious = l.boolean(EnvRevokePrevious, GroupRotation)
 	r.LockContainer = l.pattern(EnvLockContainer, GroupRotation, containerPattern, false, defaultOf(EnvLockContainer))
 	r.ForceMinInterval = l.seconds(EnvForceMinInterval, GroupRotation, 0, 86400)
+	l.targets(r)
 
 	s := &c.Storage
 	s.BlobServiceURL = l.httpsURL(EnvStorageBlobServiceURI, GroupStorage, false)

@@ -45,6 +45,7 @@ const (
 	EnvRevokePrevious        = "ROTATION_REVOKE_PREVIOUS"
 	EnvLockContainer         = "ROTATION_LOCK_CONTAINER"
 	EnvForceMinInterval      = "ROTATION_FORCE_MIN_INTERVAL"
+	EnvRotationTargets       = "ROTATION_TARGETS"
 	EnvStorageConnection     = "AzureWebJobsStorage"
 	EnvStorageBlobServiceURI = "AzureWebJobsStorage__blobServiceUri"
 	EnvStorageAccountName    = "AzureWebJobsStorage__accountName"
@@ -97,6 +98,8 @@ var Settings = []Setting{
 		Description: "Blob container that holds the cross-instance rotation lease."},
 	{Name: EnvForceMinInterval, Default: "60", Group: GroupRotation,
 		Description: "Minimum seconds between two forced rotations, across instances; a `?force=true` call within it answers 429 with Retry-After (0 turns the limit off)."},
+	{Name: EnvRotationTargets, Group: GroupRotation,
+		Description: "More secrets to rotate, a JSON array (see [Rotation targets](#rotation-targets)); the default secret is always rotated in shape json."},
 	{Name: EnvStorageAccountName, Group: GroupStorage,
 		Description: "Host storage account, identity-based (the function app's identity needs Storage Blob Data Owner)."},
 	{Name: EnvStorageBlobServiceURI, Group: GroupStorage,

@@ -318,6 +318,24 @@ func (r *runner) vault(ctx context.Context) {
 		exp = "expires " + p.ExpiresOn.UTC().Format(time.RFC3339)
 	}
 	r.add(Check{Name: name, Result: OK, Detail: fmt.Sprintf("secret %s version %s, enabled %v, %s", p.Name, p.Version, p.Enabled, exp)})
+	r.vaultWrite(ctx)
+}
+
+// vaultWrite tells whether the identity may store new versions, from the
+// answer to a harmless call (keyvault.Store.MayWrite), never by writing.
+func (r *runner) vaultWrite(ctx context.Context) {
+	const name = "Key Vault write permission"
+	ok, err := r.d.Store.MayWrite(ctx)
+	switch {
+	case err != nil:
+		detail, fix := errText(err)
+		r.add(Check{Name: name, Result: Fail, Detail: detail, Fix: fix})
+	case !ok:
+		r.add(Check{Name: name, Result: Fail, Detail: "the identity may read the secret but not store new versions: every rotation would fail at the store step",
+			Fix: "assign the function app's identity Key Vault Secrets Officer on the vault (Key Vault Secrets User only reads)"})
+	default:
+		r.add(Check{Name: name, Result: OK, Detail: "the identity may store new versions (checked without writing)"})
+	}
 }
 
 // storedToken asks JFrog about the stored token and compares its expiry

@@ -162,6 +162,25 @@ func TestDiagnostics(t *testing.T) {
 	if r, _, _, _ := byName(rep, "Key Vault secret attributes"); r != "ok" {
 		t.Errorf("Key Vault check with the role back = %s", r)
 	}
+	if r, d, _, _ := byName(rep, "Key Vault write permission"); r != "ok" {
+		t.Errorf("write permission as Secrets Officer = %s %q", r, d)
+	}
+
+	// A reader role reads the attributes but cannot store: the write check
+	// says so, from a harmless call.
+	reader := `{"principal_id":"` + s.env["DEVSTACK_FUNCTION_APP_OBJECT_ID"] + `","role":"Key Vault Secrets User"}`
+	s.admin(t, http.MethodDelete, "/keyvault/role-assignments", role)
+	s.admin(t, http.MethodPost, "/keyvault/role-assignments", reader)
+	_, rep, body = diagnostics(t, broken)
+	noSecrets(body)
+	if r, _, _, _ := byName(rep, "Key Vault secret attributes"); r != "ok" {
+		t.Errorf("attributes as Secrets User = %s", r)
+	}
+	if r, d, f, _ := byName(rep, "Key Vault write permission"); r != "fail" || !strings.Contains(f, "Key Vault Secrets Officer") {
+		t.Errorf("write permission as Secrets User = %s %q fix %q, want a failure naming Key Vault Secrets Officer", r, d, f)
+	}
+	s.admin(t, http.MethodDelete, "/keyvault/role-assignments", reader)
+	s.admin(t, http.MethodPost, "/keyvault/role-assignments", role)
 
 	// handler doctor runs the same checks from a shell with the settings.
 	code, out := doctor(t, broken.settings)

@@ -371,3 +371,37 @@ func TestHintsNameTheCallersSettings(t *testing.T) {
 		}
 	}
 }
+
+// The exchange options are sent under JFrog's field names
+// (../shared/reference/jfrog.md §1 request body), and left out when unset.
+func TestExchangeOptionsSent(t *testing.T) {
+	access := makeJWT(t, jwt.MapClaims{"sub": "jfac@01abc/users/ci-user", "jti": "tok-1"})
+	var bodies []map[string]any
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var got map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&got); err != nil {
+			http.Error(w, err.Error(), http.StatusTeapot)
+			return
+		}
+		bodies = append(bodies, got)
+		_, _ = fmt.Fprintf(w, `{"access_token":%q}`, access)
+	}))
+	defer srv.Close()
+	c := newClient(t, srv)
+	opts := &jfrog.ExchangeOptions{IdentityMappingName: "docker", ProjectKey: "ml", Scope: "applied-permissions/user", Audience: "jfrt@*", IncludeReferenceToken: true}
+	if _, err := c.Exchange(context.Background(), secret.Token(subject), "azure-oidc", opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exchange(context.Background(), secret.Token(subject), "azure-oidc", nil); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"identity_mapping_name": "docker", "project_key": "ml", "scope": "applied-permissions/user", "audience": "jfrt@*", "include_reference_token": true}
+	for k, v := range want {
+		if bodies[0][k] != v {
+			t.Errorf("%s = %v, want %v", k, bodies[0][k], v)
+		}
+		if _, sent := bodies[1][k]; sent {
+			t.Errorf("%s sent without the option", k)
+		}
+	}
+}

@@ -35,6 +35,15 @@ type ExchangeOptions struct {
 	IdentityMappingName string
 	// ProjectKey scopes the token to a JFrog project.
 	ProjectKey string
+	// Scope asks for a scope within the mapping's token_spec.scope
+	// (unverified against JFrog: the exchange's field list in
+	// ../shared/reference/jfrog.md does not name it; "" sends none).
+	Scope string
+	// Audience is the audience field (optional, informational per JFrog's
+	// OIDC token exchange docs, ../shared/reference/jfrog.md §1).
+	Audience string
+	// IncludeReferenceToken asks JFrog for a reference token as well.
+	IncludeReferenceToken bool
 }
 
 // ExchangeResponse is a JFrog access token obtained by an OIDC exchange.
@@ -65,6 +74,9 @@ type exchangeRequest struct {
 	ProviderType        string `json:"provider_type,omitempty"`
 	IdentityMappingName string `json:"identity_mapping_name,omitempty"`
 	ProjectKey          string `json:"project_key,omitempty"`
+	Scope               string `json:"scope,omitempty"`
+	Audience            string `json:"audience,omitempty"`
+	IncludeReference    bool   `json:"include_reference_token,omitempty"`
 }
 
 // Exchange trades subjectToken, an Entra ID token, for a JFrog access token
@@ -93,6 +105,9 @@ func (c *Client) Exchange(ctx context.Context, subjectToken secret.Token, provid
 		ProviderType:        pt,
 		IdentityMappingName: opts.IdentityMappingName,
 		ProjectKey:          opts.ProjectKey,
+		Scope:               opts.Scope,
+		Audience:            opts.Audience,
+		IncludeReference:    opts.IncludeReferenceToken,
 	}
 	req, err := c.newRequest(ctx, http.MethodPost, oidcTokenPath, "", body)
 	if err != nil {

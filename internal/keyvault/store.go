@@ -32,6 +32,11 @@ type StoreOptions struct {
 
 	// SettingNames are the caller's setting names that fix hints name.
 	SettingNames SettingNames
+
+	// Shape is how the value holds the token; "" means ShapeJSON.
+	Shape Shape
+	// Host is the JFrog host name the dockerconfigjson and netrc shapes name.
+	Host string
 }
 
 // Store reads and writes the JFrog credentials secret of one vault. It is
@@ -41,6 +46,8 @@ type Store struct {
 	vaultURL string
 	name     string
 	settings SettingNames
+	shape    Shape
+	host     string
 	now      func() time.Time
 }
 
@@ -76,7 +83,14 @@ func NewStore(vaultURL string, cred azcore.TokenCredential, opts *StoreOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("key vault %s: %w", u, err)
 	}
-	return &Store{client: c, vaultURL: u, name: name, settings: opts.SettingNames, now: time.Now}, nil
+	shape := opts.Shape
+	if shape == "" {
+		shape = ShapeJSON
+	}
+	if shape != ShapeJSON && opts.Host == "" {
+		return nil, fmt.Errorf("key vault: secret %q: shape %s needs the JFrog host", name, shape)
+	}
+	return &Store{client: c, vaultURL: u, name: name, settings: opts.SettingNames, shape: shape, host: opts.Host, now: time.Now}, nil
 }
 
 // VaultURL returns the vault the store talks to.
@@ -99,7 +113,7 @@ func (s *Store) Current(ctx context.Context) (Credentials, error) {
 	if resp.Value != nil {
 		value = *resp.Value
 	}
-	c, err := ParseCredentials(s.name, value)
+	c, err := s.shape.Parse(s.name, value)
 	if err != nil {
 		return Credentials{Properties: props}, fmt.Errorf("key vault %s: version %s: %w", s.vaultURL, props.Version, err)
 	}
@@ -181,7 +195,7 @@ type NewVersion struct {
 // returns its properties. The tags carry who rotated it, the token id and
 // the username, never the token.
 func (s *Store) Put(ctx context.Context, v NewVersion) (Properties, error) {
-	value, err := EncodeCredentials(v.AccessToken, v.Username)
+	value, err := s.shape.Encode(s.host, v.AccessToken, v.Username)
 	if err != nil {
 		return Properties{}, fmt.Errorf("key vault %s: set secret %q: %w", s.vaultURL, s.name, err)
 	}
@@ -197,7 +211,7 @@ func (s *Store) Put(ctx context.Context, v NewVersion) (Properties, error) {
 	}
 	resp, err := s.client.SetSecret(ctx, s.name, azsecrets.SetSecretParameters{
 		Value:            &value,
-		ContentType:      to.Ptr(ContentType),
+		ContentType:      to.Ptr(s.shape.contentType()),
 		SecretAttributes: attrs,
 		Tags:             tags,
 	}, nil)

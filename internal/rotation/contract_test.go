@@ -33,6 +33,7 @@ import (
 
 // localStack is the local Entra ID, JFrog and Key Vault behind TLS test servers.
 type localStack struct {
+	vault    *devkv.Vault
 	client   *http.Client
 	entra    *entra.Server
 	jfrogURL string
@@ -110,6 +111,7 @@ func newLocalStack(t testing.TB) *localStack {
 		if err := v.AssignRole(fa.ObjectID, devkv.RoleSecretsOfficer); err != nil {
 			t.Fatal(err)
 		}
+		st.vault = v
 		return v.Handler()
 	})
 	ecfg := st.entra.Config()
@@ -231,6 +233,7 @@ func TestRotationAgainstLocalStack(t *testing.T) {
 	}
 	t.Run("failures", func(t *testing.T) { localStackFailures(t, st, cred, jc, store) })
 	t.Run("token thresholds", func(t *testing.T) { localStackThresholds(t, st, cred, jc, store) })
+	t.Run("may write", func(t *testing.T) { localStackMayWrite(t, st, store) })
 }
 
 // localStackThresholds checks the rotation against JFrog's revocable and
@@ -353,5 +356,33 @@ func localStackFailures(t *testing.T, st *localStack, cred azcore.TokenCredentia
 			}
 			t.Logf("%v %s", kind, err)
 		})
+	}
+}
+
+// localStackMayWrite: Store.MayWrite tells a writer from a reader without
+// writing, and leaves the secret's versions as they were.
+func localStackMayWrite(t *testing.T, st *localStack, store *keyvault.Store) {
+	ctx := context.Background()
+	before, err := store.Properties(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := store.MayWrite(ctx); err != nil || !ok {
+		t.Fatalf("MayWrite as Secrets Officer = %v, %v", ok, err)
+	}
+	ecfg := st.entra.Config()
+	fa, _ := ecfg.Identity(entra.FunctionAppIdentity)
+	if _, err := st.vault.RemoveRole(fa.ObjectID, devkv.RoleSecretsOfficer); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.vault.AssignRole(fa.ObjectID, devkv.RoleSecretsUser); err != nil {
+		t.Fatal(err)
+	}
+	defer st.vault.AssignRole(fa.ObjectID, devkv.RoleSecretsOfficer)
+	if ok, err := store.MayWrite(ctx); err != nil || ok {
+		t.Fatalf("MayWrite as Secrets User = %v, %v", ok, err)
+	}
+	if after, err := store.Properties(ctx); err != nil || after.Version != before.Version || after.Updated == nil || before.Updated == nil || !after.Updated.Equal(*before.Updated) {
+		t.Fatalf("MayWrite changed the secret: %+v -> %+v (%v)", before, after, err)
 	}
 }

@@ -70,6 +70,7 @@ type fakeJFrog struct {
 	onMe         func() // called at the start of Me
 	expiresIn    time.Duration
 	subjects     []secret.Token
+	opts         []jfrog.ExchangeOptions // the options of each exchange
 
 	mu          sync.Mutex
 	minted      []secret.Token
@@ -77,8 +78,13 @@ type fakeJFrog struct {
 	revokedWith []secret.Token
 }
 
-func (f *fakeJFrog) Exchange(ctx context.Context, subject secret.Token, provider string, _ *jfrog.ExchangeOptions) (jfrog.ExchangeResponse, error) {
+func (f *fakeJFrog) Exchange(ctx context.Context, subject secret.Token, provider string, opts *jfrog.ExchangeOptions) (jfrog.ExchangeResponse, error) {
 	n := f.exchanges.Add(1)
+	f.mu.Lock()
+	if opts != nil {
+		f.opts = append(f.opts, *opts)
+	}
+	f.mu.Unlock()
 	if f.exchangeWait > 0 {
 		select {
 		case <-time.After(f.exchangeWait):

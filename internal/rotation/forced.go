@@ -3,6 +3,7 @@ package rotation
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -13,6 +14,16 @@ import (
 // forcedMark is the name under which ForceLog keeps the last forced
 // rotation.
 const forcedMark = "frogbridgelastforced"
+
+// forcedMarkName is the record of this service's target: forcedMark for
+// the default target, forcedMark + "_" + the target (hyphens as
+// underscores, since blob metadata names are C# identifiers) for others.
+func (s *Service) forcedMarkName() string {
+	if s.cfg.Target == "" {
+		return forcedMark
+	}
+	return forcedMark + "_" + strings.ReplaceAll(s.cfg.Target, "-", "_")
+}
 
 // checkForceInterval refuses a forced run that comes within
 // ForceMinInterval of the last forced rotation, on any instance. It runs
@@ -27,7 +38,7 @@ func (s *Service) checkForceInterval(ctx context.Context, log zerolog.Logger) er
 	last := s.lastForced
 	s.mu.Unlock()
 	if s.deps.Forced != nil {
-		shared, err := s.deps.Forced.Marked(ctx, forcedMark)
+		shared, err := s.deps.Forced.Marked(ctx, s.forcedMarkName())
 		if err != nil {
 			log.Warn().Err(err).Msg("cannot read the last forced rotation from the lock blob; using this instance's")
 		} else if shared.After(last) {
@@ -62,7 +73,7 @@ func (s *Service) recordForced(ctx context.Context, log zerolog.Logger) {
 	if s.deps.Forced == nil {
 		return
 	}
-	if err := s.deps.Forced.Mark(ctx, forcedMark, now); err != nil {
+	if err := s.deps.Forced.Mark(ctx, s.forcedMarkName(), now); err != nil {
 		log.Warn().Err(err).Msg("cannot record the forced rotation on the lock blob; other instances may force again sooner")
 	}
 }

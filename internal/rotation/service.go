@@ -43,6 +43,7 @@ const (
 	fieldVersion = "secret_version"
 	fieldTokenID = "token_id"
 	fieldReason  = "reason"
+	fieldTarget  = "target"
 )
 
 // Config is the rotation's configuration (from the app settings).
@@ -72,6 +73,13 @@ type Config struct {
 	// (Dependencies.Forced); a forced run within it fails with
 	// KindRateLimited. 0 means no limit.
 	ForceMinInterval time.Duration
+	// Exchange are the target's JFrog exchange options (identity mapping,
+	// project, scope, audience, reference token); ProviderType is taken
+	// from Config.ProviderType.
+	Exchange jfrog.ExchangeOptions
+	// Target names the target in logs and in the forced-rotation record;
+	// "" is the default target (ARTIFACTORY_TOKEN_SECRET_NAME).
+	Target string
 }
 
 // Dependencies are the service's collaborators. Locker may be nil when a
@@ -204,6 +212,9 @@ func (s *Service) Rotate(ctx context.Context, o RotateOptions) (Result, error) {
 // rotate is one run, under the cross-instance lock.
 func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) (Result, error) {
 	log := s.log.With().Str(fieldTrigger, o.Trigger).Bool("force", o.Force).Logger()
+	if s.cfg.Target != "" {
+		log = log.With().Str(fieldTarget, s.cfg.Target).Logger()
+	}
 	if s.deps.Locker != nil {
 		held, release, err := s.deps.Locker.Lock(ctx, s.lockWait(ctx))
 		if err != nil {
@@ -247,7 +258,9 @@ func (s *Service) rotate(ctx context.Context, o RotateOptions, start time.Time) 
 	}
 
 	// 2. Exchange it at JFrog.
-	ex, err := s.deps.Exchanger.Exchange(ctx, secret.Token(at.Token), s.cfg.ProviderName, &jfrog.ExchangeOptions{ProviderType: s.cfg.ProviderType})
+	xo := s.cfg.Exchange
+	xo.ProviderType = s.cfg.ProviderType
+	ex, err := s.deps.Exchanger.Exchange(ctx, secret.Token(at.Token), s.cfg.ProviderName, &xo)
 	if err != nil {
 		return Result{}, fail("exchange token at JFrog", err)
 	}

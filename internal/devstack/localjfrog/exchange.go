@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -58,6 +59,11 @@ func (s *Server) handleExchange(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	if m == nil && req.IdentityMappingName != "" {
+		s.log.Warn().Str("provider", p.Name).Str("mapping", req.IdentityMappingName).Msg("oidc token exchange: the named identity mapping did not match")
+		writeError(w, r, http.StatusForbidden, fmt.Sprintf("Identity mapping '%s' of OIDC configuration '%s' does not exist or does not match the token's claims; fix identity_mapping_name or the mapping's claims", req.IdentityMappingName, p.Name))
+		return
+	}
 	if m == nil {
 		s.log.Warn().Str("provider", p.Name).Msg("oidc token exchange: no identity mapping matched")
 		writeError(w, r, http.StatusForbidden, fmt.Sprintf("No identity mapping of OIDC configuration '%s' matches the token's claims; add an identity mapping whose claims (iss, aud, sub, ...) equal the token's", p.Name))
@@ -71,8 +77,20 @@ func (s *Server) handleExchange(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusForbidden, fmt.Sprintf("Identity mapping '%s' did not yield a valid username from the token's claims; fix token_spec.username_pattern", m.Name))
 		return
 	}
+	// A requested scope must lie within the mapping's token_spec.scope: the
+	// mapping bounds what the exchange grants (JFrog's identity-mapping
+	// docs); that JFrog narrows the token to the request's scope is
+	// unverified.
+	scope := m.TokenSpec.Scope
+	if req.Scope != "" {
+		if !scopeWithin(req.Scope, m.TokenSpec.Scope) {
+			writeError(w, r, http.StatusForbidden, fmt.Sprintf("The requested scope is not within identity mapping '%s' token_spec.scope; ask for part of the mapping's scope or widen the mapping", m.Name))
+			return
+		}
+		scope = req.Scope
+	}
 	desc := fmt.Sprintf("OIDC %s / %s", p.Name, m.Name)
-	tok, jti, err := s.issueToken(username, m.TokenSpec.Scope, m.TokenSpec.Audience, m.TokenSpec.ExpiresIn, desc)
+	tok, jti, err := s.issueToken(username, scope, m.TokenSpec.Audience, m.TokenSpec.ExpiresIn, desc)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -82,7 +100,7 @@ func (s *Server) handleExchange(w http.ResponseWriter, r *http.Request) {
 		AccessToken:     tok,
 		TokenType:       "Bearer",
 		ExpiresIn:       m.TokenSpec.ExpiresIn,
-		Scope:           m.TokenSpec.Scope,
+		Scope:           scope,
 		IssuedTokenType: tokenTypeAccess,
 		Username:        username,
 	})
@@ -194,4 +212,36 @@ func expandPattern(pattern string, claims map[string]any) string {
 		return ""
 	}
 	return out
+}
+
+// scopeWithin reports whether every space-separated part of want is a
+// part of have, a groups part also when its groups are some of have's
+// (applied-permissions/groups:a,b holds applied-permissions/groups:a).
+func scopeWithin(want, have string) bool {
+	const groups = "applied-permissions/groups:"
+	parts := map[string]bool{}
+	for _, p := range strings.Fields(have) {
+		parts[p] = true
+		if g, ok := strings.CutPrefix(p, groups); ok {
+			for _, name := range strings.Split(g, ",") {
+				parts[groups+name] = true
+			}
+		}
+	}
+	ws := strings.Fields(want)
+	for _, p := range ws {
+		if parts[p] {
+			continue
+		}
+		g, ok := strings.CutPrefix(p, groups)
+		if !ok {
+			return false
+		}
+		for _, name := range strings.Split(g, ",") {
+			if !parts[groups+name] {
+				return false
+			}
+		}
+	}
+	return len(ws) > 0
 }

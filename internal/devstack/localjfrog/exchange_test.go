@@ -143,3 +143,65 @@ func TestJWKSCached(t *testing.T) {
 		t.Fatalf("JWKS fetched %d times for 3 exchanges, want 1", n)
 	}
 }
+
+// identity_mapping_name selects the mapping (over priority), and a scope
+// asked for must lie within that mapping's token_spec.scope.
+func TestExchangeMappingNameAndScope(t *testing.T) {
+	is := newTestIssuer(t)
+	st := newStack(t, t.TempDir())
+	st.provision(t, is, "api://jfrog")
+	wantStatus(t, st.doJSON(t, "POST", "/access/api/v1/oidc/azure-oidc/identity_mappings", st.s.AdminToken(), map[string]any{
+		"name": "docker", "priority": 5,
+		"claims":     map[string]any{"iss": is.URL},
+		"token_spec": map[string]any{"username": "reader", "scope": "applied-permissions/groups:readers,deployers", "expires_in": 120},
+	}), http.StatusCreated)
+	subject := is.token(t, jwt.MapClaims{"iss": is.URL, "aud": "api://jfrog", "sub": "func-oid"})
+	ex := func(extra map[string]any) response {
+		body := map[string]any{
+			"grant_type": grantTokenExchange, "subject_token_type": tokenTypeIDToken,
+			"subject_token": subject, "provider_name": "azure-oidc", "provider_type": "Azure",
+		}
+		for k, v := range extra {
+			body[k] = v
+		}
+		return st.doJSON(t, "POST", "/access/api/v1/oidc/token", "", body)
+	}
+	tests := []struct {
+		name      string
+		extra     map[string]any
+		status    int
+		username  string
+		scope     string
+		msgNaming string
+	}{
+		{"priority without a name", nil, 200, "rotator", "", ""},
+		{"name selects the lower-priority mapping", map[string]any{"identity_mapping_name": "docker"}, 200, "reader", "applied-permissions/groups:readers,deployers", ""},
+		{"scope within the mapping's", map[string]any{"identity_mapping_name": "docker", "scope": "applied-permissions/groups:readers"}, 200, "reader", "applied-permissions/groups:readers", ""},
+		{"scope beyond the mapping's", map[string]any{"identity_mapping_name": "docker", "scope": "applied-permissions/admin"}, 403, "", "", "docker"},
+		{"unknown mapping name", map[string]any{"identity_mapping_name": "nope"}, 403, "", "", "nope"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ex(tc.extra)
+			if tc.status != 200 {
+				if msg := wantError(t, r, tc.status); !strings.Contains(msg, tc.msgNaming) {
+					t.Errorf("message %q does not name %q", msg, tc.msgNaming)
+				}
+				return
+			}
+			wantStatus(t, r, 200)
+			var out exchangeResponse
+			r.json(t, &out)
+			if out.Username != tc.username || (tc.scope != "" && out.Scope != tc.scope) {
+				t.Fatalf("response user %s scope %q, want %s %q", out.Username, out.Scope, tc.username, tc.scope)
+			}
+			claims := jwt.MapClaims{}
+			if _, _, err := jwt.NewParser().ParseUnverified(out.AccessToken, claims); err != nil {
+				t.Fatal(err)
+			}
+			if tc.scope != "" && claims["scp"] != tc.scope {
+				t.Errorf("scp = %v, want %q", claims["scp"], tc.scope)
+			}
+		})
+	}
+}

@@ -79,12 +79,15 @@ type exchangeRequest struct {
 	IdentityMappingName   string `json:"identity_mapping_name,omitempty"`
 	IncludeReferenceToken bool   `json:"include_reference_token,omitempty"`
 	ProjectKey            string `json:"project_key,omitempty"`
-	ApplicationKey        string `json:"application_key,omitempty"`
-	JobID                 string `json:"job_id,omitempty"`
-	RunID                 string `json:"run_id,omitempty"`
-	Repo                  string `json:"repo,omitempty"`
-	Revision              string `json:"revision,omitempty"`
-	Branch                string `json:"branch,omitempty"`
+	// Scope narrows the token within the identity mapping's scope (not in
+	// JFrog's documented field list: unverified, see exchange.go).
+	Scope          string `json:"scope,omitempty"`
+	ApplicationKey string `json:"application_key,omitempty"`
+	JobID          string `json:"job_id,omitempty"`
+	RunID          string `json:"run_id,omitempty"`
+	Repo           string `json:"repo,omitempty"`
+	Revision       string `json:"revision,omitempty"`
+	Branch         string `json:"branch,omitempty"`
 }
 
 // decodeObject decodes exactly one JSON object from b into v.

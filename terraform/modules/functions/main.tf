@@ -79,6 +79,7 @@ resource "azurerm_function_app_flex_consumption" "this" {
     ROTATION_REVOKE_PREVIOUS      = tostring(var.revoke_previous)
     ROTATION_LOCK_CONTAINER       = azurerm_storage_container.locks.name
     ROTATION_FORCE_MIN_INTERVAL   = tostring(var.force_min_interval)
+    ROTATION_TARGETS              = var.rotation_targets
 
     # Host storage through the app's system-assigned identity: the account
     # name plus the managedidentity credential, the pair the Functions docs

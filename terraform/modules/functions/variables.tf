@@ -163,6 +163,17 @@ variable "force_min_interval" {
   }
 }
 
+variable "rotation_targets" {
+  description = "More secrets to rotate, a JSON array (ROTATION_TARGETS, see the README); empty rotates only the default secret."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.rotation_targets == "" || can(tolist(jsondecode(var.rotation_targets)))
+    error_message = "The rotation_targets must be empty or a JSON array of targets."
+  }
+}
+
 variable "lock_container" {
   description = "Blob container of the rotation lease (ROTATION_LOCK_CONTAINER)."
   type        = string
