@@ -2,11 +2,11 @@
 # Side-by-side benchmarks. Each section names the reference it measures
 # against and prints the figures and the ratio. Run on a quiet machine:
 #   make bench            # everything
-#   bench/run.sh handler  # one section: handler, rotation, trainer, distributed, mlrepo, onnx, dataset
+#   bench/run.sh handler  # one section: handler, rotation, trainer, distributed, floor, mlrepo, onnx, dataset
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FROGBRIDGE_BIN_DIR="$PWD/bin"
-sections=("${@:-handler rotation trainer distributed mlrepo onnx dataset}")
+sections=("${@:-handler rotation trainer distributed floor mlrepo onnx dataset}")
 sections=(${sections[@]})
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
@@ -44,12 +44,29 @@ for s in "${sections[@]}"; do
     echo "p50: $(echo "$out" | metric p50-ms) ms   p99: $(echo "$out" | metric p99-ms) ms"
     ;;
   distributed)
-    echo "== synth100k forest: 1 process x 2 workers vs 2 processes x 1 worker (the PyTorch launcher's variables), 5 alternating runs, medians"
-    out=$(go test -run '^$' -bench DistributedForest -benchtime 5x ./internal/e2e)
-    one=$(echo "$out" | metric wall-s-1proc-2workers); two=$(echo "$out" | metric wall-s-2proc-1worker)
-    echo "wall: 1x2 $one s, 2x1 $two s (speed-up $(ratio "$one" "$two"); same model.json sha256, or the benchmark fails)"
-    echo "peak RSS: 1x2 $(echo "$out" | metric rss-MiB-1proc) MiB; rank 0 $(echo "$out" | metric rss-MiB-rank0) MiB, rank 1 $(echo "$out" | metric rss-MiB-rank1) MiB"
-    echo "rank 1 -> rank 0: $(echo "$out" | metric send-ms/tree) ms and $(echo "$out" | metric KiB/tree) KiB per tree"
+    echo "== forests: 1 process x 2 workers vs 2 processes x 1 worker (the PyTorch launcher's variables), ${DIST_RUNS:-3} alternating runs, medians"
+    echo "   floor: 200 rows, 2 trees (harness: starting the processes, the key, the rendezvous); synth100k: 100 trees;"
+    echo "   synth1m: 1,000,000 x 20, 3 classes from bench/synthgen, 10 trees (fewer, to keep the run short)"
+    out=$(go test -run '^$' -bench DistributedForest -benchtime "${DIST_RUNS:-3}x" -timeout 60m ./internal/e2e)
+    printf '%-10s %9s %9s %8s %9s %9s %9s %9s %9s\n' data 1x2-s 2x1-s speed-up 1x2-MiB rank0-MiB rank1-MiB ms/tree KiB/tree
+    for d in floor synth100k synth1m; do
+      line=$(echo "$out" | grep "^BenchmarkDistributedForest/$d-")
+      one=$(echo "$line" | metric wall-s-1proc-2workers); two=$(echo "$line" | metric wall-s-2proc-1worker)
+      printf '%-10s %9s %9s %8s %9s %9s %9s %9s %9s\n' "$d" "$one" "$two" "$(ratio "$one" "$two")" \
+        "$(echo "$line" | metric rss-MiB-1proc)" "$(echo "$line" | metric rss-MiB-rank0)" "$(echo "$line" | metric rss-MiB-rank1)" \
+        "$(echo "$line" | metric send-ms/tree)" "$(echo "$line" | metric KiB/tree)"
+    done
+    echo "(every run checks that both sides wrote the same model.json sha256, or the benchmark fails)"
+    ;;
+  floor)
+    echo "== synth100k forest (100 trees, every core) against the machine's limit for its histogram updates"
+    echo "   floor = updates the forest needs (derived from its leaves) / (best single-core update rate x cores)"
+    csv=$(mktemp); trap 'rm -f "$csv"' EXIT
+    xz -dc ../shared/data/synth100k.csv.xz >"$csv"
+    go test -run '^$' -bench HistogramUpdate -benchtime 300x ./internal/ml | grep '^Benchmark'
+    out=$(go test -run '^$' -bench ForestFloor -benchtime 1x ./internal/ml -args -floor.data="$csv")
+    echo "updates: $(echo "$out" | metric Mupdates) M at $(echo "$out" | metric Mupdates/s/core) M/s per core on $(nproc) cores"
+    echo "floor $(echo "$out" | metric floor-s) s, measured fit $(echo "$out" | metric fit-s) s: $(echo "$out" | metric x-floor)x the floor"
     ;;
   trainer)
     echo "== trainer vs scikit-learn (bench/trainer/run.sh)"
@@ -71,6 +88,6 @@ for s in "${sections[@]}"; do
     bash bench/dataset/run.sh
     ;;
   *)
-    echo "unknown section $s (handler, rotation, trainer, distributed, mlrepo, onnx, dataset)"; exit 2 ;;
+    echo "unknown section $s (handler, rotation, trainer, distributed, floor, mlrepo, onnx, dataset)"; exit 2 ;;
   esac
 done

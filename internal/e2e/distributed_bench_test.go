@@ -26,21 +26,24 @@ type rankRun struct {
 	stdout string
 }
 
-// BenchmarkDistributedForest grows synth100k's forest (100 trees) side by
-// side as 1 process × 2 workers and as 2 processes × 1 worker, the second
-// with the variables the local AzureML's PyTorch launcher sets and the
-// ranks' key from the local stack's Key Vault through the compute's managed
-// identity, as on AzureML. It fails unless both give the same model.json
-// and reports wall times, the speed-up, each process's peak RSS and the
-// cost per tree of sending rank 1's trees to rank 0 (encode, transfer,
-// decode, merge), each the median of the runs. Run on a quiet machine:
+// BenchmarkDistributedForest grows forests side by side as 1 process × 2
+// workers and as 2 processes × 1 worker, the second with the variables the
+// local AzureML's PyTorch launcher sets and the ranks' key from the local
+// stack's Key Vault through the compute's managed identity, as on AzureML,
+// on three data sets: synth100k (100 trees); synth1m, 1,000,000 rows × 20
+// features, 3 classes, from bench/synthgen (10 trees, to keep the run
+// short); and floor, 200 rows from the same generator and 2 trees, whose
+// times are the harness floor (starting the trainer processes, the key,
+// the rendezvous). It fails unless both sides give the same model.json and
+// reports wall times, the speed-up, each process's peak RSS and the cost
+// per tree of sending rank 1's trees to rank 0 (encode, transfer, decode,
+// merge), each the median of the runs. Run on a quiet machine:
 //
 //	make build && FROGBRIDGE_BIN_DIR=$PWD/bin go test -run '^$' -bench DistributedForest -benchtime 5x ./internal/e2e
 //
-// SYNTH_CSV names the decompressed CSV; by default ../shared/data/synth100k.csv.xz
-// is decompressed with xz.
+// SYNTH_CSV names the decompressed synth100k CSV; by default
+// ../shared/data/synth100k.csv.xz is decompressed with xz.
 func BenchmarkDistributedForest(b *testing.B) {
-	data := synthCSV(b)
 	trainer, err := testbin.Build("trainer")
 	if err != nil {
 		b.Fatal(err)
@@ -56,8 +59,24 @@ func BenchmarkDistributedForest(b *testing.B) {
 		"AZURE_KEY_VAULT_URL=" + s.env["AZURE_KEY_VAULT_URL"], "ARTIFACTORY_HOST=" + s.env["ARTIFACTORY_HOST"],
 		"ARTIFACTORY_ML_REPO=" + s.env["ARTIFACTORY_ML_REPO"], "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 	}
+	for _, c := range []struct {
+		name  string
+		data  func(b *testing.B) string
+		trees int
+	}{
+		{"floor", func(b *testing.B) string { return genCSV(b, 200) }, 2},
+		{"synth100k", synthCSV, 100},
+		{"synth1m", func(b *testing.B) string { return genCSV(b, 1000000) }, 10},
+	} {
+		data := c.data(b) // once, outside the timed sub-benchmark
+		b.Run(c.name, func(b *testing.B) { benchDistributed(b, trainer, compute, data, c.trees) })
+	}
+}
+
+// benchDistributed is one data set of BenchmarkDistributedForest.
+func benchDistributed(b *testing.B, trainer string, compute []string, data string, trees int) {
 	args := func(out string, workers int) []string {
-		return []string{"train", "--data", data, "--split-column", "split", "--n-estimators", "100", "--seed", "42",
+		return []string{"train", "--data", data, "--split-column", "split", "--n-estimators", strconv.Itoa(trees), "--seed", "42",
 			"--workers", strconv.Itoa(workers), "--output-dir", out, "--version", "v1"}
 	}
 	metrics := map[string][]float64{}
@@ -187,6 +206,16 @@ func synthCSV(b *testing.B) string {
 	cmd.Stdout = f
 	if err := cmd.Run(); err != nil {
 		b.Fatalf("xz -dc %s: %v", src, err)
+	}
+	return dst
+}
+
+// genCSV writes rows rows × 20 features, 3 classes, with bench/synthgen.
+func genCSV(b *testing.B, rows int) string {
+	dst := filepath.Join(b.TempDir(), "synth.csv")
+	cmd := exec.Command("go", "run", "../../bench/synthgen", "-rows", strconv.Itoa(rows), "-features", "20", "-classes", "3", "-out", dst)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("synthgen: %v\n%s", err, out)
 	}
 	return dst
 }
