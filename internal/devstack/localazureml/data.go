@@ -3,7 +3,6 @@ package localazureml
 import (
 	"maps"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -38,13 +37,11 @@ type dataVersion struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-func dataKey(name, version string) string { return strings.ToLower(name) + "/" + version }
-
 func (s *Server) serveDataVersion(w http.ResponseWriter, r *http.Request, ws *workspace, name, version string) {
 	switch r.Method {
 	case http.MethodGet:
 		s.mu.Lock()
-		d := ws.Data[dataKey(name, version)]
+		d := ws.Data[versionKey(name, version)]
 		var out dataResource
 		if d != nil {
 			out = dataReply(ws, d)
@@ -88,7 +85,7 @@ func (s *Server) putDataVersion(w http.ResponseWriter, r *http.Request, ws *work
 	}
 	now := s.now().UTC()
 	s.mu.Lock()
-	k := dataKey(name, version)
+	k := versionKey(name, version)
 	d := ws.Data[k]
 	status := http.StatusOK
 	if d == nil {

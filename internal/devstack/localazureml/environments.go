@@ -56,13 +56,15 @@ func newSystemData(created, updated time.Time) systemData {
 	}
 }
 
-func envKey(name, version string) string { return strings.ToLower(name) + "/" + version }
+// versionKey keys a versioned asset (environment or data version): names
+// are case-insensitive in AzureML, versions are not.
+func versionKey(name, version string) string { return strings.ToLower(name) + "/" + version }
 
 func (s *Server) serveEnvironment(w http.ResponseWriter, r *http.Request, ws *workspace, name, version string) {
 	switch r.Method {
 	case http.MethodGet:
 		s.mu.Lock()
-		e := ws.Environments[envKey(name, version)]
+		e := ws.Environments[versionKey(name, version)]
 		var out envResource
 		if e != nil {
 			out = envReply(ws, e)
@@ -106,7 +108,7 @@ func (s *Server) putEnvironment(w http.ResponseWriter, r *http.Request, ws *work
 	}
 	now := s.now().UTC()
 	s.mu.Lock()
-	k := envKey(name, version)
+	k := versionKey(name, version)
 	e := ws.Environments[k]
 	status := http.StatusOK
 	if e == nil {

@@ -85,7 +85,7 @@ func (s *Server) planInputsLocked(ws *workspace, def jobProps) ([]inputPlan, err
 		}
 		uri := in.URI
 		if m := assetURI.FindStringSubmatch(uri); m != nil {
-			d := ws.Data[dataKey(m[1], m[2])]
+			d := ws.Data[versionKey(m[1], m[2])]
 			if d == nil {
 				return nil, fmt.Errorf("Input '%s': data asset %s version %s was not found in workspace %s: create it (PUT …/data/%s/versions/%s) or fix the reference.",
 					k, clip(m[1], 100), clip(m[2], 100), ws.Name, clip(m[1], 100), clip(m[2], 100))

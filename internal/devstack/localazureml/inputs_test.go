@@ -234,7 +234,7 @@ func FuzzPlanInputs(f *testing.F) {
 	f.Add("uri_file", "azureml:iris:1")
 	s := &Server{opts: Options{Blob: BlobTarget{ConnectionString: "AccountName=devstoreaccount1;AccountKey=a2V5"}}}
 	ws := newWorkspace("s", "r", "w")
-	ws.Data[dataKey("iris", "1")] = &dataVersion{Name: "iris", Version: "1", Props: dataProps{DataType: "uri_file", DataURI: "azureml://datastores/workspaceblobstore/paths/x/../../y"}}
+	ws.Data[versionKey("iris", "1")] = &dataVersion{Name: "iris", Version: "1", Props: dataProps{DataType: "uri_file", DataURI: "azureml://datastores/workspaceblobstore/paths/x/../../y"}}
 	f.Fuzz(func(t *testing.T, typ, uri string) {
 		in := jobInput{JobInputType: typ, URI: uri, Mode: "Download"}
 		if validateInput("data", in) != "" {

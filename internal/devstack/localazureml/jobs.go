@@ -205,7 +205,7 @@ func validateJob(ws *workspace, p *jobProps) string {
 	if !ok {
 		return "properties.environmentId '" + clip(p.EnvironmentID, 300) + "' is not the ARM id of an environment version of workspace " + ws.Name + "."
 	}
-	if ws.Environments[envKey(envName, envVer)] == nil {
+	if ws.Environments[versionKey(envName, envVer)] == nil {
 		return "Environment " + clip(envName, 100) + " version " + clip(envVer, 100) + " was not found in workspace " + ws.Name + ": create it first."
 	}
 	if p.ComputeID != "" && !validComputeID(ws, p.ComputeID) {

@@ -235,7 +235,7 @@ func (s *Server) plan(wsk, name string) (jobPlan, error) {
 		return jobPlan{}, errors.New("job vanished")
 	}
 	envName, envVer, _ := parseEnvironmentID(ws, j.Def.EnvironmentID)
-	e := ws.Environments[envKey(envName, envVer)]
+	e := ws.Environments[versionKey(envName, envVer)]
 	if e == nil {
 		return jobPlan{}, fmt.Errorf("environment %s version %s no longer exists", envName, envVer)
 	}
